@@ -1,0 +1,19 @@
+//! pnutkey — a bridge between the pnut.io and Misskey streaming protocols.
+//!
+//! Layout (one concept per module):
+//! - [`config`]: `config.toml` loading, validation, masked printing.
+//! - [`mapping`]: pure resolution of Misskey channels ⇄ pnut subscription keys.
+//! - [`pnut`], [`misskey`]: serde wire models of each protocol (no IO).
+//! - [`ids`]: the reversible, order-preserving Misskey id ⇄ decimal id mapping.
+//! - [`translate`]: pure functions between the two models.
+//! - [`sim`]: the simulated pnut and Misskey servers (embedded default upstreams, test peers).
+//! - [`app`]: wiring: listeners, logging, the `run` command.
+
+pub mod app;
+pub mod config;
+pub mod ids;
+pub mod mapping;
+pub mod misskey;
+pub mod pnut;
+pub mod sim;
+pub mod translate;

@@ -1,0 +1,1 @@
+//! Pure mapping resolution: Misskey channel connects ⇄ pnut subscription keys.

@@ -1,0 +1,1 @@
+//! Misskey wire models (serde, pure, no IO).

@@ -1,0 +1,1 @@
+//! pnut wire models (serde, pure, no IO).

@@ -1,0 +1,5 @@
+//! Simulated upstream servers: faithful in-memory pnut and Misskey servers used as the
+//! embedded default upstreams, the peers of every integration test, and the demo.
+
+pub mod misskey;
+pub mod pnut;

@@ -1,0 +1,1 @@
+//! Pure translation between pnut and Misskey models (mapping.md §5).
