@@ -19,10 +19,13 @@ pub struct LimitsConfig {
     /// Misskey front: channel connections per socket; further `connect`s are ignored.
     pub max_channels_per_socket: u32,
     /// Largest websocket frame accepted from a client (bigger: close 1009).
+    #[serde(with = "size")]
     pub max_frame_size: ByteSize,
     /// Outbound queue per client connection (full: close 1008 "slow consumer").
+    #[serde(with = "size")]
     pub outbound_queue: ByteSize,
     /// Largest REST request body accepted on either front.
+    #[serde(with = "size")]
     pub max_request_body: ByteSize,
     /// `count` of a re-subscribe/backfill page (pnut's maximum is 200).
     pub backfill_count: u32,
@@ -39,6 +42,41 @@ impl Default for LimitsConfig {
             outbound_queue: ByteSize::mib(1),
             max_request_body: ByteSize::mib(1),
             backfill_count: 200,
+        }
+    }
+}
+
+/// Serde for a byte size written as a string (`"64KiB"`, `"1 MiB"`) or a number of bytes.
+mod size {
+    use bytesize::ByteSize;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bytes(u64),
+        Text(String),
+    }
+
+    /// Exact: the largest binary unit that divides the size, else a number of bytes.
+    pub fn serialize<S: Serializer>(value: &ByteSize, s: S) -> Result<S::Ok, S::Error> {
+        let bytes = value.as_u64();
+        let units = [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+        match units
+            .iter()
+            .find(|(unit, _)| bytes > 0 && bytes.is_multiple_of(*unit))
+        {
+            Some((unit, name)) => s.serialize_str(&format!("{}{name}", bytes / unit)),
+            None => s.serialize_u64(bytes),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ByteSize, D::Error> {
+        match Raw::deserialize(d)? {
+            Raw::Bytes(bytes) => Ok(ByteSize::b(bytes)),
+            Raw::Text(text) => text.trim().parse::<ByteSize>().map_err(|_| {
+                serde::de::Error::custom(format!("{text:?} is not a size like \"64KiB\""))
+            }),
         }
     }
 }

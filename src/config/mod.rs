@@ -108,8 +108,10 @@ pub fn parse_str(toml: &str) -> Result<Config, ConfigError> {
 }
 
 fn from_table(table: toml::Table) -> Result<Config, ConfigError> {
-    let config = parse::config_from_table(table).map_err(ConfigError::new)?;
-    let problems = validate::validate(&config);
+    // Sections that failed to parse keep their defaults, so validating the rest still reports
+    // every other problem.
+    let (config, mut problems) = parse::config_from_table(table);
+    problems.extend(validate::validate(&config));
     if problems.is_empty() {
         Ok(config)
     } else {

@@ -28,8 +28,20 @@ const SECTIONS: &[&str] = &[
 
 /// Parses TOML text into a table; a syntax error is one problem naming `origin`.
 pub fn toml_table(text: &str, origin: &str) -> Result<toml::Table, Vec<String>> {
-    text.parse::<toml::Table>()
-        .map_err(|e| vec![format!("{origin}: invalid TOML: {}", e.to_string().trim_end())])
+    text.parse::<toml::Table>().map_err(|e| {
+        // toml's message spans several lines (location, excerpt, caret, reason): keep the
+        // location and the reason so the problem stays on one line.
+        let message = e.to_string();
+        let lines: Vec<&str> = message.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let first = lines.first().copied().unwrap_or("");
+        let last = lines.last().copied().unwrap_or("");
+        let summary = if first == last {
+            first.to_owned()
+        } else {
+            format!("{first}: {last}")
+        };
+        vec![format!("{origin}: invalid TOML: {summary}")]
+    })
 }
 
 /// Merges `PNUTKEY__SECTION__KEY=value` overrides (from `env`, or the process environment when
@@ -109,8 +121,9 @@ struct MappingOverlay {
     pnut_endpoints: BTreeMap<String, EndpointMapping>,
 }
 
-/// Deserializes every section; sections absent from the table keep their defaults.
-pub fn config_from_table(table: toml::Table) -> Result<Config, Vec<String>> {
+/// Deserializes every section; sections absent from the table (or that fail to parse) keep their
+/// defaults. Returns the config and the problems found.
+pub fn config_from_table(table: toml::Table) -> (Config, Vec<String>) {
     let mut config = Config::default();
     let mut problems = Vec::new();
     for (name, value) in table {
@@ -139,11 +152,7 @@ pub fn config_from_table(table: toml::Table) -> Result<Config, Vec<String>> {
             )),
         }
     }
-    if problems.is_empty() {
-        Ok(config)
-    } else {
-        Err(problems)
-    }
+    (config, problems)
 }
 
 fn set<T: DeserializeOwned>(name: &str, value: toml::Value, problems: &mut Vec<String>, slot: &mut T) {
@@ -183,6 +192,8 @@ fn section<T: DeserializeOwned>(
 
 /// `unknown field `x`` / `missing field `x`` name a key below the path: move it into the path.
 fn describe(path: String, message: &str) -> String {
+    // toml appends its own "\nin `key`" trailer; the path already says where.
+    let message = message.split("\nin `").next().unwrap_or(message).trim_end();
     for (prefix, what) in [("unknown field `", "unknown key"), ("missing field `", "missing key")] {
         if let Some(rest) = message.strip_prefix(prefix)
             && let Some((field, tail)) = rest.split_once('`')
@@ -193,8 +204,14 @@ fn describe(path: String, message: &str) -> String {
             } else {
                 format!(" ({tail})")
             };
-            return format!("{path}.{}: {what}{detail}", toml_key(field));
+            let field = toml_key(field);
+            let path = if path.ends_with(&format!(".{field}")) {
+                path
+            } else {
+                format!("{path}.{field}")
+            };
+            return format!("{path}: {what}{detail}");
         }
     }
-    format!("{path}: {}", message.trim_end())
+    format!("{path}: {message}")
 }

@@ -27,6 +27,7 @@ pub struct ChannelMapping {
     /// Connect params the bridge applies as note filters (`withRenotes`, `withFiles`, `withReplies`).
     pub filters: Vec<String>,
     /// Fixed query params added to every subscription/poll of this channel.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub query: BTreeMap<String, String>,
 }
 
