@@ -37,8 +37,9 @@ impl Default for ListenConfig {
     }
 }
 
-/// An upstream server: the built-in simulator or a real server's URL.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// An upstream server: the built-in simulator or a real server's URL. `Debug`, `Display` and
+/// `Serialize` mask a password or token in the URL.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub enum UpstreamTarget {
     /// The built-in simulated server.
     #[default]
@@ -54,6 +55,12 @@ impl UpstreamTarget {
             Self::Sim => "sim".to_owned(),
             Self::Url(url) => masked_url(url),
         }
+    }
+}
+
+impl fmt::Debug for UpstreamTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UpstreamTarget({})", self.masked())
     }
 }
 
