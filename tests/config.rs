@@ -71,7 +71,10 @@ fn defaults_match_the_spec_numbers() {
     assert_eq!(c.limits.backfill_count, 200);
     assert_eq!(c.timeouts.pnut_keepalive, Duration::from_secs(30));
     assert_eq!(c.timeouts.pnut_idle, Duration::from_secs(90));
-    assert_eq!(c.timeouts.pnut_front_client_silence, Duration::from_secs(60));
+    assert_eq!(
+        c.timeouts.pnut_front_client_silence,
+        Duration::from_secs(60)
+    );
     assert_eq!(c.timeouts.misskey_ping, Duration::from_secs(60));
     assert_eq!(c.timeouts.misskey_pong_timeout, Duration::from_secs(120));
     assert_eq!(c.timeouts.poll_interval, Duration::from_secs(15));
@@ -113,7 +116,10 @@ fn good_fixture_loads_with_its_values() {
     let home = c.mapping.misskey_channels.get("homeTimeline");
     assert_eq!(
         home.map(|h| h.pnut.clone()),
-        Some(vec!["/posts/streams/me".to_owned(), "/users/me/posts".to_owned()])
+        Some(vec![
+            "/posts/streams/me".to_owned(),
+            "/users/me/posts".to_owned()
+        ])
     );
     // Other channels keep their default entries.
     assert_eq!(
@@ -132,7 +138,10 @@ fn env_overrides_apply_over_the_file() {
             ("PNUTKEY__LIMITS__MAX_FRAME_SIZE", "128KiB"),
             ("PNUTKEY__TRANSLATE__VISIBILITIES", "[\"public\"]"),
             ("PNUTKEY__MISSKEY_META__NAME", "bridge 7"),
-            ("PNUTKEY__UPSTREAM__PNUT__URL", "https://api.pnut.example/v1"),
+            (
+                "PNUTKEY__UPSTREAM__PNUT__URL",
+                "https://api.pnut.example/v1",
+            ),
             ("PNUTKEY__SIM__ACTIVITY_INTERVAL", "off"),
             ("OTHER__LISTEN__ADDR", "127.0.0.1:1"),
         ]),
@@ -161,12 +170,18 @@ fn bad_env_override_names_the_key_path() {
     };
     let text = problems.join("\n");
     assert!(text.contains("ids.nope: unknown key"), "{text}");
-    assert!(text.contains("limits.backfill_count: 0 is out of range"), "{text}");
+    assert!(
+        text.contains("limits.backfill_count: 0 is out of range"),
+        "{text}"
+    );
 }
 
 /// Every bad fixture, with the key path (and what) its message must name.
 const BAD_FIXTURES: &[(&str, &str)] = &[
-    ("bad-unknown-key.toml", "limits.max_subscriptions: unknown key"),
+    (
+        "bad-unknown-key.toml",
+        "limits.max_subscriptions: unknown key",
+    ),
     ("bad-unknown-section.toml", "limit: unknown section"),
     (
         "bad-unknown-nested-key.toml",
@@ -174,7 +189,10 @@ const BAD_FIXTURES: &[(&str, &str)] = &[
     ),
     ("bad-type.toml", "limits.backfill_count: invalid type"),
     ("bad-duration.toml", "timeouts.poll_interval: invalid value"),
-    ("bad-size.toml", "limits.max_frame_size: \"huge\" is not a size"),
+    (
+        "bad-size.toml",
+        "limits.max_frame_size: \"huge\" is not a size",
+    ),
     (
         "bad-limit-zero.toml",
         "limits.max_subscriptions_per_connection: 0 is out of range",
@@ -199,10 +217,19 @@ const BAD_FIXTURES: &[(&str, &str)] = &[
         "bad-capture-placeholder.toml",
         "mapping.pnut_endpoints.\"/posts/{post_id}/thread\".capture: placeholder {id} is not captured",
     ),
-    ("bad-upstream-scheme.toml", "upstream.pnut.url: scheme \"ftp\""),
-    ("bad-pnut-url-path.toml", "upstream.pnut.url: https://api.pnut.example/ must be"),
+    (
+        "bad-upstream-scheme.toml",
+        "upstream.pnut.url: scheme \"ftp\"",
+    ),
+    (
+        "bad-pnut-url-path.toml",
+        "upstream.pnut.url: https://api.pnut.example/ must be",
+    ),
     ("bad-listen.toml", "listen.addr: invalid socket address"),
-    ("bad-tokens.toml", "tokens.passthrough: false with no [[tokens.map]]"),
+    (
+        "bad-tokens.toml",
+        "tokens.passthrough: false with no [[tokens.map]]",
+    ),
     (
         "bad-channel-name.toml",
         "mapping.misskey_channels.nope: \"nope\" is not a Misskey channel",

@@ -12,7 +12,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub use limits::{LimitsConfig, MisskeyRateLimit, PnutRateLimit, Rate, RateLimitConfig, TimeoutsConfig};
+pub use limits::{
+    LimitsConfig, MisskeyRateLimit, PnutRateLimit, Rate, RateLimitConfig, TimeoutsConfig,
+};
 pub use secret::{Secret, mask};
 pub use sections::{
     BookmarkAs, IdsConfig, ListenConfig, MisskeyMetaConfig, SimConfig, TokenMapping, TokensConfig,
@@ -94,7 +96,10 @@ pub fn load_with_env(
                 )]));
             }
         },
-        None => (DEFAULT_CONFIG_TOML.to_owned(), "embedded config.toml".to_owned()),
+        None => (
+            DEFAULT_CONFIG_TOML.to_owned(),
+            "embedded config.toml".to_owned(),
+        ),
     };
     let mut table = parse::toml_table(&text, &origin).map_err(ConfigError::new)?;
     parse::apply_env(&mut table, env).map_err(ConfigError::new)?;

@@ -32,7 +32,11 @@ pub fn toml_table(text: &str, origin: &str) -> Result<toml::Table, Vec<String>> 
         // toml's message spans several lines (location, excerpt, caret, reason): keep the
         // location and the reason so the problem stays on one line.
         let message = e.to_string();
-        let lines: Vec<&str> = message.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let lines: Vec<&str> = message
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         let first = lines.first().copied().unwrap_or("");
         let last = lines.last().copied().unwrap_or("");
         let summary = if first == last {
@@ -141,7 +145,10 @@ pub fn config_from_table(table: toml::Table) -> (Config, Vec<String>) {
             "misskey_meta" => set(&name, value, problems, &mut config.misskey_meta),
             "mapping" => {
                 if let Some(overlay) = section::<MappingOverlay>(&name, value, problems) {
-                    config.mapping.misskey_channels.extend(overlay.misskey_channels);
+                    config
+                        .mapping
+                        .misskey_channels
+                        .extend(overlay.misskey_channels);
                     config.mapping.pnut_endpoints.extend(overlay.pnut_endpoints);
                 }
             }
@@ -155,7 +162,12 @@ pub fn config_from_table(table: toml::Table) -> (Config, Vec<String>) {
     (config, problems)
 }
 
-fn set<T: DeserializeOwned>(name: &str, value: toml::Value, problems: &mut Vec<String>, slot: &mut T) {
+fn set<T: DeserializeOwned>(
+    name: &str,
+    value: toml::Value,
+    problems: &mut Vec<String>,
+    slot: &mut T,
+) {
     if let Some(parsed) = section(name, value, problems) {
         *slot = parsed;
     }
@@ -194,7 +206,10 @@ fn section<T: DeserializeOwned>(
 fn describe(path: String, message: &str) -> String {
     // toml appends its own "\nin `key`" trailer; the path already says where.
     let message = message.split("\nin `").next().unwrap_or(message).trim_end();
-    for (prefix, what) in [("unknown field `", "unknown key"), ("missing field `", "missing key")] {
+    for (prefix, what) in [
+        ("unknown field `", "unknown key"),
+        ("missing field `", "missing key"),
+    ] {
         if let Some(rest) = message.strip_prefix(prefix)
             && let Some((field, tail)) = rest.split_once('`')
         {

@@ -65,6 +65,9 @@ mod tests {
     fn masks_long_and_short_tokens() {
         assert_eq!(mask("deadbeef0123456789ce"), "de****ce");
         assert_eq!(mask("short"), "****");
-        assert_eq!(format!("{:?}", Secret::new("abcdefghijklmnop")), "Secret(ab****op)");
+        assert_eq!(
+            format!("{:?}", Secret::new("abcdefghijklmnop")),
+            "Secret(ab****op)"
+        );
     }
 }

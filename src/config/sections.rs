@@ -181,9 +181,9 @@ mod duration_or_off {
         if text == "off" {
             return Ok(None);
         }
-        humantime::parse_duration(&text)
-            .map(Some)
-            .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a duration or \"off\" ({e})")))
+        humantime::parse_duration(&text).map(Some).map_err(|e| {
+            serde::de::Error::custom(format!("{text:?} is not a duration or \"off\" ({e})"))
+        })
     }
 }
 

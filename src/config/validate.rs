@@ -25,10 +25,18 @@ pub fn validate(config: &Config) -> Vec<String> {
     p.range("ids.pnut_id_width", ids.pnut_id_width as u64, 1, 32);
     let translate = &config.translate;
     if translate.visibilities.is_empty() {
-        p.push("translate.visibilities", "must list at least one visibility");
+        p.push(
+            "translate.visibilities",
+            "must list at least one visibility",
+        );
     }
     for (index, visibility) in translate.visibilities.iter().enumerate() {
-        if translate.visibilities.get(..index).unwrap_or_default().contains(visibility) {
+        if translate
+            .visibilities
+            .get(..index)
+            .unwrap_or_default()
+            .contains(visibility)
+        {
             p.push(format!("translate.visibilities[{index}]"), "listed twice");
         }
     }
@@ -39,9 +47,13 @@ pub fn validate(config: &Config) -> Vec<String> {
         p.push("misskey_meta.name", "must not be empty");
     }
     let uri = &config.misskey_meta.uri;
-    if !uri.is_empty() && !matches!(Url::parse(uri), Ok(u) if ["http", "https"].contains(&u.scheme()))
+    if !uri.is_empty()
+        && !matches!(Url::parse(uri), Ok(u) if ["http", "https"].contains(&u.scheme()))
     {
-        p.push("misskey_meta.uri", format!("{uri:?} is not an http(s) URL (or empty)"));
+        p.push(
+            "misskey_meta.uri",
+            format!("{uri:?} is not an http(s) URL (or empty)"),
+        );
     }
     p.0.extend(validate_tables(&config.mapping));
     p.0
@@ -118,7 +130,10 @@ fn upstreams(config: &Config, p: &mut Problems) {
     for (name, up) in [("pnut", &upstream.pnut), ("misskey", &upstream.misskey)] {
         if let UpstreamTarget::Url(url) = &up.url {
             if url.host_str().is_none_or(str::is_empty) {
-                p.push(format!("upstream.{name}.url"), format!("{} has no host", up.url));
+                p.push(
+                    format!("upstream.{name}.url"),
+                    format!("{} has no host", up.url),
+                );
             }
             if name == "pnut" && !url.path().trim_end_matches('/').ends_with("/v1") {
                 p.push(
@@ -135,7 +150,12 @@ fn upstreams(config: &Config, p: &mut Problems) {
         );
     }
     if let Some(interval) = config.sim.activity_interval {
-        p.duration("sim.activity_interval", interval, Duration::from_millis(10), ONE_DAY);
+        p.duration(
+            "sim.activity_interval",
+            interval,
+            Duration::from_millis(10),
+            ONE_DAY,
+        );
     }
 }
 
@@ -151,8 +171,12 @@ fn tokens(config: &Config, p: &mut Problems) {
     for (index, entry) in tokens.map.iter().enumerate() {
         for (key, secret) in [("bridge", &entry.bridge), ("upstream", &entry.upstream)] {
             let token = secret.expose();
-            if token.trim().is_empty() || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                p.push(format!("tokens.map[{index}].{key}"), "must be a non-empty token without spaces");
+            if token.trim().is_empty() || token.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                p.push(
+                    format!("tokens.map[{index}].{key}"),
+                    "must be a non-empty token without spaces",
+                );
             }
         }
         match seen.get(entry.bridge.expose()) {
@@ -169,24 +193,57 @@ fn tokens(config: &Config, p: &mut Problems) {
 
 fn limits(config: &Config, p: &mut Problems) {
     let l = &config.limits;
-    p.range("limits.max_subscriptions_per_connection", l.max_subscriptions_per_connection.into(), 1, 1000);
-    p.range("limits.max_connections_per_token", l.max_connections_per_token.into(), 1, 1000);
+    p.range(
+        "limits.max_subscriptions_per_connection",
+        l.max_subscriptions_per_connection.into(),
+        1,
+        1000,
+    );
+    p.range(
+        "limits.max_connections_per_token",
+        l.max_connections_per_token.into(),
+        1,
+        1000,
+    );
     p.range(
         "limits.front_max_subscriptions_per_connection",
         l.front_max_subscriptions_per_connection.into(),
         1,
         1000,
     );
-    p.range("limits.max_channels_per_socket", l.max_channels_per_socket.into(), 1, 10_000);
-    p.size("limits.max_frame_size", l.max_frame_size, ByteSize::kib(1), ByteSize::mib(16));
-    p.size("limits.outbound_queue", l.outbound_queue, ByteSize::kib(1), ByteSize::gib(1));
+    p.range(
+        "limits.max_channels_per_socket",
+        l.max_channels_per_socket.into(),
+        1,
+        10_000,
+    );
+    p.size(
+        "limits.max_frame_size",
+        l.max_frame_size,
+        ByteSize::kib(1),
+        ByteSize::mib(16),
+    );
+    p.size(
+        "limits.outbound_queue",
+        l.outbound_queue,
+        ByteSize::kib(1),
+        ByteSize::gib(1),
+    );
     if l.outbound_queue < l.max_frame_size {
         p.push(
             "limits.outbound_queue",
-            format!("{} is smaller than limits.max_frame_size ({})", l.outbound_queue, l.max_frame_size),
+            format!(
+                "{} is smaller than limits.max_frame_size ({})",
+                l.outbound_queue, l.max_frame_size
+            ),
         );
     }
-    p.size("limits.max_request_body", l.max_request_body, ByteSize::kib(1), ByteSize::mib(64));
+    p.size(
+        "limits.max_request_body",
+        l.max_request_body,
+        ByteSize::kib(1),
+        ByteSize::mib(64),
+    );
     p.range("limits.backfill_count", l.backfill_count.into(), 1, 200);
 }
 
@@ -204,13 +261,38 @@ fn timeouts(config: &Config, p: &mut Problems) {
     for (key, value) in plain {
         p.duration(&format!("timeouts.{key}"), value, ms(10), ONE_DAY);
     }
-    p.duration("timeouts.pnut_keepalive", t.pnut_keepalive, ms(10), Duration::from_secs(59));
-    p.duration("timeouts.poll_interval", t.poll_interval, Duration::from_secs(1), ONE_DAY);
+    p.duration(
+        "timeouts.pnut_keepalive",
+        t.pnut_keepalive,
+        ms(10),
+        Duration::from_secs(59),
+    );
+    p.duration(
+        "timeouts.poll_interval",
+        t.poll_interval,
+        Duration::from_secs(1),
+        ONE_DAY,
+    );
     p.duration("timeouts.linger", t.linger, Duration::ZERO, ONE_DAY);
-    p.duration("timeouts.shutdown_grace", t.shutdown_grace, Duration::ZERO, Duration::from_secs(600));
+    p.duration(
+        "timeouts.shutdown_grace",
+        t.shutdown_grace,
+        Duration::ZERO,
+        Duration::from_secs(600),
+    );
     let relations = [
-        ("timeouts.pnut_keepalive", t.pnut_keepalive, "timeouts.pnut_idle", t.pnut_idle),
-        ("timeouts.misskey_ping", t.misskey_ping, "timeouts.misskey_pong_timeout", t.misskey_pong_timeout),
+        (
+            "timeouts.pnut_keepalive",
+            t.pnut_keepalive,
+            "timeouts.pnut_idle",
+            t.pnut_idle,
+        ),
+        (
+            "timeouts.misskey_ping",
+            t.misskey_ping,
+            "timeouts.misskey_pong_timeout",
+            t.misskey_pong_timeout,
+        ),
     ];
     for (path, value, other_path, other) in relations {
         if value >= other {
@@ -218,22 +300,49 @@ fn timeouts(config: &Config, p: &mut Problems) {
         }
     }
     if t.reconnect_backoff_min > t.reconnect_backoff_max {
-        p.push("timeouts.reconnect_backoff_min", "must not exceed timeouts.reconnect_backoff_max");
+        p.push(
+            "timeouts.reconnect_backoff_min",
+            "must not exceed timeouts.reconnect_backoff_max",
+        );
     }
 }
 
 fn ratelimit(config: &Config, p: &mut Problems) {
     let r = &config.ratelimit;
-    p.duration("ratelimit.max_wait", r.max_wait, Duration::ZERO, Duration::from_secs(3600));
-    p.duration("ratelimit.default_pause", r.default_pause, Duration::from_secs(1), ONE_DAY);
-    p.duration("ratelimit.sweep_interval", r.sweep_interval, Duration::from_secs(1), ONE_DAY);
+    p.duration(
+        "ratelimit.max_wait",
+        r.max_wait,
+        Duration::ZERO,
+        Duration::from_secs(3600),
+    );
+    p.duration(
+        "ratelimit.default_pause",
+        r.default_pause,
+        Duration::from_secs(1),
+        ONE_DAY,
+    );
+    p.duration(
+        "ratelimit.sweep_interval",
+        r.sweep_interval,
+        Duration::from_secs(1),
+        ONE_DAY,
+    );
     p.range("ratelimit.get_retries", r.get_retries.into(), 0, 10);
     let quotas = [
         ("ratelimit.pnut.get_per_hour", r.pnut.get_per_hour),
         ("ratelimit.pnut.writes_per_minute", r.pnut.writes_per_minute),
-        ("ratelimit.pnut.upstream_per_second", r.pnut.upstream_per_second),
-        ("ratelimit.misskey.per_token_per_second", r.misskey.per_token_per_second),
-        ("ratelimit.misskey.upstream_per_second", r.misskey.upstream_per_second),
+        (
+            "ratelimit.pnut.upstream_per_second",
+            r.pnut.upstream_per_second,
+        ),
+        (
+            "ratelimit.misskey.per_token_per_second",
+            r.misskey.per_token_per_second,
+        ),
+        (
+            "ratelimit.misskey.upstream_per_second",
+            r.misskey.upstream_per_second,
+        ),
     ];
     for (path, value) in quotas {
         p.range(path, value.into(), 1, 1_000_000);

@@ -33,8 +33,14 @@ pub const POLL_ONLY_PNUT_ENDPOINTS: &[&str] = &[
 pub const MISSKEY_CHANNELS: &[(&str, &[&str])] = &[
     ("main", &[]),
     ("homeTimeline", &["withRenotes", "withFiles"]),
-    ("localTimeline", &["withRenotes", "withReplies", "withFiles"]),
-    ("hybridTimeline", &["withRenotes", "withReplies", "withFiles"]),
+    (
+        "localTimeline",
+        &["withRenotes", "withReplies", "withFiles"],
+    ),
+    (
+        "hybridTimeline",
+        &["withRenotes", "withReplies", "withFiles"],
+    ),
     ("globalTimeline", &["withRenotes", "withFiles"]),
     ("userList", &["listId", "withFiles", "withRenotes"]),
     ("hashtag", &["q"]),

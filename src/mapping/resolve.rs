@@ -206,11 +206,7 @@ fn param_values(channel: &str, name: &str, params: &Value) -> Result<Vec<String>
     Ok(values)
 }
 
-fn collect_scalars(
-    value: &Value,
-    out: &mut Vec<String>,
-    depth: usize,
-) -> Result<(), &'static str> {
+fn collect_scalars(value: &Value, out: &mut Vec<String>, depth: usize) -> Result<(), &'static str> {
     match value {
         Value::String(s) => out.push(s.clone()),
         Value::Number(n) => out.push(n.to_string()),
@@ -247,7 +243,10 @@ pub fn resolve_subscribe(
     query: &BTreeMap<String, String>,
 ) -> Result<SubscribePlan, MappingError> {
     let path = path.split('?').next().unwrap_or(path);
-    let path = path.strip_prefix("/v1").filter(|p| p.starts_with('/')).unwrap_or(path);
+    let path = path
+        .strip_prefix("/v1")
+        .filter(|p| p.starts_with('/'))
+        .unwrap_or(path);
     let best = tables
         .pnut_endpoints
         .iter()
@@ -329,7 +328,10 @@ fn match_path(pattern: &str, path: &str) -> Option<BTreeMap<String, String>> {
     Some(captures)
 }
 
-fn fill_captured(template: &str, captures: &BTreeMap<String, String>) -> Result<String, MappingError> {
+fn fill_captured(
+    template: &str,
+    captures: &BTreeMap<String, String>,
+) -> Result<String, MappingError> {
     let bad = || MappingError::BadTemplate {
         template: template.to_owned(),
     };

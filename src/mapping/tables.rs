@@ -164,7 +164,10 @@ pub fn default_pnut_endpoints() -> BTreeMap<String, EndpointMapping> {
     let home = || ChannelJoin::bare("homeTimeline");
     let main = || ChannelJoin::bare("main");
     [
-        ("/posts/streams/me", endpoint(vec![home()], &["notes/timeline"])),
+        (
+            "/posts/streams/me",
+            endpoint(vec![home()], &["notes/timeline"]),
+        ),
         (
             "/posts/streams/unified",
             endpoint(vec![home(), main()], &["notes/timeline", "notes/mentions"]),
@@ -176,7 +179,10 @@ pub fn default_pnut_endpoints() -> BTreeMap<String, EndpointMapping> {
                 ..endpoint(vec![home()], &["users/notes"])
             },
         ),
-        ("/users/me/mentions", endpoint(vec![main()], &["notes/mentions"])),
+        (
+            "/users/me/mentions",
+            endpoint(vec![main()], &["notes/mentions"]),
+        ),
         (
             "/posts/{post_id}/thread",
             EndpointMapping {
@@ -184,8 +190,14 @@ pub fn default_pnut_endpoints() -> BTreeMap<String, EndpointMapping> {
                 ..endpoint(vec![main()], &["notes/show", "notes/children"])
             },
         ),
-        ("/users/me/followers", endpoint(vec![main()], &["users/followers"])),
-        ("/users/me/following", endpoint(vec![main()], &["users/following"])),
+        (
+            "/users/me/followers",
+            endpoint(vec![main()], &["users/followers"]),
+        ),
+        (
+            "/users/me/following",
+            endpoint(vec![main()], &["users/following"]),
+        ),
         (
             "/channels/{channel_id}/messages",
             endpoint(

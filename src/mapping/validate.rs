@@ -42,7 +42,12 @@ fn validate_channel(path: &str, name: &str, mapping: &ChannelMapping, problems: 
         return;
     };
     let lists = [
-        ("pnut", &mapping.pnut, SUBSCRIBABLE_PNUT_ENDPOINTS, "subscribable"),
+        (
+            "pnut",
+            &mapping.pnut,
+            SUBSCRIBABLE_PNUT_ENDPOINTS,
+            "subscribable",
+        ),
         ("poll", &mapping.poll, POLL_ONLY_PNUT_ENDPOINTS, "pollable"),
     ];
     for (key, templates, extra, kind) in lists {
@@ -76,7 +81,9 @@ fn validate_channel(path: &str, name: &str, mapping: &ChannelMapping, problems: 
     }
     for key in mapping.query.keys() {
         if key.is_empty() || key.contains(['&', '=', '?', '#']) {
-            problems.push(format!("{path}.query: {key:?} is not a valid query param name"));
+            problems.push(format!(
+                "{path}.query: {key:?} is not a valid query param name"
+            ));
         }
     }
 }
@@ -88,7 +95,9 @@ fn validate_endpoint(
     problems: &mut Vec<String>,
 ) {
     if !fits_any(SUBSCRIBABLE_PNUT_ENDPOINTS, pattern) {
-        problems.push(format!("{path}: {pattern:?} is not a subscribable pnut endpoint"));
+        problems.push(format!(
+            "{path}: {pattern:?} is not a subscribable pnut endpoint"
+        ));
         return;
     }
     let captured: Vec<&str> = path_segments(pattern)
@@ -176,7 +185,10 @@ mod tests {
 
     #[test]
     fn default_tables_are_valid() {
-        assert_eq!(validate_tables(&MappingTables::default()), Vec::<String>::new());
+        assert_eq!(
+            validate_tables(&MappingTables::default()),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
