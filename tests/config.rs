@@ -113,6 +113,19 @@ fn good_fixture_loads_with_its_values() {
         c.tokens.map.first().map(|m| m.upstream.expose()),
         Some("upstreamsecrettoken0002")
     );
+    assert_eq!(
+        c.tokens.upstream_token("bridgesecrettoken0001"),
+        Some("upstreamsecrettoken0002")
+    );
+    assert_eq!(
+        c.tokens.upstream_token("unmapped"),
+        None,
+        "passthrough is off"
+    );
+    assert_eq!(
+        Config::default().tokens.upstream_token("unmapped"),
+        Some("unmapped")
+    );
     let home = c.mapping.misskey_channels.get("homeTimeline");
     assert_eq!(
         home.map(|h| h.pnut.clone()),
@@ -282,6 +295,8 @@ fn all_problems_are_reported_not_just_the_first() {
         "ratelimit.pnut.get_per_hour: 0 is out of range",
         "mapping.misskey_channels.homeTimeline.pnut[0]: ",
         "mapping.misskey_channels.homeTimeline.poll[0]: ",
+        "timeouts.poll_interval: invalid value",
+        "timeouts.nope: unknown key",
     ] {
         assert!(
             problems.iter().any(|p| p.starts_with(expected)),

@@ -173,33 +173,53 @@ fn set<T: DeserializeOwned>(
     }
 }
 
+/// Deserializes one section. On failure, each key of the section is tried alone (every field
+/// has a default) so that every bad key is reported, not just the first.
 fn section<T: DeserializeOwned>(
     name: &str,
     value: toml::Value,
     problems: &mut Vec<String>,
 ) -> Option<T> {
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Ok(parsed) => Some(parsed),
-        Err(e) => {
-            let mut path = toml_key(name);
-            for segment in e.path().iter() {
-                match segment {
-                    Segment::Seq { index } => path.push_str(&format!("[{index}]")),
-                    Segment::Map { key } => {
-                        path.push('.');
-                        path.push_str(&toml_key(key));
-                    }
-                    Segment::Enum { variant } => {
-                        path.push('.');
-                        path.push_str(&toml_key(variant));
-                    }
-                    Segment::Unknown => path.push_str(".?"),
-                }
+    let whole_error = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+        Ok(parsed) => return Some(parsed),
+        Err(e) => describe_error(name, e),
+    };
+    let mut per_key = Vec::new();
+    if let toml::Value::Table(table) = value
+        && table.len() > 1
+    {
+        for (key, item) in table {
+            let single = toml::Value::Table(toml::Table::from_iter([(key, item)]));
+            if let Err(e) = serde_path_to_error::deserialize::<_, T>(single) {
+                per_key.push(describe_error(name, e));
             }
-            problems.push(describe(path, &e.into_inner().to_string()));
-            None
         }
     }
+    if per_key.is_empty() {
+        problems.push(whole_error);
+    } else {
+        problems.extend(per_key);
+    }
+    None
+}
+
+fn describe_error(name: &str, e: serde_path_to_error::Error<toml::de::Error>) -> String {
+    let mut path = toml_key(name);
+    for segment in e.path().iter() {
+        match segment {
+            Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+            Segment::Map { key } => {
+                path.push('.');
+                path.push_str(&toml_key(key));
+            }
+            Segment::Enum { variant } => {
+                path.push('.');
+                path.push_str(&toml_key(variant));
+            }
+            Segment::Unknown => path.push_str(".?"),
+        }
+    }
+    describe(path, &e.into_inner().to_string())
 }
 
 /// `unknown field `x`` / `missing field `x`` name a key below the path: move it into the path.

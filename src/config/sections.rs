@@ -206,6 +206,18 @@ impl Default for TokensConfig {
     }
 }
 
+impl TokensConfig {
+    /// The upstream token for a token a client presented: the mapped one, else the token itself
+    /// when `passthrough`, else `None` (refuse the client).
+    pub fn upstream_token<'a>(&'a self, presented: &'a str) -> Option<&'a str> {
+        match self.map.iter().find(|m| m.bridge.expose() == presented) {
+            Some(mapping) => Some(mapping.upstream.expose()),
+            None if self.passthrough => Some(presented),
+            None => None,
+        }
+    }
+}
+
 /// One `[[tokens.map]]` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
