@@ -360,3 +360,48 @@ fn configured_query_params_become_part_of_the_key() {
         })]
     );
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            "[a-z/{}.?%]{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-zA-Z]{1,10}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn resolve_subscribe_on_any_path(path in "(/[a-z0-9{}.]{0,6}){0,5}") {
+            let _ = resolve_subscribe(&MappingTables::default(), &path, &BTreeMap::new());
+        }
+
+        #[test]
+        fn resolve_connect_on_any_params(
+            channel in prop::sample::select(vec!["hashtag", "channel", "homeTimeline", "main", "x"]),
+            params in json_value(),
+        ) {
+            let tables = MappingTables::default();
+            if let Ok(needs) = resolve_connect(&tables, channel, &params) {
+                prop_assert!(needs.len() <= MAX_NEEDS_PER_CONNECT);
+            }
+            let _ = connect_filters(&tables, channel, &params);
+        }
+
+        #[test]
+        fn parse_str_on_any_text(text in "[\\[\\]a-z_=\"0-9. \n{}/]{0,80}") {
+            let _ = pnutkey::config::parse_str(&text);
+        }
+    }
+}
