@@ -1,9 +1,10 @@
 //! Wire-model tests for `pnutkey::misskey`: streaming messages, entities and error bodies.
 
 use pnutkey::misskey::{
-    ApiErrorBody, ChannelMessageBody, ClientMessage, ConnectBody, ErrorKind, InstanceMeta,
-    MeDetailed, Note, NoteUpdatedEvent, Notification, NotificationType, ParseError, ReactedBody,
-    ServerMessage, UserLite, Visibility, parse_client_message,
+    ApiErrorBody, ChannelMessageBody, ClientMessage, ConnectBody, CreatedNote, ErrorKind,
+    InstanceMeta, MeDetailed, Note, NoteCreateRequest, NoteIdRequest, NoteUpdatedEvent,
+    Notification, NotificationType, ParseError, ReactedBody, ServerMessage, UserLite, Visibility,
+    parse_client_message,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -333,40 +334,11 @@ fn spec_minimal_note_round_trips() {
     assert!(!note.is_pure_renote());
 }
 
-const NOTE_REQUIRED_KEYS: [&str; 18] = [
-    "id",
-    "createdAt",
-    "userId",
-    "user",
-    "text",
-    "cw",
-    "visibility",
-    "localOnly",
-    "reactionAcceptance",
-    "renoteCount",
-    "repliesCount",
-    "reactionCount",
-    "reactions",
-    "reactionEmojis",
-    "fileIds",
-    "files",
-    "replyId",
-    "renoteId",
-];
-
-const USER_LITE_KEYS: [&str; 11] = [
-    "id",
-    "name",
-    "username",
-    "host",
-    "avatarUrl",
-    "avatarBlurhash",
-    "avatarDecorations",
-    "emojis",
-    "onlineStatus",
-    "isBot",
-    "isCat",
-];
+/// Key lists from misskey.md §6.2/§6.3, kept in a fixture.
+fn keys(group: &str) -> Vec<String> {
+    let all = as_value(&fixture("required_keys.json"));
+    serde_json::from_value(all[group].clone()).expect("key list")
+}
 
 #[test]
 fn default_built_note_writes_every_required_key() {
@@ -383,36 +355,18 @@ fn default_built_note_writes_every_required_key() {
     assert!(note.is_pure_renote());
     let written = serde_json::to_value(&note).expect("serialize");
     let object = written.as_object().expect("object");
-    for key in NOTE_REQUIRED_KEYS {
-        assert!(object.contains_key(key), "missing {key}");
+    for key in keys("note") {
+        assert!(object.contains_key(&key), "missing {key}");
     }
     for key in ["text", "cw", "replyId", "reactionAcceptance"] {
         assert_eq!(object[key], Value::Null, "{key} must be null");
     }
-    for key in [
-        "reply",
-        "renote",
-        "poll",
-        "mentions",
-        "tags",
-        "emojis",
-        "visibleUserIds",
-        "channelId",
-        "channel",
-        "uri",
-        "url",
-        "myReaction",
-        "isHidden",
-        "deletedAt",
-        "hasPoll",
-        "reactionAndUserPairCache",
-        "clippedCount",
-    ] {
-        assert!(!object.contains_key(key), "{key} must be absent");
+    for key in keys("note_absent_when_unset") {
+        assert!(!object.contains_key(&key), "{key} must be absent");
     }
     let user = object["user"].as_object().expect("user");
-    for key in USER_LITE_KEYS {
-        assert!(user.contains_key(key), "user missing {key}");
+    for key in keys("user_lite") {
+        assert!(user.contains_key(&key), "user missing {key}");
     }
     assert_eq!(user["onlineStatus"], json!("unknown"));
     assert_eq!(object["visibility"], json!("public"));
@@ -425,83 +379,11 @@ fn me_detailed_writes_all_required_keys_and_round_trips() {
     me.user.lite.username = "alice".into();
     let written = serde_json::to_value(&me).expect("serialize");
     let object = written.as_object().expect("object");
-    let detailed = [
-        "url",
-        "uri",
-        "movedTo",
-        "alsoKnownAs",
-        "createdAt",
-        "updatedAt",
-        "lastFetchedAt",
-        "bannerUrl",
-        "bannerBlurhash",
-        "isLocked",
-        "isSilenced",
-        "isSuspended",
-        "description",
-        "location",
-        "birthday",
-        "lang",
-        "fields",
-        "verifiedLinks",
-        "followersCount",
-        "followingCount",
-        "notesCount",
-        "pinnedNoteIds",
-        "pinnedNotes",
-        "pinnedPageId",
-        "pinnedPage",
-        "publicReactions",
-        "followingVisibility",
-        "followersVisibility",
-        "chatScope",
-        "canChat",
-        "roles",
-        "memo",
-    ];
-    let me_only = [
-        "avatarId",
-        "bannerId",
-        "followedMessage",
-        "isModerator",
-        "isAdmin",
-        "injectFeaturedNote",
-        "receiveAnnouncementEmail",
-        "alwaysMarkNsfw",
-        "autoSensitive",
-        "carefulBot",
-        "autoAcceptFollowed",
-        "noCrawle",
-        "preventAiLearning",
-        "isExplorable",
-        "isDeleted",
-        "twoFactorBackupCodesStock",
-        "hideOnlineStatus",
-        "hasUnreadSpecifiedNotes",
-        "hasUnreadMentions",
-        "hasUnreadAnnouncement",
-        "unreadAnnouncements",
-        "hasUnreadAntenna",
-        "hasUnreadChannel",
-        "hasUnreadChatMessages",
-        "hasUnreadNotification",
-        "hasPendingReceivedFollowRequest",
-        "unreadNotificationsCount",
-        "mutedWords",
-        "hardMutedWords",
-        "mutedInstances",
-        "notificationRecieveConfig",
-        "emailNotificationTypes",
-        "achievements",
-        "loggedInDays",
-        "policies",
-        "twoFactorEnabled",
-        "usePasswordLessLogin",
-        "securityKeys",
-    ];
+    let me_only = keys("me_detailed_only");
     assert_eq!(me_only.len(), 38);
-    for key in USER_LITE_KEYS.iter().chain(&detailed).chain(&me_only) {
-        assert!(object.contains_key(*key), "MeDetailed missing {key}");
+    let all = [keys("user_lite"), keys("user_detailed"), me_only].concat();
+    for key in all {
+        assert!(object.contains_key(&key), "MeDetailed missing {key}");
     }
     assert_eq!(object["policies"]["ltlAvailable"], json!(true));
     assert_eq!(object["policies"]["gtlAvailable"], json!(true));
@@ -590,4 +472,26 @@ fn instance_meta_keeps_version_string_and_extra_keys() {
     assert_eq!(written["features"], json!({"localTimeline": true}));
     assert_eq!(written["policies"]["ltlAvailable"], json!(true));
     assert!(written["version"].is_string());
+}
+
+#[test]
+fn request_bodies_ignore_the_token_and_keep_absent_keys_absent() {
+    let create: NoteCreateRequest = serde_json::from_value(json!({
+        "i": "secret", "text": "hi", "replyId": "aa0b1c2d3e4f0001", "visibility": "home"
+    }))
+    .expect("parse");
+    assert_eq!(create.visibility, Some(Visibility::Home));
+    assert_eq!(create.reply_id.as_deref(), Some("aa0b1c2d3e4f0001"));
+    let written = serde_json::to_value(&create).expect("ser");
+    assert_eq!(
+        written,
+        json!({"text": "hi", "visibility": "home", "replyId": "aa0b1c2d3e4f0001"})
+    );
+    let list: NoteIdRequest =
+        serde_json::from_value(json!({"noteId": "n", "sinceId": "a", "limit": 5})).expect("parse");
+    assert_eq!(list.pagination.since_id.as_deref(), Some("a"));
+    assert_eq!(list.pagination.limit, Some(5));
+    assert!(serde_json::from_value::<NoteIdRequest>(json!({"limit": 5})).is_err());
+    let created = serde_json::to_value(CreatedNote::default()).expect("ser");
+    assert!(created.get("createdNote").is_some());
 }

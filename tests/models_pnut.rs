@@ -2,8 +2,8 @@
 
 use pnutkey::pnut::{
     AccessTokenResponse, Channel, Content, Entities, Envelope, ErrorEnvelope, EventData, EventKind,
-    FollowEvent, Mention, Message, Meta, Post, StreamEvent, StreamHello, Token, TokenApp, User,
-    hello_frame,
+    FollowEvent, Mention, Message, Meta, Post, PostRequest, StreamEvent, StreamHello, Token,
+    TokenApp, User, hello_frame,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -323,4 +323,22 @@ fn envelope_meta_default_serializes_empty() {
         serde_json::to_value(envelope).expect("ser"),
         json!({"meta": {}})
     );
+}
+
+#[test]
+fn post_request_writes_only_set_keys() {
+    let request = PostRequest {
+        text: "hello".to_owned(),
+        reply_to: Some("12".to_owned()),
+        ..PostRequest::default()
+    };
+    assert_eq!(
+        serde_json::to_value(&request).expect("ser"),
+        json!({"text": "hello", "reply_to": "12"})
+    );
+    let parsed: PostRequest = serde_json::from_value(json!({
+        "text": "x", "entities": {"parse_links": true}, "unknown": 1
+    }))
+    .expect("parse");
+    assert_eq!(parsed.entities.and_then(|e| e.parse_links), Some(true));
 }

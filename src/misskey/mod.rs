@@ -14,6 +14,7 @@ mod meta;
 mod note;
 mod note_updated;
 mod notification;
+mod request;
 mod server_message;
 mod user;
 
@@ -32,6 +33,10 @@ pub use note_updated::{
     UpdatedBody,
 };
 pub use notification::{Notification, NotificationType};
+pub use request::{
+    CreatedNote, EmojisResponse, NoteCreateRequest, NoteIdRequest, Pagination, PollRequest,
+    ReactionRequest, UserRequest,
+};
 pub use server_message::ServerMessage;
 pub use user::{
     AvatarDecoration, OnlineStatus, ProfileField, RoleLite, UserDetailed, UserDetailedFields,
