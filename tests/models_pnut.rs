@@ -342,3 +342,21 @@ fn post_request_writes_only_set_keys() {
     .expect("parse");
     assert_eq!(parsed.entities.and_then(|e| e.parse_links), Some(true));
 }
+
+#[test]
+fn bare_client_id_source_is_accepted() {
+    let post: Post = serde_json::from_value(json!({
+        "id": "1", "created_at": "2026-01-01T00:00:00Z", "thread_id": "1", "source": "abc"
+    }))
+    .expect("parse");
+    assert_eq!(post.source.map(|s| s.id), Some("abc".to_owned()));
+    let message: Message = serde_json::from_value(json!({
+        "id": "2", "channel_id": "5", "source": {"id": "x", "name": "n", "url": "u"}
+    }))
+    .expect("parse");
+    assert_eq!(message.source.map(|s| s.name), Some("n".to_owned()));
+    let bad: Result<Post, _> = serde_json::from_value(json!({
+        "id": "1", "created_at": "x", "thread_id": "1", "source": 5
+    }));
+    assert!(bad.is_err());
+}
