@@ -495,3 +495,21 @@ fn request_bodies_ignore_the_token_and_keep_absent_keys_absent() {
     let created = serde_json::to_value(CreatedNote::default()).expect("ser");
     assert!(created.get("createdNote").is_some());
 }
+
+#[test]
+fn following_item_parses_with_nested_user_detailed() {
+    let item: pnutkey::misskey::Following = serde_json::from_value(json!({
+        "id": "f1", "createdAt": "2026-05-06T10:00:00.000Z", "followeeId": "u2", "followerId": "u1",
+        "followee": {"id": "u2", "username": "bob", "name": null, "host": null,
+                     "avatarUrl": "https://x/a", "createdAt": "2026-01-01T00:00:00.000Z",
+                     "followersCount": 3, "unknownKey": true}
+    }))
+    .expect("parse");
+    let followee = item.followee.as_ref().expect("followee");
+    assert_eq!(followee.lite.username, "bob");
+    assert_eq!(followee.detail.followers_count, 3);
+    let written = serde_json::to_value(&item).expect("ser");
+    assert!(written.get("follower").is_none());
+    assert_eq!(written["followee"]["followersCount"], json!(3));
+    assert!(written["followee"].get("unknownKey").is_none());
+}

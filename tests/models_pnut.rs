@@ -2,8 +2,8 @@
 
 use pnutkey::pnut::{
     AccessTokenResponse, Channel, Content, Entities, Envelope, ErrorEnvelope, EventData, EventKind,
-    FollowEvent, Mention, Message, Meta, Post, PostRequest, StreamEvent, StreamHello, Token,
-    TokenApp, User, hello_frame,
+    FollowEvent, Mention, Message, Meta, Post, PostRequest, Raw, StreamEvent, StreamHello, Token,
+    TokenApp, User, hello_frame, language, oembeds, push_oembeds,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -359,4 +359,32 @@ fn bare_client_id_source_is_accepted() {
         "id": "1", "created_at": "x", "thread_id": "1", "source": 5
     }));
     assert!(bad.is_err());
+}
+
+#[test]
+fn oembed_raw_helpers_read_and_write_photos() {
+    let mut raw = Raw::new();
+    raw.insert(
+        "io.pnut.core.oembed".to_owned(),
+        vec![
+            json!({"type": "photo", "version": "1.0", "url": "https://x/p.png", "width": 10, "height": 20}),
+            json!("not an object"),
+        ],
+    );
+    raw.insert(
+        "io.pnut.core.language".to_owned(),
+        vec![json!({"language": "en"})],
+    );
+    let photos = oembeds(&raw);
+    assert_eq!(photos.len(), 1);
+    assert_eq!(photos[0].url.as_deref(), Some("https://x/p.png"));
+    assert_eq!(language(&raw), Some("en".to_owned()));
+    let mut fresh = Raw::new();
+    push_oembeds(&mut fresh, &photos).expect("push");
+    assert_eq!(
+        serde_json::to_value(&fresh).expect("ser"),
+        json!({"io.pnut.core.oembed": [{"type": "photo", "version": "1.0", "url": "https://x/p.png", "width": 10, "height": 20}]})
+    );
+    assert!(oembeds(&Raw::new()).is_empty());
+    assert_eq!(language(&Raw::new()), None);
 }

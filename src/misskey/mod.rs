@@ -9,6 +9,7 @@ mod client_message;
 mod drive;
 mod emoji;
 mod error;
+mod following;
 mod me;
 mod meta;
 mod note;
@@ -25,6 +26,7 @@ pub use client_message::{
 pub use drive::{DriveFile, DriveFileProperties, DriveFolder};
 pub use emoji::{Announcement, Emoji};
 pub use error::{ApiError, ApiErrorBody, ErrorKind};
+pub use following::Following;
 pub use me::{MeDetailed, MeDetailedFields, default_role_policies};
 pub use meta::InstanceMeta;
 pub use note::{Note, NoteChannel, Poll, PollChoice, Visibility};
