@@ -156,28 +156,8 @@ fn malformed_client_frames_are_typed_errors() {
             "{text}"
         );
     }
-    let cases = [
-        r#"{"type":"connect","body":{"channel":"main"}}"#,
-        r#"{"type":"connect","body":{"id":"1"}}"#,
-        r#"{"type":"connect","body":{"channel":"main","id":1}}"#,
-        r#"{"type":"connect","body":{"channel":"main","id":"1","params":null}}"#,
-        r#"{"type":"connect","body":{"channel":"main","id":"1","params":[]}}"#,
-        r#"{"type":"connect","body":{"channel":"main","id":"1","pong":"yes"}}"#,
-        r#"{"type":"connect","body":null}"#,
-        r#"{"type":"connect"}"#,
-        r#"{"type":"connect","body":"main"}"#,
-        r#"{"type":"disconnect","body":{}}"#,
-        r#"{"type":"disconnect","body":[]}"#,
-        r#"{"type":"ch","body":{"id":"1","type":"read"}}"#,
-        r#"{"type":"channel","body":{"id":"1","body":{}}}"#,
-        r#"{"type":"channel","body":{"type":"read","body":{}}}"#,
-        r#"{"type":"subNote","body":{"id":""}}"#,
-        r#"{"type":"s","body":{"id":5}}"#,
-        r#"{"type":"sr","body":{}}"#,
-        r#"{"type":"un","body":null}"#,
-        r#"{"type":"unsubNote","body":{"id":["x"]}}"#,
-    ];
-    for text in cases {
+    let cases = fixture("client_frames_invalid_body.jsonl");
+    for text in cases.lines() {
         assert!(
             invalid_body(text),
             "{text} → {:?}",
