@@ -5,7 +5,7 @@ mod banner;
 mod plan;
 mod signal;
 
-pub use plan::{RunPlan, UpstreamTarget};
+pub use plan::RunPlan;
 
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use axum::Router;
 use axum::routing::get;
 use tokio::net::TcpListener;
 
-use crate::config::Config;
+use crate::config::{Config, UpstreamTarget};
 use crate::sim::misskey::{SimMisskey, SimMisskeyOptions};
 use crate::sim::pnut::{SimPnut, SimPnutOptions};
 
@@ -36,7 +36,7 @@ pub struct Running {
     pub sim_pnut: Option<SimPnut>,
     /// The embedded simulated Misskey server, when the Misskey upstream is `sim`.
     pub sim_misskey: Option<SimMisskey>,
-    /// Where the pnut upstream is (the embedded sim's URL or the configured one).
+    /// Where the pnut upstream is (the embedded sim's URL or the configured one, masked).
     pub pnut_url: String,
     /// Where the Misskey upstream is.
     pub misskey_url: String,
@@ -67,7 +67,7 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
             let url = format!("{}/v1", sim.base_url());
             (Some(sim), url)
         }
-        UpstreamTarget::Url(url) => (None, url.clone()),
+        UpstreamTarget::Url(_) => (None, plan.pnut.to_string()),
     };
     let (sim_misskey, misskey_url) = match &plan.misskey {
         UpstreamTarget::Sim => {
@@ -80,7 +80,7 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
             let url = sim.base_url();
             (Some(sim), url)
         }
-        UpstreamTarget::Url(url) => (None, url.clone()),
+        UpstreamTarget::Url(_) => (None, plan.misskey.to_string()),
     };
     let listener = TcpListener::bind(plan.listen).await?;
     let addr = listener.local_addr()?;

@@ -3,16 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::config::Config;
-
-/// Where one upstream is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UpstreamTarget {
-    /// The built-in simulated server, started in-process on a loopback port.
-    Sim,
-    /// A real server at this base URL.
-    Url(String),
-}
+use crate::config::{Config, UpstreamTarget};
 
 /// The pieces `run` starts.
 #[derive(Debug, Clone)]
@@ -34,14 +25,13 @@ pub struct RunPlan {
 impl RunPlan {
     /// Derives the plan from the effective config.
     pub fn from_config(config: &Config) -> Self {
-        let _ = config;
         Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            pnut: UpstreamTarget::Sim,
-            misskey: UpstreamTarget::Sim,
-            activity_interval: Some(Duration::from_secs(1)),
-            seed: 1,
-            grace: Duration::from_secs(10),
+            listen: config.listen.addr,
+            pnut: config.upstream.pnut.url.clone(),
+            misskey: config.upstream.misskey.url.clone(),
+            activity_interval: config.sim.activity_interval,
+            seed: config.sim.seed,
+            grace: config.timeouts.shutdown_grace,
         }
     }
 }
