@@ -4,8 +4,11 @@ use super::Running;
 
 /// The demo accounts of the simulated servers. Their tokens are fake and public, the one
 /// exception to "no token in a log line".
-pub const DEMO_TOKENS: [(&str, &str); 3] =
-    [("alice", "demo-alice"), ("bob", "demo-bob"), ("carol", "demo-carol")];
+pub const DEMO_TOKENS: [(&str, &str); 3] = [
+    ("alice", "demo-alice"),
+    ("bob", "demo-bob"),
+    ("carol", "demo-carol"),
+];
 
 /// Logs the listener, the upstreams, the demo tokens and one copy-paste line per client kind.
 pub fn print(running: &Running) {
@@ -13,7 +16,10 @@ pub fn print(running: &Running) {
     tracing::info!(%bridge, "pnutkey {} listening", env!("CARGO_PKG_VERSION"));
     tracing::info!(pnut = %running.pnut_url, misskey = %running.misskey_url, "upstreams");
     if running.sim_pnut.is_some() || running.sim_misskey.is_some() {
-        let demo: Vec<String> = DEMO_TOKENS.iter().map(|(u, t)| format!("{u}={t}")).collect();
+        let demo: Vec<String> = DEMO_TOKENS
+            .iter()
+            .map(|(u, t)| format!("{u}={t}"))
+            .collect();
         tracing::info!(accounts = %demo.join(" "), "simulated upstreams: demo tokens");
     }
     if let Some(sim) = &running.sim_misskey {

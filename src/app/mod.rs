@@ -93,7 +93,15 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
             })
             .await
     });
-    Ok(Running { addr, sim_pnut, sim_misskey, pnut_url, misskey_url, server, stop })
+    Ok(Running {
+        addr,
+        sim_pnut,
+        sim_misskey,
+        pnut_url,
+        misskey_url,
+        server,
+        stop,
+    })
 }
 
 /// The bridge's HTTP routes.
