@@ -21,9 +21,9 @@ pub struct ApiError {
     /// `client`, `server` or `permission`.
     pub kind: &'static str,
     /// Extra info (only when set).
-    pub info: Option<Value>,
+    pub info: Option<Box<Value>>,
     /// `Retry-After` seconds (429 only).
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -47,7 +47,7 @@ impl ApiError {
             "Invalid param.",
             "3d81ceae-475f-4600-b2a8-2bc116157532",
         );
-        error.info = Some(json!({"param": param, "reason": reason}));
+        error.info = Some(Box::new(json!({"param": param, "reason": reason})));
         error
     }
 
@@ -74,16 +74,16 @@ impl ApiError {
     }
 
     /// `RATE_LIMIT_EXCEEDED` (429) with the limiter info and `Retry-After`.
-    pub fn rate_limited(total: u32, reset_ms: i64, retry_after: u64) -> Self {
+    pub fn rate_limited(total: u32, reset_ms: i64, retry_after: u32) -> Self {
         let mut error = Self::client(
             "RATE_LIMIT_EXCEEDED",
             "Rate limit exceeded. Please try again later.",
             "d5826d14-3982-4d2e-8011-b9e9f02499ef",
         );
         error.status = StatusCode::TOO_MANY_REQUESTS;
-        error.info = Some(json!({
+        error.info = Some(Box::new(json!({
             "total": total, "remaining": 0, "reset": reset_ms / 1000, "resetMs": reset_ms,
-        }));
+        })));
         error.retry_after = Some(retry_after);
         error
     }
@@ -97,7 +97,9 @@ impl ApiError {
         );
         error.status = StatusCode::INTERNAL_SERVER_ERROR;
         error.kind = "server";
-        error.info = Some(json!({"e": {"message": "simulated failure", "code": null, "id": null}}));
+        error.info = Some(Box::new(
+            json!({"e": {"message": "simulated failure", "code": null, "id": null}}),
+        ));
         error
     }
 
@@ -150,7 +152,7 @@ impl ApiError {
         if let (Some(info), Some(error)) = (self.info, body.get_mut("error"))
             && let Some(error) = error.as_object_mut()
         {
-            error.insert("info".into(), info);
+            error.insert("info".into(), *info);
         }
         let mut response = Response::new(Body::from(body.to_string()));
         *response.status_mut() = self.status;

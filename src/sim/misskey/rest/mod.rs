@@ -187,7 +187,9 @@ pub async fn handle(
                 ApiError::rate_limited(
                     total,
                     reset_ms,
-                    reset_in.as_secs_f64().ceil().max(1.0) as u64,
+                    u32::try_from(reset_in.as_millis().div_ceil(1000))
+                        .unwrap_or(u32::MAX)
+                        .max(1),
                 )
             }
             Refusal::Internal => ApiError::internal(),
