@@ -7,6 +7,7 @@ use super::filter::{self, Timeline};
 use super::hub::{ChannelKind, channel_frame, note_updated_frame};
 use super::pack;
 use super::world::World;
+use crate::misskey::NoteUpdatedEvent;
 
 /// The timeline of a channel connection, if it streams notes.
 fn timeline_of(kind: &ChannelKind) -> Option<Timeline> {
@@ -25,7 +26,7 @@ pub fn note_created(world: &mut World, note_id: &str) {
     let Some(record) = world.notes.get(note_id) else {
         return;
     };
-    let payload = pack::streamed_note(world, record).to_string();
+    let payload = pack::streamed_note(world, record);
     let mut frames = Vec::new();
     for (key, socket) in world.hub.sockets() {
         let viewer = socket.user_id.as_deref();
@@ -34,11 +35,7 @@ pub fn note_created(world: &mut World, note_id: &str) {
                 continue;
             };
             if filter::passes(world, &timeline, connection.params, record, viewer) {
-                let frame = format!(
-                    r#"{{"type":"channel","body":{{"id":{},"type":"note","body":{payload}}}}}"#,
-                    Value::String(connection.id.clone())
-                );
-                frames.push((*key, frame));
+                frames.push((*key, channel_frame(&connection.id, "note", payload.clone())));
             }
         }
     }
@@ -76,8 +73,8 @@ fn to_channel_kind(
 }
 
 /// Sends `noteUpdated` to every socket capturing `note_id` that may see the note.
-pub fn note_updated(world: &mut World, note_id: &str, kind: &str, payload: Value) {
-    let frame = note_updated_frame(note_id, kind, payload);
+pub fn note_updated(world: &mut World, note_id: &str, event: &NoteUpdatedEvent) {
+    let frame = note_updated_frame(note_id, event);
     let mut frames = Vec::new();
     for (key, socket) in world.hub.sockets() {
         if !socket.captures.contains_key(note_id) {

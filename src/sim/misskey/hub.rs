@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
+
+use crate::misskey::{NoteUpdatedEvent, ServerMessage};
 
 /// The at most 32 channel connections per socket (misskey.md §1.3).
 pub const MAX_CHANNEL_CONNECTIONS: usize = 32;
@@ -200,17 +202,23 @@ impl Hub {
 
 /// `{"type":"channel","body":{"id":conn,"type":event,"body":payload}}`.
 pub fn channel_frame(connection_id: &str, event: &str, payload: Value) -> String {
-    json!({"type": "channel", "body": {"id": connection_id, "type": event, "body": payload}})
-        .to_string()
+    ServerMessage::Channel {
+        id: connection_id.to_string(),
+        kind: event.to_string(),
+        body: payload,
+    }
+    .to_json()
 }
 
 /// `{"type":"noteUpdated","body":{"id":note,"type":kind,"body":payload}}`.
-pub fn note_updated_frame(note_id: &str, kind: &str, payload: Value) -> String {
-    json!({"type": "noteUpdated", "body": {"id": note_id, "type": kind, "body": payload}})
-        .to_string()
+pub fn note_updated_frame(note_id: &str, event: &NoteUpdatedEvent) -> String {
+    ServerMessage::note_updated(note_id, event).to_json()
 }
 
 /// `{"type":"connected","body":{"id":conn}}`.
 pub fn connected_frame(connection_id: &str) -> String {
-    json!({"type": "connected", "body": {"id": connection_id}}).to_string()
+    ServerMessage::Connected {
+        id: connection_id.to_string(),
+    }
+    .to_json()
 }

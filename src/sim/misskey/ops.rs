@@ -1,13 +1,14 @@
 //! World mutations shared by REST, the control API and the activity generator; each one
 //! records the change, creates notifications and emits the stream events it causes.
 
-use serde_json::json;
-
 use super::aidx::{iso_ms, now_ms};
 use super::events;
 use super::pack::{self, Depth};
 use super::world::{
     DriveFileRecord, FavoriteRecord, FollowRecord, NoteRecord, NotificationRecord, World,
+};
+use crate::misskey::{
+    DeletedBody, NoteUpdatedEvent, ReactedBody, ReactionEmoji, UnreactedBody, UpdatedBody,
 };
 
 /// Why a world operation was refused.
@@ -220,7 +221,11 @@ pub fn revise_note(
     let note = world.notes.get_mut(note_id).ok_or(OpError::NoSuchNote)?;
     note.text = Some(text.clone());
     note.cw = cw.clone();
-    events::note_updated(world, note_id, "updated", json!({"cw": cw, "text": text}));
+    events::note_updated(
+        world,
+        note_id,
+        &NoteUpdatedEvent::Updated(UpdatedBody { cw, text }),
+    );
     Ok(())
 }
 
@@ -230,12 +235,10 @@ pub fn delete_note(world: &mut World, note_id: &str, by_user: Option<&str>) -> R
     if by_user.is_some_and(|user| user != note.user_id) {
         return Err(OpError::AccessDenied);
     }
-    events::note_updated(
-        world,
-        note_id,
-        "deleted",
-        json!({"deletedAt": iso_ms(now_ms())}),
-    );
+    let deleted = DeletedBody {
+        deleted_at: iso_ms(now_ms()),
+    };
+    events::note_updated(world, note_id, &NoteUpdatedEvent::Deleted(deleted));
     world.notes.remove(note_id);
     world.favorites.retain(|f| f.note_id != note_id);
     Ok(())
@@ -300,14 +303,17 @@ pub fn react(
         .and_then(|r| r.strip_suffix(':'))
         .map(|name| {
             let bare = name.trim_end_matches("@.");
-            json!({"name": name, "url": format!("{}/emoji/{bare}.webp", world.base_url)})
+            ReactionEmoji {
+                name: name.to_string(),
+                url: format!("{}/emoji/{bare}.webp", world.base_url),
+            }
         });
-    events::note_updated(
-        world,
-        note_id,
-        "reacted",
-        json!({"reaction": reaction, "emoji": emoji, "userId": user_id}),
-    );
+    let reacted = ReactedBody {
+        reaction: reaction.clone(),
+        emoji,
+        user_id: user_id.to_string(),
+    };
+    events::note_updated(world, note_id, &NoteUpdatedEvent::Reacted(reacted));
     notify(
         world,
         &author,
@@ -323,12 +329,11 @@ pub fn react(
 pub fn unreact(world: &mut World, user_id: &str, note_id: &str) -> Result<(), OpError> {
     let note = world.notes.get_mut(note_id).ok_or(OpError::NoSuchNote)?;
     let reaction = note.reactions.remove(user_id).ok_or(OpError::NotReacted)?;
-    events::note_updated(
-        world,
-        note_id,
-        "unreacted",
-        json!({"reaction": reaction, "userId": user_id}),
-    );
+    let unreacted = UnreactedBody {
+        reaction,
+        user_id: user_id.to_string(),
+    };
+    events::note_updated(world, note_id, &NoteUpdatedEvent::Unreacted(unreacted));
     Ok(())
 }
 

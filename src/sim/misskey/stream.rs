@@ -21,6 +21,7 @@ use super::hub::{
 };
 use super::ops;
 use super::world::World;
+use crate::misskey::{ClientMessage, ConnectBody, parse_client_message};
 
 /// Real Misskey channels this simulator accepts but does not feed, with their `cred` flag.
 const INERT_CHANNELS: [(&str, bool); 11] = [
@@ -152,56 +153,42 @@ async fn run_socket(shared: Arc<Shared>, socket: WebSocket, user_id: Option<Stri
     shared.world.lock().await.hub.unregister(key);
 }
 
-/// Handles one inbound text frame; anything malformed is dropped silently.
+/// Handles one inbound text frame; anything malformed is dropped silently (§1.3).
 async fn handle_text(shared: &Shared, key: u64, text: &str) {
-    let Ok(Value::Object(message)) = serde_json::from_str::<Value>(text) else {
-        return;
-    };
-    let (Some(Value::String(kind)), Some(body)) = (message.get("type"), message.get("body")) else {
+    let Ok(message) = parse_client_message(text) else {
         return;
     };
     let mut world = shared.world.lock().await;
-    match kind.as_str() {
-        "connect" => {
-            if let Value::Object(body) = body {
-                connect(&mut world, key, body);
-            }
-        }
-        "disconnect" => {
-            if let Some(id) = body.get("id").and_then(Value::as_str)
-                && let Some(socket) = world.hub.socket_mut(key)
-            {
+    match message {
+        ClientMessage::Connect(body) => connect(&mut world, key, &body),
+        ClientMessage::Disconnect { id } => {
+            if let Some(socket) = world.hub.socket_mut(key) {
                 socket.channels.retain(|c| c.id != id);
             }
         }
-        "subNote" | "s" | "sr" => {
-            if let Some(id) = body
-                .get("id")
-                .and_then(Value::as_str)
-                .filter(|id| !id.is_empty())
-                && let Some(socket) = world.hub.socket_mut(key)
-            {
-                *socket.captures.entry(id.to_string()).or_insert(0) += 1;
+        ClientMessage::SubNote { id } | ClientMessage::SubNoteRead { id } => {
+            if let Some(socket) = world.hub.socket_mut(key) {
+                *socket.captures.entry(id).or_insert(0) += 1;
             }
         }
-        "unsubNote" | "un" => {
-            if let Some(id) = body.get("id").and_then(Value::as_str)
-                && let Some(socket) = world.hub.socket_mut(key)
-                && let Some(count) = socket.captures.get_mut(id)
+        ClientMessage::UnsubNote { id } => {
+            if let Some(socket) = world.hub.socket_mut(key)
+                && let Some(count) = socket.captures.get_mut(&id)
             {
                 *count = count.saturating_sub(1);
                 if *count == 0 {
-                    socket.captures.remove(id);
+                    socket.captures.remove(&id);
                 }
             }
         }
-        "readNotification" => {
+        ClientMessage::ReadNotification => {
             if let Some(user_id) = world.hub.socket(key).and_then(|s| s.user_id.clone()) {
                 ops::read_all_notifications(&mut world, &user_id);
             }
         }
-        // `channel`/`ch`: none of the simulated channels accepts messages; dropped.
-        _ => {}
+        // `channel`/`ch`: none of the simulated channels accepts messages; unknown types
+        // are dropped too.
+        ClientMessage::Channel(_) | ClientMessage::Unknown { .. } => {}
     }
 }
 
@@ -214,22 +201,10 @@ fn flag(params: Option<&Map<String, Value>>, name: &str, default: bool) -> bool 
 }
 
 /// `connect`: creates a channel connection as misskey.md §2 says (silent on every refusal).
-fn connect(world: &mut World, key: u64, body: &Map<String, Value>) {
-    let (Some(Value::String(channel)), Some(Value::String(id))) =
-        (body.get("channel"), body.get("id"))
-    else {
-        return;
-    };
-    let pong = match body.get("pong") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(pong)) => *pong,
-        Some(_) => return,
-    };
-    let params = match body.get("params") {
-        None => None,
-        Some(Value::Object(params)) => Some(params),
-        Some(_) => return,
-    };
+fn connect(world: &mut World, key: u64, body: &ConnectBody) {
+    let (channel, id) = (&body.channel, &body.id);
+    let pong = body.pong == Some(true);
+    let params = body.params.as_ref();
     let (kind, needs_user) = match channel.as_str() {
         "main" => (ChannelKind::Main, true),
         "homeTimeline" => (ChannelKind::Home, true),

@@ -3,104 +3,84 @@
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::super::ops::OpError;
+use crate::misskey::{ApiErrorBody, ErrorKind};
 
-/// A Misskey API error: `{"error":{message,code,id,kind,info?}}` with its HTTP status.
+/// A Misskey API error: the wire body `{"error":{message,code,id,kind,info?}}`, its HTTP
+/// status and (429 only) `Retry-After`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
-    /// Machine code, e.g. `NO_SUCH_NOTE`.
-    pub code: &'static str,
-    /// Human message.
-    pub message: String,
-    /// Error UUID.
-    pub id: &'static str,
-    /// `client`, `server` or `permission`.
-    pub kind: &'static str,
-    /// Extra info (only when set).
-    pub info: Option<Box<Value>>,
+    /// The wire body.
+    pub body: Box<ApiErrorBody>,
     /// `Retry-After` seconds (429 only).
     pub retry_after: Option<u32>,
 }
 
 impl ApiError {
-    /// A `client` error with status 400.
-    pub fn client(code: &'static str, message: &str, id: &'static str) -> Self {
+    /// Wraps a wire body with its status.
+    fn with_status(body: ApiErrorBody, status: StatusCode) -> Self {
         Self {
-            status: StatusCode::BAD_REQUEST,
-            code,
-            message: message.to_string(),
-            id,
-            kind: "client",
-            info: None,
+            status,
+            body: Box::new(body),
             retry_after: None,
         }
     }
 
+    /// A `client` error with status 400.
+    pub fn client(code: &str, message: &str, id: &str) -> Self {
+        Self::with_status(
+            ApiErrorBody::new(code, message, id, ErrorKind::Client),
+            StatusCode::BAD_REQUEST,
+        )
+    }
+
     /// `INVALID_PARAM` naming `param` and the `reason`.
     pub fn invalid_param(param: &str, reason: &str) -> Self {
-        let mut error = Self::client(
-            "INVALID_PARAM",
-            "Invalid param.",
-            "3d81ceae-475f-4600-b2a8-2bc116157532",
-        );
-        error.info = Some(Box::new(json!({"param": param, "reason": reason})));
-        error
+        Self::with_status(
+            ApiErrorBody::invalid_param(param, reason),
+            StatusCode::BAD_REQUEST,
+        )
     }
 
     /// `CREDENTIAL_REQUIRED` (401).
     pub fn credential_required() -> Self {
-        let mut error = Self::client(
-            "CREDENTIAL_REQUIRED",
-            "Credential required.",
-            "1384574d-a912-4b81-8601-c7b1c4085df1",
-        );
-        error.status = StatusCode::UNAUTHORIZED;
-        error
+        Self::with_status(
+            ApiErrorBody::credential_required(),
+            StatusCode::UNAUTHORIZED,
+        )
     }
 
     /// `AUTHENTICATION_FAILED` (401).
     pub fn authentication_failed() -> Self {
-        let mut error = Self::client(
-            "AUTHENTICATION_FAILED",
-            "Authentication failed. Please ensure your token is correct.",
-            "b0a7f5f8-dc2f-4171-b91f-de88ad238e14",
-        );
-        error.status = StatusCode::UNAUTHORIZED;
-        error
+        Self::with_status(
+            ApiErrorBody::authentication_failed(),
+            StatusCode::UNAUTHORIZED,
+        )
     }
 
     /// `RATE_LIMIT_EXCEEDED` (429) with the limiter info and `Retry-After`.
     pub fn rate_limited(total: u32, reset_ms: i64, retry_after: u32) -> Self {
-        let mut error = Self::client(
-            "RATE_LIMIT_EXCEEDED",
-            "Rate limit exceeded. Please try again later.",
-            "d5826d14-3982-4d2e-8011-b9e9f02499ef",
-        );
-        error.status = StatusCode::TOO_MANY_REQUESTS;
-        error.info = Some(Box::new(json!({
+        let info = json!({
             "total": total, "remaining": 0, "reset": reset_ms / 1000, "resetMs": reset_ms,
-        })));
+        });
+        let mut error = Self::with_status(
+            ApiErrorBody::rate_limit_exceeded(Some(info)),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
         error.retry_after = Some(retry_after);
         error
     }
 
     /// `INTERNAL_ERROR` (500).
     pub fn internal() -> Self {
-        let mut error = Self::client(
-            "INTERNAL_ERROR",
-            "Internal error occurred. Please contact us if the error persists.",
-            "5d37dbcb-891e-41ca-a3d6-e690c97775ac",
-        );
-        error.status = StatusCode::INTERNAL_SERVER_ERROR;
-        error.kind = "server";
-        error.info = Some(Box::new(
-            json!({"e": {"message": "simulated failure", "code": null, "id": null}}),
-        ));
-        error
+        let mut body = ApiErrorBody::internal_error();
+        body.error.info =
+            Some(json!({"e": {"message": "simulated failure", "code": null, "id": null}}));
+        Self::with_status(body, StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// `UNKNOWN_API_ENDPOINT` (404).
@@ -116,11 +96,7 @@ impl ApiError {
 
     /// `NO_SUCH_NOTE` (400).
     pub fn no_such_note() -> Self {
-        Self::client(
-            "NO_SUCH_NOTE",
-            "No such note.",
-            "24fcbfc6-2e37-42b6-8388-c29b3861a08d",
-        )
+        Self::with_status(ApiErrorBody::no_such_note(), StatusCode::BAD_REQUEST)
     }
 
     /// `NO_SUCH_USER` with `status` (404 in users/show, 400 elsewhere).
@@ -145,36 +121,29 @@ impl ApiError {
 
     /// The HTTP response: status, error JSON and the §7.2 headers.
     pub fn into_response(self) -> Response {
-        let body = json!({"error": {
-            "message": self.message, "code": self.code, "id": self.id, "kind": self.kind,
-        }});
-        let mut body = body;
-        if let (Some(info), Some(error)) = (self.info, body.get_mut("error"))
-            && let Some(error) = error.as_object_mut()
-        {
-            error.insert("info".into(), *info);
-        }
-        let mut response = Response::new(Body::from(body.to_string()));
+        let error = &self.body.error;
+        let authenticate = if self.status == StatusCode::UNAUTHORIZED {
+            if error.code == "AUTHENTICATION_FAILED" {
+                Some(r#"Bearer realm="Misskey", error="invalid_token", error_description="Failed to authenticate""#.to_string())
+            } else {
+                Some(r#"Bearer realm="Misskey""#.to_string())
+            }
+        } else if error.kind == ErrorKind::Client && self.status != StatusCode::TOO_MANY_REQUESTS {
+            Some(format!(
+                r#"Bearer realm="Misskey", error="invalid_request", error_description="{}""#,
+                error.message.replace('"', "'")
+            ))
+        } else {
+            None
+        };
+        let body = serde_json::to_string(&*self.body).unwrap_or_default();
+        let mut response = Response::new(Body::from(body));
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
-        let authenticate = if self.status == StatusCode::UNAUTHORIZED {
-            if self.code == "AUTHENTICATION_FAILED" {
-                Some(r#"Bearer realm="Misskey", error="invalid_token", error_description="Failed to authenticate""#.to_string())
-            } else {
-                Some(r#"Bearer realm="Misskey""#.to_string())
-            }
-        } else if self.kind == "client" && self.status != StatusCode::TOO_MANY_REQUESTS {
-            Some(format!(
-                r#"Bearer realm="Misskey", error="invalid_request", error_description="{}""#,
-                self.message.replace('"', "'")
-            ))
-        } else {
-            None
-        };
         if let Some(value) = authenticate.and_then(|v| HeaderValue::from_str(&v).ok()) {
             headers.insert(header::WWW_AUTHENTICATE, value);
         }

@@ -7,6 +7,7 @@ use super::super::pack::{self, Depth};
 use super::super::world::World;
 use super::params::paginate;
 use super::{ApiError, Call, Reply};
+use crate::misskey::{InstanceMeta, default_role_policies};
 
 /// The `meta` answer (MetaDetailed when `detail`, else MetaLite).
 fn meta(world: &World, detail: bool) -> Value {
@@ -32,7 +33,7 @@ fn meta(world: &World, detail: bool) -> Value {
         "maxNoteTextLength": 3000, "defaultLightTheme": null, "defaultDarkTheme": null,
         "clientOptions": {}, "ads": [], "notesPerOneAd": 0, "enableEmail": false,
         "enableServiceWorker": false, "translatorAvailable": false, "serverRules": [],
-        "policies": pack::policies(), "sentryForFrontend": null,
+        "sentryForFrontend": null,
         "mediaProxy": format!("{base}/proxy"), "enableUrlPreview": false,
         "noteSearchableScope": "local", "maxFileSize": 31_457_280,
         "federation": "none",
@@ -59,7 +60,12 @@ fn meta(world: &World, detail: bool) -> Value {
             .unwrap_or_default(),
         );
     }
-    meta
+    if let Some(object) = meta.as_object_mut() {
+        object.insert("policies".into(), Value::Object(default_role_policies()));
+    }
+    serde_json::from_value::<InstanceMeta>(meta)
+        .map(|typed| pack::to_json(&typed))
+        .unwrap_or(Value::Null)
 }
 
 /// The Misskey-channel `channelId` or `NO_SUCH_CHANNEL`.
@@ -80,14 +86,7 @@ pub fn handle(world: &mut World, endpoint: &str, call: Call<'_>) -> Result<Reply
             let emojis: Vec<Value> = world
                 .emojis
                 .iter()
-                .map(|emoji| {
-                    json!({
-                        "aliases": [], "name": emoji.name, "category": emoji.category,
-                        "url": format!("{}/emoji/{}.webp", world.base_url, emoji.name),
-                        "localOnly": false, "isSensitive": false,
-                        "roleIdsThatCanBeUsedThisEmojiAsReaction": [],
-                    })
-                })
+                .map(|emoji| pack::emoji_simple(world, &emoji.name, emoji.category.as_deref()))
                 .collect();
             Ok(Reply::Json(json!({"emojis": emojis})))
         }
