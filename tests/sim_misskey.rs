@@ -695,3 +695,197 @@ async fn stall_drop_and_protocol_pings() {
     assert_eq!(note["text"], "over http");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn thirty_two_channel_cap_and_duplicate_id_replacement() {
+    let sim = start().await;
+    let mut ws = open(&sim, "demo-bob").await;
+    for n in 0..32 {
+        join(&mut ws, "globalTimeline", &format!("g{n}"), None).await;
+    }
+    send(&mut ws, json!({"type": "connect", "body": {"channel": "localTimeline", "id": "over", "pong": true}})).await;
+    send(&mut ws, json!({"type": "disconnect", "body": {"id": "g0"}})).await;
+    join(&mut ws, "homeTimeline", "last", None).await;
+    let counts = sim.control().counts().await;
+    assert_eq!(counts.sockets[0].channel_connections, 32);
+    assert!(
+        !counts.sockets[0]
+            .channels
+            .contains(&"localTimeline".to_string())
+    );
+    join(&mut ws, "main", "g5", None).await;
+    let counts = sim.control().counts().await;
+    assert_eq!(
+        counts.sockets[0].channel_connections, 32,
+        "same id replaces"
+    );
+    assert_eq!(
+        counts.sockets[0]
+            .channels
+            .iter()
+            .filter(|c| *c == "main")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn drive_and_reaction_events_and_rest_side_effects() {
+    let sim = start().await;
+    let mut ws = open(&sim, "demo-alice").await;
+    join(&mut ws, "drive", "d", None).await;
+    join(&mut ws, "main", "m", None).await;
+    let file = sim
+        .control()
+        .upload_file("alice", "cat.png", "image/png", 1234)
+        .await
+        .unwrap();
+    let created = next_json(&mut ws).await;
+    assert_eq!(created["body"]["id"], "d");
+    assert_eq!(created["body"]["type"], "fileCreated");
+    assert_eq!(created["body"]["body"]["id"], file["id"]);
+    assert_eq!(created["body"]["body"]["type"], "image/png");
+    let main = next_json(&mut ws).await;
+    assert_eq!(main["body"]["type"], "driveFileCreated");
+    let files = api(
+        &sim,
+        "drive/files",
+        json!({"i": "demo-alice", "type": "image/*"}),
+    )
+    .await
+    .json();
+    assert_eq!(files[0]["id"], file["id"]);
+
+    let mine = sim.control().post("alice", "react to me").await.unwrap();
+    let note_id = mine["id"].as_str().unwrap();
+    send(&mut ws, json!({"type": "sr", "body": {"id": note_id}})).await;
+    join(&mut ws, "localTimeline", "barrier", None).await;
+    let reacted = api(
+        &sim,
+        "notes/reactions/create",
+        json!({"i": "demo-bob", "noteId": note_id, "reaction": ":blobcat:"}),
+    )
+    .await;
+    assert_eq!(reacted.status, StatusCode::NO_CONTENT);
+    let event = next_json(&mut ws).await;
+    assert_eq!(event["type"], "noteUpdated");
+    assert_eq!(event["body"]["body"]["reaction"], ":blobcat@.:");
+    assert_eq!(event["body"]["body"]["emoji"]["name"], "blobcat@.");
+    let notification = next_json(&mut ws).await;
+    assert_eq!(notification["body"]["body"]["type"], "reaction");
+    let again = api(
+        &sim,
+        "notes/reactions/create",
+        json!({"i": "demo-bob", "noteId": note_id, "reaction": ":blobcat:"}),
+    )
+    .await;
+    assert_error(&again, StatusCode::BAD_REQUEST, "ALREADY_REACTED");
+    let removed = api(
+        &sim,
+        "notes/reactions/delete",
+        json!({"i": "demo-bob", "noteId": note_id}),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    let event = next_json(&mut ws).await;
+    assert_eq!(event["body"]["type"], "unreacted");
+    let shown = api(&sim, "notes/show", json!({"noteId": note_id}))
+        .await
+        .json();
+    assert_eq!(shown["reactionCount"], 0);
+
+    let notifications = api(&sim, "i/notifications", json!({"i": "demo-alice"}))
+        .await
+        .json();
+    assert_eq!(notifications[0]["type"], "reaction");
+    let read = next_json(&mut ws).await;
+    assert_eq!(
+        read["body"],
+        json!({"id": "m", "type": "readAllNotifications", "body": null})
+    );
+}
+
+#[tokio::test]
+async fn rest_users_follows_channels_and_emojis() {
+    let sim = start().await;
+    let control = sim.control();
+    let carol = control.user_id("carol").await.unwrap();
+    let followers = api(&sim, "users/followers", json!({"userId": carol}))
+        .await
+        .json();
+    assert_eq!(followers[0]["follower"]["username"], "alice");
+    let followed = api(
+        &sim,
+        "following/create",
+        json!({"i": "demo-bob", "userId": carol}),
+    )
+    .await;
+    assert_eq!(followed.status, StatusCode::OK);
+    assert_eq!(followed.json()["username"], "carol");
+    let twice = api(
+        &sim,
+        "following/create",
+        json!({"i": "demo-bob", "userId": carol}),
+    )
+    .await;
+    assert_error(&twice, StatusCode::BAD_REQUEST, "ALREADY_FOLLOWING");
+    let following = api(
+        &sim,
+        "users/following",
+        json!({"userId": control.user_id("bob").await.unwrap()}),
+    )
+    .await
+    .json();
+    assert_eq!(
+        following[0]["followee"]["username"], "carol",
+        "newest follow first"
+    );
+    let shown = api(
+        &sim,
+        "users/show",
+        json!({"i": "demo-bob", "userId": carol}),
+    )
+    .await
+    .json();
+    assert_eq!(shown["isFollowing"], true);
+    let general = control.channel_id("general").await.unwrap();
+    let channel = api(&sim, "channels/show", json!({"channelId": general}))
+        .await
+        .json();
+    assert_eq!(channel["name"], "general");
+    let timeline = api(&sim, "channels/timeline", json!({"channelId": general}))
+        .await
+        .json();
+    assert_eq!(timeline[0]["channelId"], general.as_str());
+    let missing = api(&sim, "channels/show", json!({"channelId": "zzzz"})).await;
+    assert_error(&missing, StatusCode::BAD_REQUEST, "NO_SUCH_CHANNEL");
+    let emojis: Value = reqwest::get(format!("{}/api/emojis", sim.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(emojis["emojis"][0]["name"], "blobcat");
+    let wrong_method = reqwest::get(format!("{}/api/meta", sim.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn activity_generator_produces_live_notes() {
+    let sim = start_with(SimMisskeyOptions {
+        rate_limit: None,
+        activity_interval: Some(Duration::from_millis(10)),
+        ..Default::default()
+    })
+    .await;
+    let mut ws = tokio_tungstenite::connect_async(format!("ws://{}/streaming", sim.addr()))
+        .await
+        .unwrap()
+        .0;
+    join(&mut ws, "globalTimeline", "g", None).await;
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["body"]["type"], "note");
+    assert!(frame["body"]["body"]["id"].as_str().unwrap().len() == 16);
+}

@@ -137,3 +137,24 @@ fn text_note(text: String) -> NewNote {
         ..NewNote::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::misskey::ratelimit::CallGate;
+
+    fn texts(seed: u64) -> Vec<Option<String>> {
+        let mut world = World::seeded("http://sim".into(), seed, CallGate::new(None), 4);
+        for _ in 0..30 {
+            act(&mut world);
+        }
+        world.notes.values().map(|n| n.text.clone()).collect()
+    }
+
+    #[test]
+    fn same_seed_same_activity() {
+        let first = texts(5);
+        assert_eq!(first, texts(5));
+        assert!(first.len() > 8, "the generator adds notes");
+    }
+}

@@ -222,3 +222,36 @@ pub fn connected_frame(connection_id: &str) -> String {
     }
     .to_json()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_closes_the_socket() {
+        let mut hub = Hub::new(2);
+        let mut ends = hub.register(None);
+        hub.send(ends.key, "one".into());
+        hub.send(ends.key, "two".into());
+        assert!(hub.socket(ends.key).is_some());
+        hub.send(ends.key, "three".into());
+        assert!(hub.socket(ends.key).is_none(), "overflow drops the socket");
+        assert!(
+            ends.killed.try_recv().is_err(),
+            "the socket task is told to close"
+        );
+        assert_eq!(ends.outbound.try_recv().ok().as_deref(), Some("one"));
+    }
+
+    #[test]
+    fn stalled_hub_discards_frames_and_keeps_sockets() {
+        let mut hub = Hub::new(1);
+        let mut ends = hub.register(Some("u".into()));
+        hub.stalled = true;
+        for _ in 0..5 {
+            hub.send(ends.key, "lost".into());
+        }
+        assert!(hub.socket(ends.key).is_some());
+        assert!(ends.outbound.try_recv().is_err());
+    }
+}

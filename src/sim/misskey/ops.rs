@@ -161,6 +161,14 @@ pub fn create_note(world: &mut World, user_id: &str, new: NewNote) -> Result<Str
         .as_deref()
         .map(|t| world.extract_mentions(t))
         .unwrap_or_default();
+    let mut visible_user_ids = new.visible_user_ids;
+    if visibility == "specified" {
+        for mentioned in &mentions {
+            if !visible_user_ids.contains(mentioned) {
+                visible_user_ids.push(mentioned.clone());
+            }
+        }
+    }
     let id = world.ids.next_now();
     let record = NoteRecord {
         id: id.clone(),
@@ -168,7 +176,7 @@ pub fn create_note(world: &mut World, user_id: &str, new: NewNote) -> Result<Str
         text,
         cw: new.cw.filter(|c| !c.is_empty()),
         visibility,
-        visible_user_ids: new.visible_user_ids,
+        visible_user_ids,
         reply_id: new.reply_id,
         renote_id: new.renote_id,
         channel_id: new.channel_id,

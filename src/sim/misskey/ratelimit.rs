@@ -66,8 +66,18 @@ impl CallGate {
         }
     }
 
-    /// Checks one call of `token` (None = anonymous) to `endpoint`.
+    /// Checks one call of `token` (None = anonymous) to `endpoint`, now.
     pub fn check(&mut self, token: Option<&str>, endpoint: &str) -> Result<(), Refusal> {
+        self.check_at(token, endpoint, Instant::now())
+    }
+
+    /// Checks one call of `token` to `endpoint` at the instant `now`.
+    pub fn check_at(
+        &mut self,
+        token: Option<&str>,
+        endpoint: &str,
+        now: Instant,
+    ) -> Result<(), Refusal> {
         let matching = self.forced.iter_mut().find(|rule| {
             rule.token.as_deref().is_none_or(|t| Some(t) == token)
                 && rule.endpoint.as_deref().is_none_or(|e| e == endpoint)
@@ -88,7 +98,6 @@ impl CallGate {
         let Some(limit) = self.limit else {
             return Ok(());
         };
-        let now = Instant::now();
         let key = token.unwrap_or("").to_string();
         let window = self.windows.entry(key).or_insert((now, 0));
         if now.duration_since(window.0) >= limit.window {
@@ -103,5 +112,49 @@ impl CallGate {
         }
         window.1 += 1;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_resets_after_its_duration() {
+        let start = Instant::now();
+        let mut gate = CallGate::new(Some(RateLimit {
+            max: 2,
+            window: Duration::from_secs(10),
+        }));
+        assert!(gate.check_at(Some("t"), "i", start).is_ok());
+        assert!(gate.check_at(Some("t"), "i", start).is_ok());
+        assert_eq!(
+            gate.check_at(Some("t"), "i", start + Duration::from_secs(4)),
+            Err(Refusal::RateLimited {
+                total: 2,
+                reset_in: Duration::from_secs(6)
+            })
+        );
+        assert!(
+            gate.check_at(Some("other"), "i", start).is_ok(),
+            "budgets are per token"
+        );
+        let later = start + Duration::from_secs(10);
+        assert!(gate.check_at(Some("t"), "i", later).is_ok());
+    }
+
+    #[test]
+    fn forced_failures_match_token_and_endpoint() {
+        let mut gate = CallGate::new(None);
+        gate.force(ForcedFailure {
+            remaining: 1,
+            status: 500,
+            token: Some("t".into()),
+            endpoint: Some("meta".into()),
+        });
+        assert!(gate.check(Some("u"), "meta").is_ok());
+        assert!(gate.check(Some("t"), "i").is_ok());
+        assert_eq!(gate.check(Some("t"), "meta"), Err(Refusal::Internal));
+        assert!(gate.check(Some("t"), "meta").is_ok());
     }
 }

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::super::filter;
 use super::super::pack::{self, Depth};
-use super::super::world::World;
+use super::super::world::{NoteRecord, World};
 use super::params::paginate;
 use super::{ApiError, Call, Reply};
 use crate::misskey::{InstanceMeta, default_role_policies};
@@ -101,19 +101,18 @@ pub fn handle(world: &mut World, endpoint: &str, call: Call<'_>) -> Result<Reply
         "channels/timeline" => {
             let id = channel_id(world, call)?;
             let page = call.params.page()?;
-            let items: Vec<(String, Value)> = world
+            let items: Vec<(String, &NoteRecord)> = world
                 .notes
                 .values()
                 .filter(|n| n.channel_id.as_deref() == Some(id.as_str()))
                 .filter(|n| filter::can_see(world, n, call.user_id))
-                .map(|n| {
-                    (
-                        n.id.clone(),
-                        pack::note(world, n, call.user_id, Depth::Full),
-                    )
-                })
+                .map(|n| (n.id.clone(), n))
                 .collect();
-            Ok(Reply::Json(Value::Array(paginate(items, &page))))
+            let packed: Vec<Value> = paginate(items, &page)
+                .into_iter()
+                .map(|n| pack::note(world, n, call.user_id, Depth::Full))
+                .collect();
+            Ok(Reply::Json(Value::Array(packed)))
         }
         _ => Err(ApiError::unknown_endpoint()),
     }

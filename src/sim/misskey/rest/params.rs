@@ -187,3 +187,49 @@ impl Params<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(since: Option<&str>, until: Option<&str>, limit: usize) -> Page {
+        Page {
+            since_id: since.map(str::to_string),
+            until_id: until.map(str::to_string),
+            limit,
+        }
+    }
+
+    fn items() -> Vec<(String, u32)> {
+        (1..=6).map(|n| (format!("id{n}"), n)).collect()
+    }
+
+    #[test]
+    fn newest_first_unless_since_only() {
+        assert_eq!(paginate(items(), &page(None, None, 3)), vec![6, 5, 4]);
+        assert_eq!(paginate(items(), &page(None, Some("id4"), 2)), vec![3, 2]);
+        assert_eq!(paginate(items(), &page(Some("id2"), None, 2)), vec![3, 4]);
+        assert_eq!(
+            paginate(items(), &page(Some("id2"), Some("id6"), 2)),
+            vec![5, 4]
+        );
+    }
+
+    #[test]
+    fn limit_bounds_are_invalid_params() {
+        for limit in [0, 101, -3] {
+            let body: Map<String, Value> =
+                serde_json::from_value(serde_json::json!({"limit": limit})).unwrap();
+            let error = Params::new(&body).page().unwrap_err();
+            assert_eq!(error.body.error.code, "INVALID_PARAM");
+        }
+        let body: Map<String, Value> =
+            serde_json::from_value(serde_json::json!({"sinceId": "a-b"})).unwrap();
+        assert!(
+            Params::new(&body).page().is_err(),
+            "ids must be alphanumeric"
+        );
+        let empty = Map::new();
+        assert_eq!(Params::new(&empty).page().unwrap().limit, 10);
+    }
+}
