@@ -924,3 +924,81 @@ async fn socket_that_never_answers_pings_is_terminated() {
         "at least one ping frame (opcode 0x9) was sent"
     );
 }
+
+#[tokio::test]
+async fn timelines_apply_the_reply_and_renote_rules() {
+    let sim = start().await;
+    let control = sim.control();
+    let root = control.post("bob", "root by bob").await.unwrap();
+    let reply = control
+        .create_note(
+            "carol",
+            NewNote {
+                text: Some("carol answers bob".into()),
+                reply_id: root["id"].as_str().map(str::to_string),
+                ..NewNote::default()
+            },
+        )
+        .await
+        .unwrap();
+    let renote = control
+        .create_note(
+            "carol",
+            NewNote {
+                renote_id: root["id"].as_str().map(str::to_string),
+                ..NewNote::default()
+            },
+        )
+        .await
+        .unwrap();
+    let reply_id = reply["id"].as_str().unwrap().to_string();
+    let renote_id = renote["id"].as_str().unwrap().to_string();
+    let home = ids(&api(
+        &sim,
+        "notes/timeline",
+        json!({"i": "demo-alice", "limit": 100}),
+    )
+    .await
+    .json());
+    assert!(
+        !home.contains(&reply_id),
+        "reply to a third party is not on alice's home"
+    );
+    assert!(home.contains(&renote_id));
+    let local = ids(&api(
+        &sim,
+        "notes/local-timeline",
+        json!({"withReplies": true, "limit": 100}),
+    )
+    .await
+    .json());
+    assert!(local.contains(&reply_id));
+    let no_renotes = ids(&api(
+        &sim,
+        "notes/global-timeline",
+        json!({"withRenotes": false, "limit": 100}),
+    )
+    .await
+    .json());
+    assert!(!no_renotes.contains(&renote_id));
+    let renotes = api(&sim, "notes/renotes", json!({"noteId": root["id"]}))
+        .await
+        .json();
+    assert_eq!(ids(&renotes), vec![renote_id.clone()]);
+    let conversation = api(&sim, "notes/conversation", json!({"noteId": reply_id}))
+        .await
+        .json();
+    assert_eq!(conversation[0]["id"], root["id"]);
+    let unrenoted = api(
+        &sim,
+        "notes/unrenote",
+        json!({"i": "demo-carol", "noteId": root["id"]}),
+    )
+    .await;
+    assert_eq!(unrenoted.status, StatusCode::NO_CONTENT);
+    assert_error(
+        &api(&sim, "notes/show", json!({"noteId": renote_id})).await,
+        StatusCode::BAD_REQUEST,
+        "NO_SUCH_NOTE",
+    );
+}
