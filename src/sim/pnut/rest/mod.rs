@@ -169,7 +169,7 @@ pub fn paginate<T>(mut items: Vec<(u64, T)>, params: &Params) -> (Vec<(u64, T)>,
         .filter(|c| (1..=200).contains(&c.abs()))
         .unwrap_or(20);
     items.retain(|(id, _)| since.is_none_or(|s| *id > s) && before.is_none_or(|b| *id < b));
-    items.sort_by(|a, b| b.0.cmp(&a.0));
+    items.sort_by_key(|item| std::cmp::Reverse(item.0));
     let wanted = count.unsigned_abs() as usize;
     let more = items.len() > wanted;
     let page: Vec<(u64, T)> = if count > 0 {
