@@ -825,3 +825,181 @@ async fn follow_message_file_and_token_events() {
     assert_eq!(frame["meta"]["subscription_ids"], json!([token]));
     assert_eq!(frame["data"]["user"]["name"], "Robert");
 }
+
+#[tokio::test]
+async fn stalled_streams_send_nothing_and_drop_closes_them() {
+    let sim = start().await;
+    let control = sim.control();
+    let (mut ws, cid) = open(&sim, "demo-bob").await;
+    subscribe(&sim, "/v1/posts/streams/me", "demo-bob", &cid).await;
+    control.stall_streams(true);
+    control
+        .create_post("alice", "held back", None)
+        .await
+        .expect("post");
+    assert_eq!(
+        control.counts().await.connections,
+        1,
+        "a stalled socket stays open"
+    );
+    let reply = reqwest::Client::new()
+        .post(format!("{}/_sim/streams/drop", sim.base_url()))
+        .send()
+        .await
+        .expect("control");
+    let body: Value = reply.json().await.expect("json");
+    assert_eq!(body["dropped"], 1);
+    // await_close panics on any text frame: the stalled post frame was never sent.
+    assert_eq!(await_close(&mut ws).await, Some(1001));
+    assert_eq!(control.counts().await.connections, 0);
+}
+
+#[tokio::test]
+async fn a_full_queue_closes_the_slow_connection() {
+    let sim = start_with(SimPnutOptions {
+        stream_queue_capacity: 1,
+        ..Default::default()
+    })
+    .await;
+    let control = sim.control();
+    let (mut slow, slow_id) = open(&sim, "demo-bob").await;
+    subscribe(&sim, "/v1/posts/streams/me", "demo-bob", &slow_id).await;
+    control.stall_streams(true);
+    for n in 0..3 {
+        control
+            .create_post("alice", &format!("burst {n}"), None)
+            .await
+            .expect("post");
+    }
+    assert_eq!(
+        control.counts().await.connections,
+        0,
+        "closed when its queue filled"
+    );
+    assert_eq!(await_close(&mut slow).await, Some(1001));
+}
+
+#[tokio::test]
+async fn control_http_drives_the_world() {
+    let sim = start().await;
+    let (mut ws, cid) = open(&sim, "demo-alice").await;
+    let files = subscribe(&sim, "/v1/users/me/files", "demo-alice", &cid).await;
+    let client = reqwest::Client::new();
+    let created: Value = client
+        .post(format!("{}/_sim/posts", sim.base_url()))
+        .json(&json!({"user": "carol", "text": "via http"}))
+        .send()
+        .await
+        .expect("control")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("post id");
+    let fetched = get(&sim, &format!("/v1/posts/{id}"), "demo-alice").await;
+    assert_eq!(fetched.body["data"]["content"]["text"], "via http");
+    let unknown = client
+        .post(format!("{}/_sim/posts", sim.base_url()))
+        .json(&json!({"user": "mallory", "text": "x"}))
+        .send()
+        .await
+        .expect("control");
+    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+
+    let file: Value = client
+        .post(format!("{}/_sim/files", sim.base_url()))
+        .json(&json!({"user": "alice", "name": "a.png"}))
+        .send()
+        .await
+        .expect("control")
+        .json()
+        .await
+        .expect("json");
+    let file_id = file["id"].as_str().expect("file id").to_string();
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["meta"]["subscription_ids"], json!([files]));
+    let deleted = client
+        .post(format!("{}/_sim/files/{file_id}/delete", sim.base_url()))
+        .json(&json!({"user": "alice"}))
+        .send()
+        .await
+        .expect("control");
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["meta"]["id"], file_id.as_str());
+    assert_eq!(frame["meta"]["is_deleted"], true);
+    let counts: Value = client
+        .get(format!("{}/_sim/counts", sim.base_url()))
+        .send()
+        .await
+        .expect("control")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(counts["connections"], 1);
+    assert_eq!(counts["subscriptions"][&cid], 1);
+}
+
+#[tokio::test]
+async fn activity_generator_produces_live_events() {
+    let sim = start_with(SimPnutOptions {
+        activity_interval: Some(Duration::from_millis(10)),
+        seed: 3,
+        ..Default::default()
+    })
+    .await;
+    let (mut ws, cid) = open(&sim, "demo-alice").await;
+    subscribe(&sim, "/v1/posts/streams/unified", "demo-alice", &cid).await;
+    subscribe(&sim, "/v1/users/me/channels/subscribed", "demo-alice", &cid).await;
+    subscribe(&sim, "/v1/users/me/followers", "demo-alice", &cid).await;
+    let frame = next_json(&mut ws).await;
+    assert!(frame["meta"]["subscription_ids"].is_array(), "{frame}");
+    assert!(frame.get("data").is_some(), "{frame}");
+    sim.shutdown().await;
+    // Frames already in flight may precede the end of the stream.
+    tokio::time::timeout(WAIT, async {
+        while let Some(Ok(message)) = ws.next().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the stream ends after shutdown");
+}
+
+#[tokio::test]
+async fn errors_use_the_pnut_envelope() {
+    let sim = start().await;
+    let missing = get(&sim, "/v1/posts/999999", "demo-alice").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.body["meta"]["code"], 404);
+    assert!(missing.body.get("data").is_none());
+    let unknown_route = get(&sim, "/v1/nothing/here", "demo-alice").await;
+    assert_eq!(unknown_route.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown_route.body["meta"]["code"], 404);
+    let bad_token = get(&sim, "/v1/users/me", "forged").await;
+    assert_eq!(bad_token.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(bad_token.body["meta"]["code"], 401);
+    let by_query = call(
+        &sim,
+        reqwest::Method::GET,
+        "/v1/users/me?access_token=demo-carol",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(by_query.body["data"]["username"], "carol");
+    let by_name = get(&sim, "/v1/users/@bob", "demo-alice").await;
+    assert_eq!(by_name.body["data"]["you_follow"], true);
+    let foreign_delete = call(
+        &sim,
+        reqwest::Method::DELETE,
+        "/v1/posts/8",
+        Some("demo-bob"),
+        None,
+    )
+    .await;
+    assert_eq!(foreign_delete.status, StatusCode::FORBIDDEN);
+    let config = get(&sim, "/v1/sys/config", "demo-alice").await;
+    assert_eq!(config.body["data"]["post"]["max_length"], 256);
+}

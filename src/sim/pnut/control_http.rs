@@ -9,6 +9,8 @@
 //! | `POST /_sim/follow`, `/_sim/unfollow` | `{user, target}` | (un)follow |
 //! | `POST /_sim/messages` | `{user, channel_id, text}` | send a message → Message |
 //! | `POST /_sim/files` | `{user, name}` | upload a file → File |
+//! | `POST /_sim/files/{id}/delete` | `{user}` | delete a file |
+//! | `POST /_sim/profile` | `{user, name}` | change a display name (token event) |
 //! | `POST /_sim/streams/drop` | | close every stream → `{dropped}` |
 //! | `POST /_sim/streams/stall` | `{stalled}` | stall / resume streams |
 //! | `POST /_sim/fail` | `{status, count, token?, endpoint?}` | force failures |
@@ -58,6 +60,12 @@ struct MessageBody {
 
 #[derive(Deserialize)]
 struct FileBody {
+    user: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct ProfileBody {
     user: String,
     name: String,
 }
@@ -158,6 +166,28 @@ async fn file(State(s): State<Arc<Shared>>, Json(b): Json<FileBody>) -> Response
     reply(control(s).upload_file(&b.user, &b.name).await)
 }
 
+async fn delete_file(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Json(b): Json<UserBody>,
+) -> Response {
+    reply(
+        control(s)
+            .delete_file(&b.user, &id)
+            .await
+            .map(|()| json!({})),
+    )
+}
+
+async fn profile(State(s): State<Arc<Shared>>, Json(b): Json<ProfileBody>) -> Response {
+    reply(
+        control(s)
+            .update_profile(&b.user, &b.name)
+            .await
+            .map(|()| json!({})),
+    )
+}
+
 async fn drop_streams(State(s): State<Arc<Shared>>) -> Response {
     Json(json!({"dropped": control(s).drop_streams().await})).into_response()
 }
@@ -204,6 +234,8 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/unfollow", post(unfollow))
         .route("/_sim/messages", post(message))
         .route("/_sim/files", post(file))
+        .route("/_sim/files/{id}/delete", post(delete_file))
+        .route("/_sim/profile", post(profile))
         .route("/_sim/streams/drop", post(drop_streams))
         .route("/_sim/streams/stall", post(stall))
         .route("/_sim/fail", post(fail))

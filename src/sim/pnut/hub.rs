@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::world::SimRng;
 
@@ -57,6 +57,19 @@ pub struct Connection {
     pub outbound: mpsc::Sender<String>,
     /// Subscriptions, in creation order.
     pub subscriptions: Vec<Subscription>,
+    /// Dropped with the connection: tells its socket task to close at once.
+    _closer: oneshot::Sender<()>,
+}
+
+/// The socket side of a new connection.
+#[derive(Debug)]
+pub struct Opened {
+    /// The connection id.
+    pub id: String,
+    /// Frames to send.
+    pub frames: mpsc::Receiver<String>,
+    /// Resolves (with an error) when the connection was removed server-side.
+    pub removed: oneshot::Receiver<()>,
 }
 
 /// Why a subscribe call was refused.
@@ -91,9 +104,10 @@ impl Hub {
         }
     }
 
-    /// Registers a new connection of `user_id`; returns its id and its frame receiver.
-    pub fn open(&mut self, user_id: u64, rng: &mut SimRng) -> (String, mpsc::Receiver<String>) {
-        let (outbound, receiver) = mpsc::channel(self.queue_capacity);
+    /// Registers a new connection of `user_id`.
+    pub fn open(&mut self, user_id: u64, rng: &mut SimRng) -> Opened {
+        let (outbound, frames) = mpsc::channel(self.queue_capacity);
+        let (closer, removed) = oneshot::channel();
         let mut id = rng.url_safe_id();
         while self.connections.contains_key(&id) {
             id = rng.url_safe_id();
@@ -104,9 +118,14 @@ impl Hub {
                 user_id,
                 outbound,
                 subscriptions: Vec::new(),
+                _closer: closer,
             },
         );
-        (id, receiver)
+        Opened {
+            id,
+            frames,
+            removed,
+        }
     }
 
     /// Removes a connection (its socket closes once queued frames are flushed).

@@ -14,10 +14,11 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
 use super::Shared;
+use super::hub::Opened;
 use super::rest::{ApiError, request_token};
 use crate::pnut::hello_frame;
 
@@ -55,29 +56,51 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
 }
 
 async fn run(shared: Arc<Shared>, user_id: u64, mut socket: WebSocket) {
-    let (connection_id, mut frames): (String, mpsc::Receiver<String>) = {
+    let opened = {
         let mut world = shared.world.lock().await;
         let world = &mut *world;
         world.hub.open(user_id, &mut world.rng)
     };
+    let Opened {
+        id: connection_id,
+        mut frames,
+        mut removed,
+    } = opened;
     let hello = hello_frame(shared.stream_endpoint.clone(), connection_id.clone());
     let hello_sent = match serde_json::to_string(&hello) {
         Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
         Err(_) => false,
     };
     if hello_sent {
-        serve(&shared, &mut socket, &mut frames).await;
+        serve(&shared, &mut socket, &mut frames, &mut removed).await;
     }
     shared.world.lock().await.hub.close(&connection_id);
 }
 
-async fn serve(shared: &Shared, socket: &mut WebSocket, frames: &mut mpsc::Receiver<String>) {
+async fn serve(
+    shared: &Shared,
+    socket: &mut WebSocket,
+    frames: &mut mpsc::Receiver<String>,
+    removed: &mut oneshot::Receiver<()>,
+) {
     let silence = shared.options.stream_silence_timeout;
     let mut deadline = Instant::now() + silence;
     let mut stall = shared.stall.subscribe();
     let mut stalled = *stall.borrow();
     loop {
+        // Biased: a removal or a stall is seen before any frame queued after it.
         tokio::select! {
+            biased;
+            _ = &mut *removed => {
+                close(socket, CLOSE_GOING_AWAY, "stream deleted").await;
+                return;
+            }
+            changed = stall.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                stalled = *stall.borrow();
+            }
             () = sleep_until(deadline) => {
                 close(socket, CLOSE_TIMEOUT, "no client message within the keep-alive timeout").await;
                 return;
@@ -104,12 +127,6 @@ async fn serve(shared: &Shared, socket: &mut WebSocket, frames: &mut mpsc::Recei
                     return;
                 }
             },
-            changed = stall.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-                stalled = *stall.borrow();
-            }
         }
     }
 }
