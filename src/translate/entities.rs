@@ -1,61 +1,7 @@
 //! pnut `content.entities` (mentions, tags, links) computed from plain text, with positions and
 //! lengths in Unicode code points (pnut-api.md §6.2).
 
-use serde::{Deserialize, Serialize};
-
-/// A link entity: `pos`/`len` of the link text in code points.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LinkEntity {
-    /// Position of the link text, in code points.
-    pub pos: usize,
-    /// Length of the link text, in code points.
-    pub len: usize,
-    /// The link text as it appears in the post.
-    pub text: String,
-    /// The URL.
-    pub url: String,
-}
-
-/// A mention entity (`@user` or `@user@host`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MentionEntity {
-    /// Position of the `@`, in code points.
-    pub pos: usize,
-    /// Length including the `@`, in code points.
-    pub len: usize,
-    /// The username without the leading `@` (`user` or `user@host`).
-    pub text: String,
-    /// The mentioned user's pnut id (`"0"` when the bridge cannot resolve it).
-    pub id: String,
-    /// Present (true) when nothing but other mentions precedes this one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_leading: Option<bool>,
-    /// Present (true) for a mention right after `/` or after another copy mention.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_copy: Option<bool>,
-}
-
-/// A tag entity (`#tag`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TagEntity {
-    /// Position of the `#`, in code points.
-    pub pos: usize,
-    /// Length including the `#`, in code points.
-    pub len: usize,
-    /// The tag without the `#`.
-    pub text: String,
-}
-
-/// pnut's `entities` object.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entities {
-    /// Links, in text order.
-    pub links: Vec<LinkEntity>,
-    /// Mentions, in text order.
-    pub mentions: Vec<MentionEntity>,
-    /// Tags, in text order.
-    pub tags: Vec<TagEntity>,
-}
+use crate::pnut::{Entities, Link, Mention, Tag};
 
 /// The id given to a mention whose user the caller cannot resolve.
 pub const UNKNOWN_MENTION_ID: &str = "0";
@@ -75,11 +21,12 @@ pub fn entities_from_text(
         let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
         if let Some(len) = link_len(&chars, i, prev) {
             let link: String = chars.iter().skip(i).take(len).collect();
-            entities.links.push(LinkEntity {
-                pos: i,
-                len,
+            entities.links.push(Link {
+                pos: to_u32(i),
+                len: to_u32(len),
                 text: link.clone(),
                 url: link,
+                ..Link::default()
             });
             seen_content = true;
             i += len;
@@ -100,9 +47,9 @@ pub fn entities_from_text(
             });
             let is_copy = after_slash || after_copy;
             last_copy_end = is_copy.then_some(i + len);
-            entities.mentions.push(MentionEntity {
-                pos: i,
-                len,
+            entities.mentions.push(Mention {
+                pos: to_u32(i),
+                len: to_u32(len),
                 id: resolve_mention(&name).unwrap_or_else(|| UNKNOWN_MENTION_ID.to_owned()),
                 text: name,
                 is_leading: (!seen_content).then_some(true),
@@ -116,9 +63,9 @@ pub fn entities_from_text(
             && let Some(len) = tag_len(&chars, i)
         {
             let tag: String = chars.iter().skip(i + 1).take(len - 1).collect();
-            entities.tags.push(TagEntity {
-                pos: i,
-                len,
+            entities.tags.push(Tag {
+                pos: to_u32(i),
+                len: to_u32(len),
                 text: tag,
             });
             seen_content = true;
@@ -131,6 +78,11 @@ pub fn entities_from_text(
         i += 1;
     }
     entities
+}
+
+/// A code point offset as pnut's `u32` (texts are far below 4 G code points; saturates).
+fn to_u32(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
 }
 
 fn is_word_char(c: char) -> bool {

@@ -1,6 +1,6 @@
 //! pnut `content.html` built from a text and its entities (pnut-api.md §6.1/§6.2).
 
-use super::entities::Entities;
+use crate::pnut::Entities;
 
 /// The `itemscope` wrapper pnut puts around post html.
 const POST_SCOPE: &str = "https://pnut.io/schemas/Post";
@@ -21,12 +21,12 @@ pub fn html_from_entities(text: &str, entities: &Entities) -> String {
         entities
             .links
             .iter()
-            .map(|l| (l.pos, l.len, Span::Link { url: &l.url })),
+            .map(|l| (l.pos as usize, l.len as usize, Span::Link { url: &l.url })),
     );
     spans.extend(entities.mentions.iter().map(|m| {
         (
-            m.pos,
-            m.len,
+            m.pos as usize,
+            m.len as usize,
             Span::Mention {
                 id: &m.id,
                 name: &m.text,
@@ -37,7 +37,7 @@ pub fn html_from_entities(text: &str, entities: &Entities) -> String {
         entities
             .tags
             .iter()
-            .map(|t| (t.pos, t.len, Span::Tag { name: &t.text })),
+            .map(|t| (t.pos as usize, t.len as usize, Span::Tag { name: &t.text })),
     );
     spans.sort_by_key(|(pos, _, _)| *pos);
 
