@@ -4,8 +4,12 @@ pub mod content;
 pub mod dates;
 pub mod entities;
 pub mod error;
+pub mod files;
 pub mod html;
+mod ids;
 pub mod options;
+pub mod post_note;
+pub mod user;
 
 pub use content::content_from_text;
 pub use dates::{DateError, misskey_date_to_pnut, pnut_date_to_misskey};
@@ -13,3 +17,8 @@ pub use entities::{UNKNOWN_MENTION_ID, entities_from_text};
 pub use error::{SkipReason, TranslateError, Translated};
 pub use html::html_from_entities;
 pub use options::Options;
+pub use post_note::{note_to_post, note_to_post_unfiltered, post_to_note};
+pub use user::{
+    misskey_detailed_to_pnut, misskey_me_to_pnut, misskey_user_to_pnut, placeholder_user_lite,
+    pnut_user_to_detailed, pnut_user_to_lite, pnut_user_to_me,
+};

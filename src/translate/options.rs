@@ -19,6 +19,11 @@ pub struct Options {
     pub post_visibilities: Vec<Visibility>,
     /// The reaction a pnut bookmark is shown as (and the one read back as a bookmark).
     pub bookmark_reaction: String,
+    /// `cw` of a one-line NSFW pnut post (longer ones use their first line).
+    pub nsfw_cw: String,
+    /// Seconds between a pnut file's `created_at` and its event for the event to count as
+    /// `fileCreated` (later events are `fileUpdated`).
+    pub file_created_window_secs: i64,
     /// Avatar URL for pnut users without an avatar (Misskey's `avatarUrl` is required).
     pub default_avatar_url: String,
     /// Host name of the pnut side, shown as `host` of users on Misskey (None = local, `null`).
@@ -39,6 +44,8 @@ impl Default for Options {
             note_updated_revisions: true,
             post_visibilities: vec![Visibility::Public, Visibility::Home],
             bookmark_reaction: "⭐".to_owned(),
+            nsfw_cw: "NSFW".to_owned(),
+            file_created_window_secs: 60,
             default_avatar_url: String::new(),
             pnut_host: None,
             source_client_id: "pnutkey".to_owned(),
