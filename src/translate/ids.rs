@@ -1,6 +1,6 @@
 //! Id helpers of the translation: which direction pads, which converts.
 
-use crate::ids::{misskey_to_pnut, pnut_id_from_misskey, pnut_id_to_misskey, pnut_to_misskey};
+use crate::ids::{misskey_to_pnut, pnut_id_to_misskey};
 
 use super::error::{TranslateError, id_err};
 use super::options::Options;
@@ -14,11 +14,6 @@ pub(crate) fn pnut_to_client(
     pnut_id_to_misskey(id, opts.pnut_id_width).map_err(id_err(field))
 }
 
-/// A Misskey client's id back to the pnut id (Misskey front).
-pub(crate) fn client_to_pnut(id: &str, field: &'static str) -> Result<String, TranslateError> {
-    pnut_id_from_misskey(id).map_err(id_err(field))
-}
-
 /// A Misskey server id as pnut tools see it (decimal, pnut front).
 pub(crate) fn misskey_to_tool(
     id: &str,
@@ -26,13 +21,4 @@ pub(crate) fn misskey_to_tool(
     opts: &Options,
 ) -> Result<String, TranslateError> {
     misskey_to_pnut(id, opts.id_format).map_err(id_err(field))
-}
-
-/// A pnut tool's decimal id back to the Misskey server id (pnut front).
-pub(crate) fn tool_to_misskey(
-    id: &str,
-    field: &'static str,
-    opts: &Options,
-) -> Result<String, TranslateError> {
-    pnut_to_misskey(id, opts.id_format).map_err(id_err(field))
 }

@@ -6,12 +6,13 @@ use crate::misskey::{Note, UserLite, Visibility};
 use crate::pnut::{Post, PostCounts, Source};
 
 use super::content::content_from_text;
+use super::content::{join_cw, split_cw};
 use super::dates::{misskey_date_to_pnut, pnut_date_to_misskey};
 use super::error::{SkipReason, TranslateError, Translated, date_err};
 use super::files::{files_to_oembed_raw, oembed_photos_to_files};
 use super::ids::{misskey_to_tool, pnut_to_client};
 use super::options::Options;
-use super::user::{misskey_user_to_pnut, placeholder_user_lite, pnut_user_to_lite};
+use super::user::{author_lite, misskey_user_to_pnut};
 
 // ---------- pnut → Misskey (Misskey front) ----------
 
@@ -29,7 +30,7 @@ pub fn post_to_note(
 ) -> Result<Note, TranslateError> {
     let id = pnut_to_client(&post.id, "post.id", opts)?;
     let created_at = pnut_date_to_misskey(&post.created_at).map_err(date_err("post.created_at"))?;
-    let user = post_author(post, opts)?;
+    let user = author_lite(post.user.as_deref(), post.user_id.as_deref(), opts)?;
     let counts = post.counts.clone().unwrap_or_default();
     let mut reactions = BTreeMap::new();
     if counts.bookmarks > 0 {
@@ -100,26 +101,6 @@ pub fn post_to_note(
     );
     note.file_ids = note.files.iter().map(|file| file.id.clone()).collect();
     Ok(note)
-}
-
-/// The note author: the post's user, or a placeholder when only `user_id` is known.
-fn post_author(post: &Post, opts: &Options) -> Result<UserLite, TranslateError> {
-    match (post.user.as_deref(), post.user_id.as_deref()) {
-        (Some(user), _) => pnut_user_to_lite(user, opts),
-        (None, Some(user_id)) => placeholder_user_lite(user_id, opts),
-        (None, None) => Err(TranslateError::Missing("post.user")),
-    }
-}
-
-/// Splits an NSFW post's text into (cw, text): the first line is the warning.
-fn split_cw(text: &str, nsfw: bool, default_cw: &str) -> (Option<String>, String) {
-    if !nsfw {
-        return (None, text.to_owned());
-    }
-    match text.split_once('\n') {
-        Some((first, rest)) => (Some(first.to_owned()), rest.to_owned()),
-        None => (Some(default_cw.to_owned()), text.to_owned()),
-    }
 }
 
 // ---------- Misskey → pnut (pnut front) ----------
@@ -197,13 +178,16 @@ pub fn note_to_post_unfiltered(
         post.repost_of = Some(Box::new(original));
         return Ok(post);
     }
-    let text = match (note.cw.as_deref(), note.text.as_deref()) {
-        (Some(cw), text) => {
-            post.is_nsfw = Some(true);
-            format!("{cw}\n{}", text.unwrap_or_default())
-        }
-        (None, text) => text.unwrap_or_default().to_owned(),
-    };
+    let text = join_cw(note.cw.as_deref(), note.text.as_deref());
+    post.is_nsfw = note.cw.is_some().then_some(true);
+    post.content = Some(note_content(note, &text, opts));
+    post.raw = files_to_oembed_raw(&note.files);
+    Ok(post)
+}
+
+/// pnut content of a note's text; mentions of the note's author, its parent's author or its
+/// renote's author resolve to their ids, other mentions get `UNKNOWN_MENTION_ID`.
+pub(crate) fn note_content(note: &Note, text: &str, opts: &Options) -> crate::pnut::Content {
     let known_users: Vec<&UserLite> = std::iter::once(&note.user)
         .chain(note.reply.as_deref().map(|n| &n.user))
         .chain(note.renote.as_deref().map(|n| &n.user))
@@ -214,9 +198,7 @@ pub fn note_to_post_unfiltered(
             .find(|user| acct_of(user).eq_ignore_ascii_case(acct))
             .and_then(|user| misskey_to_tool(&user.id, "mention", opts).ok())
     };
-    post.content = Some(content_from_text(&text, &resolve));
-    post.raw = files_to_oembed_raw(&note.files);
-    Ok(post)
+    content_from_text(text, &resolve)
 }
 
 /// `username` for local users, `username@host` for remote ones.

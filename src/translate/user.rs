@@ -55,6 +55,20 @@ pub fn placeholder_user_lite(
     })
 }
 
+/// The Misskey author of a pnut object: its `user`, or a placeholder when only `user_id` is
+/// known (deleted account).
+pub(crate) fn author_lite(
+    user: Option<&User>,
+    user_id: Option<&str>,
+    opts: &Options,
+) -> Result<UserLite, TranslateError> {
+    match (user, user_id) {
+        (Some(user), _) => pnut_user_to_lite(user, opts),
+        (None, Some(user_id)) => placeholder_user_lite(user_id, opts),
+        (None, None) => Err(TranslateError::Missing("user")),
+    }
+}
+
 /// pnut User → Misskey UserDetailed (counts, createdAt, description, relation flags).
 pub fn pnut_user_to_detailed(user: &User, opts: &Options) -> Result<UserDetailed, TranslateError> {
     let counts = user.counts.clone().unwrap_or_default();
