@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use pnutkey::translate::{self, Options, PnutEvent, Translated, TranslateError};
+use pnutkey::translate::{self, Options, PnutEvent, TranslateError, Translated};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -74,7 +74,9 @@ fn field<T: DeserializeOwned>(input: &Value, key: &str) -> Result<T, String> {
 /// `input.options` merged over the defaults.
 fn options(input: &Value) -> Result<Options, String> {
     match input.get("options") {
-        Some(value) => serde_json::from_value(value.clone()).map_err(|e| format!("input.options: {e}")),
+        Some(value) => {
+            serde_json::from_value(value.clone()).map_err(|e| format!("input.options: {e}"))
+        }
         None => Ok(Options::default()),
     }
 }
@@ -120,9 +122,10 @@ fn run_model_rule(rule: &str, input: &Value) -> Result<Value, String> {
         "note_to_post" => {
             let note = field(input, "note")?;
             let root: Option<String> = field(input, "thread_root")?;
-            translated_json(translate::note_to_post(&note, root.as_deref(), &opts), |post| {
-                serde_json::to_value(post).map_err(|e| e.to_string())
-            })
+            translated_json(
+                translate::note_to_post(&note, root.as_deref(), &opts),
+                |post| serde_json::to_value(post).map_err(|e| e.to_string()),
+            )
         }
         "message_to_note" => {
             let message = field(input, "message")?;
@@ -131,18 +134,25 @@ fn run_model_rule(rule: &str, input: &Value) -> Result<Value, String> {
         }
         "note_to_message" => to_json(translate::note_to_message(&field(input, "note")?, &opts)),
         "pnut_user_to_lite" => to_json(translate::pnut_user_to_lite(&field(input, "user")?, &opts)),
-        "pnut_user_to_detailed" => {
-            to_json(translate::pnut_user_to_detailed(&field(input, "user")?, &opts))
-        }
+        "pnut_user_to_detailed" => to_json(translate::pnut_user_to_detailed(
+            &field(input, "user")?,
+            &opts,
+        )),
         "pnut_user_to_me" => to_json(translate::pnut_user_to_me(&field(input, "user")?, &opts)),
-        "misskey_user_to_pnut" => {
-            to_json(translate::misskey_user_to_pnut(&field(input, "user")?, &opts))
+        "misskey_user_to_pnut" => to_json(translate::misskey_user_to_pnut(
+            &field(input, "user")?,
+            &opts,
+        )),
+        "misskey_detailed_to_pnut" => to_json(translate::misskey_detailed_to_pnut(
+            &field(input, "user")?,
+            &opts,
+        )),
+        "file_to_drive_file" => {
+            to_json(translate::file_to_drive_file(&field(input, "file")?, &opts))
         }
-        "misskey_detailed_to_pnut" => {
-            to_json(translate::misskey_detailed_to_pnut(&field(input, "user")?, &opts))
+        "drive_file_to_file" => {
+            to_json(translate::drive_file_to_file(&field(input, "file")?, &opts))
         }
-        "file_to_drive_file" => to_json(translate::file_to_drive_file(&field(input, "file")?, &opts)),
-        "drive_file_to_file" => to_json(translate::drive_file_to_file(&field(input, "file")?, &opts)),
         "follow_to_main_events" => to_json(translate::follow_to_main_events(
             &field(input, "event")?,
             field(input, "is_deleted")?,
@@ -222,11 +232,14 @@ fn run_model_rule(rule: &str, input: &Value) -> Result<Value, String> {
 }
 
 /// Whether `actual` contains everything in `expected` (objects: every expected key, recursively;
-/// anything else: equal). Used by cases with `expected_subset` for very large outputs.
+/// arrays: same length, element-wise; anything else: equal). Used by cases with `expected_subset` for very large outputs.
 fn contains(actual: &Value, expected: &Value) -> bool {
     match (actual, expected) {
-        (Value::Object(a), Value::Object(e)) => {
-            e.iter().all(|(key, value)| a.get(key).is_some_and(|got| contains(got, value)))
+        (Value::Object(a), Value::Object(e)) => e
+            .iter()
+            .all(|(key, value)| a.get(key).is_some_and(|got| contains(got, value))),
+        (Value::Array(a), Value::Array(e)) => {
+            a.len() == e.len() && a.iter().zip(e).all(|(got, want)| contains(got, want))
         }
         _ => actual == expected,
     }
@@ -270,10 +283,11 @@ fn golden_files_match() {
         let rule = case["rule"]
             .as_str()
             .unwrap_or_else(|| panic!("{name}: no rule"));
-        let (expected, matches): (&Value, fn(&Value, &Value) -> bool) = match case.get("expected_subset") {
-            Some(subset) => (subset, contains),
-            None => (&case["expected"], |a, e| a == e),
-        };
+        let (expected, matches): (&Value, fn(&Value, &Value) -> bool) =
+            match case.get("expected_subset") {
+                Some(subset) => (subset, contains),
+                None => (&case["expected"], |a, e| a == e),
+            };
         match run_rule(rule, &case["input"]) {
             Ok(actual) if matches(&actual, expected) => {}
             Ok(actual) => failures.push(format!(
