@@ -31,7 +31,7 @@ pub enum TranslateError {
 /// Why a valid object was intentionally not translated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SkipReason {
-    /// The note's visibility is not among `Options::post_visibilities`.
+    /// The note's visibility is not among `Options::visibilities`.
     Visibility(String),
     /// The event has no counterpart on the other protocol.
     NoCounterpart(&'static str),

@@ -16,7 +16,7 @@ pub struct Options {
     /// Whether pnut post revisions become Misskey `noteUpdated` `updated` events.
     pub note_updated_revisions: bool,
     /// Misskey note visibilities that become pnut posts; others are skipped.
-    pub post_visibilities: Vec<Visibility>,
+    pub visibilities: Vec<Visibility>,
     /// The reaction a pnut bookmark is shown as (and the one read back as a bookmark).
     pub bookmark_reaction: String,
     /// `cw` of a one-line NSFW pnut post (longer ones use their first line).
@@ -42,7 +42,7 @@ impl Default for Options {
             id_format: IdFormat::default(),
             pnut_id_width: DEFAULT_PNUT_ID_WIDTH,
             note_updated_revisions: true,
-            post_visibilities: vec![Visibility::Public, Visibility::Home],
+            visibilities: vec![Visibility::Public, Visibility::Home],
             bookmark_reaction: "⭐".to_owned(),
             nsfw_cw: "NSFW".to_owned(),
             file_created_window_secs: 60,

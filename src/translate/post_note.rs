@@ -105,7 +105,7 @@ pub fn post_to_note(
 
 // ---------- Misskey → pnut (pnut front) ----------
 
-/// Misskey Note → pnut Post. Notes whose visibility is not in `Options::post_visibilities` are
+/// Misskey Note → pnut Post. Notes whose visibility is not in `Options::visibilities` are
 /// [`Translated::Skipped`]. `thread_root` is the Misskey id of the thread's root when the caller
 /// knows it; otherwise the root is the parent when the parent is itself a root, else the note.
 pub fn note_to_post(
@@ -113,7 +113,7 @@ pub fn note_to_post(
     thread_root: Option<&str>,
     opts: &Options,
 ) -> Result<Translated<Post>, TranslateError> {
-    if !opts.post_visibilities.contains(&note.visibility) {
+    if !opts.visibilities.contains(&note.visibility) {
         let name = serde_json::to_value(note.visibility)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
