@@ -358,3 +358,54 @@ mod entity_properties {
         }
     }
 }
+
+mod no_panic_properties {
+    use pnutkey::misskey::Note;
+    use pnutkey::pnut::Post;
+    use pnutkey::translate::{Options, note_to_post, post_to_note};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    proptest! {
+        /// Odd ids, dates and texts give a value or a typed error, never a panic.
+        #[test]
+        fn odd_fields_never_panic(
+            id in "\\PC{0,30}",
+            date in "\\PC{0,30}",
+            text in "\\PC{0,60}",
+            nsfw in any::<bool>(),
+        ) {
+            let opts = Options::default();
+            let post: Post = serde_json::from_value(json!({
+                "id": id, "created_at": date, "thread_id": id, "reply_to": id, "user_id": id,
+                "is_nsfw": nsfw, "content": {"text": text, "entities": {}},
+                "raw": {"io.pnut.core.oembed": [{"type": "photo", "url": text, "width": -1}]}
+            })).unwrap();
+            let _ = post_to_note(&post, Some(&post), &opts);
+            let note: Note = serde_json::from_value(json!({
+                "id": id, "createdAt": date, "userId": id, "text": text, "cw": if nsfw { Some(&text) } else { None },
+                "replyId": id, "renoteId": id,
+                "user": {"id": id, "username": text, "host": text, "avatarUrl": ""}
+            })).unwrap();
+            let _ = note_to_post(&note, Some(&id), &opts);
+        }
+
+        /// A well-formed post with any text translates, keeping the text (or splitting the CW
+        /// line off an NSFW one).
+        #[test]
+        fn any_text_survives_post_to_note(text in "\\PC{0,80}", nsfw in any::<bool>()) {
+            let opts = Options::default();
+            let post: Post = serde_json::from_value(json!({
+                "id": "42", "created_at": "2026-05-06T10:00:00Z", "thread_id": "42", "user_id": "7",
+                "is_nsfw": nsfw, "content": {"text": text, "entities": {}}
+            })).unwrap();
+            let note = post_to_note(&post, None, &opts).unwrap();
+            let joined = match note.cw.as_deref() {
+                Some(cw) if text.contains('\n') => format!("{cw}\n{}", note.text.clone().unwrap_or_default()),
+                _ => note.text.clone().unwrap_or_default(),
+            };
+            prop_assert_eq!(joined, text.clone());
+            prop_assert_eq!(note.cw.is_some(), nsfw);
+        }
+    }
+}
