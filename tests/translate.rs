@@ -30,6 +30,8 @@ const REQUIRED_RULES: &[&str] = &[
     "follow_to_main_events",
     "mention_to_main_events",
     "repost_to_main_events",
+    "mention_to_notification",
+    "follower_to_notification",
     "token_to_me_updated",
     "file_to_drive_event",
     "post_change_to_note_updated",
@@ -169,6 +171,20 @@ fn run_model_rule(rule: &str, input: &Value) -> Result<Value, String> {
                 &opts,
             ))
         }
+        "mention_to_notification" => {
+            let parent: Option<pnutkey::pnut::Post> = field(input, "parent")?;
+            to_json(translate::mention_to_notification(
+                &field(input, "post")?,
+                parent.as_ref(),
+                &field::<String>(input, "me_id")?,
+                &opts,
+            ))
+        }
+        "follower_to_notification" => to_json(translate::follower_to_notification(
+            &field(input, "user")?,
+            &field::<String>(input, "created_at")?,
+            &opts,
+        )),
         "repost_to_main_events" => to_json(translate::repost_to_main_events(
             &field(input, "post")?,
             &field::<String>(input, "me_id")?,

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::misskey::{
     DeletedBody, Note, NoteUpdatedEvent, Notification, NotificationType, UpdatedBody,
 };
-use crate::pnut::{File, FollowEvent, Post, Token};
+use crate::pnut::{File, FollowEvent, Post, Token, User};
 
 use super::content::split_cw;
 use super::dates::{format_misskey_date, parse_date};
@@ -98,15 +98,8 @@ pub fn follow_to_main_events(
     let target_is_me = event.followed_user.id == me_id;
     match (actor_is_me, target_is_me, is_deleted) {
         (false, true, false) => {
+            let note = follower_to_notification(&event.user, &misskey_time(timestamp), opts)?;
             let follower = pnut_user_to_lite(&event.user, opts)?;
-            let mut note = notification(
-                NotificationType::Follow,
-                &follower.id,
-                'f',
-                misskey_time(timestamp),
-            );
-            note.user_id = Some(follower.id.clone());
-            note.user = Some(follower.clone());
             Ok(vec![
                 ChannelEvent::new("followed", &follower)?,
                 ChannelEvent::new("notification", &note)?,
@@ -130,25 +123,61 @@ pub fn mention_to_main_events(
     me_id: &str,
     opts: &Options,
 ) -> Result<Vec<ChannelEvent>, TranslateError> {
-    if post.deleted() || post.author_id() == Some(me_id) {
+    let Some(notification) = mention_to_notification(post, parent, me_id, opts)? else {
         return Ok(Vec::new());
+    };
+    let Some(note) = notification.note.as_ref() else {
+        return Ok(Vec::new());
+    };
+    let mut events = vec![ChannelEvent::new("mention", note)?];
+    if notification.kind == NotificationType::Reply {
+        events.push(ChannelEvent::new("reply", note)?);
+    }
+    events.push(ChannelEvent::new("notification", &notification)?);
+    Ok(events)
+}
+
+/// A post mentioning `me_id` as a Misskey notification (`i/notifications`, and the
+/// `notification` event): type `reply` when `parent` is my post, else `mention`; id = the
+/// note id plus `r`/`m`. `None` for my own posts and deleted posts.
+pub fn mention_to_notification(
+    post: &Post,
+    parent: Option<&Post>,
+    me_id: &str,
+    opts: &Options,
+) -> Result<Option<Notification>, TranslateError> {
+    if post.deleted() || post.author_id() == Some(me_id) {
+        return Ok(None);
     }
     let note = post_to_note(post, parent, opts)?;
     let replies_to_me = parent.is_some_and(|p| {
         Some(p.id.as_str()) == post.reply_to.as_deref() && p.author_id() == Some(me_id)
     });
-    let mut events = vec![ChannelEvent::new("mention", &note)?];
     let (kind, suffix) = if replies_to_me {
-        events.push(ChannelEvent::new("reply", &note)?);
         (NotificationType::Reply, 'r')
     } else {
         (NotificationType::Mention, 'm')
     };
-    events.push(ChannelEvent::new(
-        "notification",
-        &note_notification(kind, suffix, &note),
-    )?);
-    Ok(events)
+    Ok(Some(note_notification(kind, suffix, &note)))
+}
+
+/// A follower of mine as a Misskey `follow` notification (`i/notifications`); pnut follower
+/// lists carry no follow time, so the caller gives `created_at` (Misskey format).
+pub fn follower_to_notification(
+    follower: &User,
+    created_at: &str,
+    opts: &Options,
+) -> Result<Notification, TranslateError> {
+    let user = pnut_user_to_lite(follower, opts)?;
+    let mut out = notification(
+        NotificationType::Follow,
+        &user.id,
+        'f',
+        created_at.to_owned(),
+    );
+    out.user_id = Some(user.id.clone());
+    out.user = Some(user);
+    Ok(out)
 }
 
 /// A repost of one of `me_id`'s posts by someone else → `renote` + `notification {renote}`

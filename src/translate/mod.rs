@@ -21,8 +21,9 @@ pub use drive_file::{drive_file_to_file, file_to_drive_file};
 pub use entities::{UNKNOWN_MENTION_ID, entities_from_text};
 pub use error::{SkipReason, TranslateError, Translated};
 pub use events_misskey::{
-    ChannelEvent, NoteUpdate, file_to_drive_event, follow_to_main_events, mention_to_main_events,
-    post_change_to_note_updated, repost_to_main_events, token_to_me_updated,
+    ChannelEvent, NoteUpdate, file_to_drive_event, follow_to_main_events, follower_to_notification,
+    mention_to_main_events, mention_to_notification, post_change_to_note_updated,
+    repost_to_main_events, token_to_me_updated,
 };
 pub use events_pnut::{MISSKEY_REVISION, PnutEvent, misskey_event_to_pnut, note_updated_to_pnut};
 pub use html::html_from_entities;
