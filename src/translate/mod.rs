@@ -1,4 +1,11 @@
-//! Pure translation between pnut and Misskey models (mapping.md §5).
+//! Pure translation between pnut and Misskey models (mapping.md §5). No IO, no config access:
+//! every function takes an [`Options`].
+//!
+//! Id conventions: pnut → Misskey functions (the Misskey front, pnut upstream) zero-pad pnut ids
+//! to `Options::pnut_id_width`; Misskey → pnut functions (the pnut front, Misskey upstream) read
+//! Misskey ids as numbers in `Options::id_format` and print them in decimal (see [`crate::ids`]).
+//! Results that may legitimately be dropped are [`Translated`]; failures are
+//! [`TranslateError`] (the caller drops the object and counts a warning).
 
 pub mod content;
 pub mod dates;
