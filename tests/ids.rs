@@ -3,8 +3,8 @@
 use std::cmp::Ordering;
 
 use pnutkey::ids::{
-    IdError, IdFormat, cmp_decimal, misskey_to_pnut, pnut_id_from_misskey, pnut_id_to_misskey,
-    pnut_to_misskey,
+    IdError, IdFormat, cmp_decimal, misskey_id_time, misskey_to_pnut, pnut_id_from_misskey,
+    pnut_id_to_misskey, pnut_to_misskey,
 };
 use proptest::prelude::*;
 
@@ -158,4 +158,30 @@ fn bad_input_is_a_typed_error() {
     assert_eq!(pnut_id_to_misskey("42", 16).unwrap(), "0000000000000042");
     assert_eq!(pnut_id_from_misskey("0000000000000000").unwrap(), "0");
     assert_eq!(pnut_id_from_misskey("-1"), Err(IdError::NotDecimal));
+}
+
+#[test]
+fn time_is_read_from_ids() {
+    let millis = |id: &str, format| misskey_id_time(id, format).map(|t| t.timestamp_millis());
+    // aid/aidx: 8 base36 chars of milliseconds since 2000-01-01.
+    assert_eq!(
+        millis("9zzz0000abcd0001", IdFormat::Aidx),
+        Some(1_730_324_761_344)
+    );
+    assert_eq!(
+        millis("9zzz0000ab", IdFormat::Aidx),
+        Some(1_730_324_761_344)
+    );
+    // ulid: 10 Crockford chars of milliseconds since 1970.
+    assert_eq!(
+        millis("01ARZ3NDEKTSV4RRFFQ69G5FAV", IdFormat::Ulid),
+        Some(1_469_922_850_259)
+    );
+    // objectid: 8 hex chars of seconds.
+    assert_eq!(
+        millis("507f1f77bcf86cd799439011", IdFormat::Objectid),
+        Some(1_350_508_407_000)
+    );
+    assert_eq!(millis("short", IdFormat::Aidx), None);
+    assert_eq!(millis("ZZZZZZZZZZ", IdFormat::Aid), None);
 }
