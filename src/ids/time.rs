@@ -7,7 +7,7 @@ use super::IdFormat;
 
 /// `aid`/`aidx` time is milliseconds since 2000-01-01T00:00:00Z.
 const AID_EPOCH_MS: i64 = 946_684_800_000;
-/// `meid` sets this bit on its millisecond time (UNCONFIRMED detail of Misskey's meid.ts).
+/// `meid` adds this to its millisecond time (Misskey `packages/backend/src/misc/id/meid.ts`).
 const MEID_TIME_FLAG: i64 = 0x8000_0000_0000;
 
 /// The time encoded in `id`, or `None` when the id does not fit the format.
