@@ -183,8 +183,14 @@ fn time_is_read_from_ids() {
         Some(1_350_508_407_000)
     );
     // meid: 12 hex chars of milliseconds + 0x800000000000; meidg: "g" + 11 hex chars.
-    assert_eq!(millis("8192df648b000123456789ab", IdFormat::Meid), Some(1_730_324_761_344));
-    assert_eq!(millis("g192df648b000123456789ab", IdFormat::Meidg), Some(1_730_324_761_344));
+    assert_eq!(
+        millis("8192df648b000123456789ab", IdFormat::Meid),
+        Some(1_730_324_761_344)
+    );
+    assert_eq!(
+        millis("g192df648b000123456789ab", IdFormat::Meidg),
+        Some(1_730_324_761_344)
+    );
     assert_eq!(millis("short", IdFormat::Aidx), None);
     assert_eq!(millis("ZZZZZZZZZZ", IdFormat::Aid), None);
 }
