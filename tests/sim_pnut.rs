@@ -683,7 +683,7 @@ async fn create_posts_with_json_and_form_bodies() {
     let created = call(
         &sim,
         reqwest::Method::POST,
-        "/v1/posts",
+        "/v1/posts?include_post_raw=1",
         Some("demo-alice"),
         Some(("application/json", json_body.to_string())),
     )
@@ -716,6 +716,20 @@ async fn create_posts_with_json_and_form_bodies() {
 
     let fetched = get(&sim, &format!("/v1/posts/{parent}"), "demo-carol").await;
     assert_eq!(fetched.body["data"]["counts"]["replies"], 1);
+    assert!(
+        fetched.body["data"].get("raw").is_none(),
+        "raw only with raw flags"
+    );
+    let with_raw = get(
+        &sim,
+        &format!("/v1/posts/{parent}?include_raw=1"),
+        "demo-carol",
+    )
+    .await;
+    assert_eq!(
+        with_raw.body["data"]["raw"]["io.pnut.core.language"][0]["language"],
+        "en"
+    );
 
     let empty = call(
         &sim,
@@ -1002,4 +1016,53 @@ async fn errors_use_the_pnut_envelope() {
     assert_eq!(foreign_delete.status, StatusCode::FORBIDDEN);
     let config = get(&sim, "/v1/sys/config", "demo-alice").await;
     assert_eq!(config.body["data"]["post"]["max_length"], 256);
+}
+
+#[tokio::test]
+async fn raw_reaches_streams_only_when_asked() {
+    let sim = start().await;
+    let raw_body = json!({"text": "with raw",
+        "raw": {"io.pnut.core.oembed": [{"type": "photo", "url": "https://example.invalid/a.png"}]}})
+    .to_string();
+    let (mut plain, plain_id) = open(&sim, "demo-bob").await;
+    subscribe(&sim, "/v1/posts/streams/me", "demo-bob", &plain_id).await;
+    let (mut by_sub, by_sub_id) = open(&sim, "demo-bob").await;
+    subscribe(
+        &sim,
+        "/v1/posts/streams/me?include_post_raw=1",
+        "demo-bob",
+        &by_sub_id,
+    )
+    .await;
+    let url = format!(
+        "ws://{}/v1/user?access_token=demo-bob&include_raw=1",
+        sim.addr()
+    );
+    let mut by_url = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade")
+        .0;
+    let by_url_id = next_json(&mut by_url).await["meta"]["connection_id"]
+        .as_str()
+        .expect("cid")
+        .to_string();
+    subscribe(&sim, "/v1/posts/streams/me", "demo-bob", &by_url_id).await;
+    let created = call(
+        &sim,
+        reqwest::Method::POST,
+        "/v1/posts",
+        Some("demo-alice"),
+        Some(("application/json", raw_body)),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let frame = next_json(&mut plain).await;
+    assert!(frame["data"][0].get("raw").is_none(), "{frame}");
+    for ws in [&mut by_sub, &mut by_url] {
+        let frame = next_json(ws).await;
+        assert_eq!(
+            frame["data"][0]["raw"]["io.pnut.core.oembed"][0]["type"],
+            "photo"
+        );
+    }
 }

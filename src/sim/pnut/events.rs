@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 
-use super::hub::SubTarget;
+use super::hub::{RawFlags, SubTarget};
 use super::render;
 use super::world::World;
 use crate::pnut::{Envelope, EventData, FollowEvent, StreamEvent};
@@ -107,11 +107,11 @@ impl World {
     }
 
     /// The frame of `event` for a connection of `viewer` (without subscription ids).
-    fn frame(&self, viewer: u64, event: &Event) -> Option<StreamEvent> {
+    fn frame(&self, viewer: u64, event: &Event, raw: RawFlags) -> Option<StreamEvent> {
         let mut parts = match event {
             Event::Post { post_id, revised } => {
                 let rec = self.posts.get(post_id)?;
-                let post = render::post(self, rec, Some(viewer));
+                let post = render::post_raw(render::post(self, rec, Some(viewer)), raw.post);
                 FrameParts::new(
                     *post_id,
                     EventData::List(vec![serde_json::to_value(post).ok()?]),
@@ -149,7 +149,8 @@ impl World {
             }
             Event::ChannelSubscription { channel_id } => {
                 let rec = self.channels.get(channel_id)?;
-                let channel = render::channel(self, rec, Some(viewer));
+                let channel =
+                    render::channel_raw(render::channel(self, rec, Some(viewer)), raw.channel);
                 FrameParts::new(
                     *channel_id,
                     EventData::Object(serde_json::to_value(channel).ok()?),
@@ -186,16 +187,19 @@ impl World {
     pub fn emit(&mut self, event: Event) {
         let mut outgoing: Vec<(String, String)> = Vec::new();
         for (connection_id, conn) in self.hub.connections() {
-            let subscription_ids: Vec<String> = conn
+            let matching: Vec<_> = conn
                 .subscriptions
                 .iter()
                 .filter(|sub| self.matches(conn.user_id, &sub.target, &event))
-                .map(|sub| sub.id.clone())
                 .collect();
-            if subscription_ids.is_empty() {
+            if matching.is_empty() {
                 continue;
             }
-            let Some(mut frame) = self.frame(conn.user_id, &event) else {
+            let raw = matching
+                .iter()
+                .fold(conn.raw, |flags, sub| flags.union(sub.raw));
+            let subscription_ids = matching.iter().map(|sub| sub.id.clone()).collect();
+            let Some(mut frame) = self.frame(conn.user_id, &event, raw) else {
                 continue;
             };
             frame.meta.subscription_ids = Some(subscription_ids);

@@ -39,6 +39,26 @@ pub enum SubTarget {
     Files,
 }
 
+/// Which objects carry `raw` (pnut-api.md §5.1: `include_raw`, `include_post_raw`,
+/// `include_channel_raw`; default off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RawFlags {
+    /// `raw` on posts.
+    pub post: bool,
+    /// `raw` on channels.
+    pub channel: bool,
+}
+
+impl RawFlags {
+    /// Either set of flags.
+    pub fn union(self, other: RawFlags) -> RawFlags {
+        RawFlags {
+            post: self.post || other.post,
+            channel: self.channel || other.channel,
+        }
+    }
+}
+
 /// One subscription of a connection.
 #[derive(Debug, Clone)]
 pub struct Subscription {
@@ -46,6 +66,8 @@ pub struct Subscription {
     pub id: String,
     /// What it listens to.
     pub target: SubTarget,
+    /// Raw flags given on the subscribe call.
+    pub raw: RawFlags,
 }
 
 /// One live websocket connection.
@@ -53,6 +75,8 @@ pub struct Subscription {
 pub struct Connection {
     /// The connected user.
     pub user_id: u64,
+    /// Raw flags given on the websocket URL (connection query parameters).
+    pub raw: RawFlags,
     /// Outbound frames (bounded).
     pub outbound: mpsc::Sender<String>,
     /// Subscriptions, in creation order.
@@ -105,7 +129,7 @@ impl Hub {
     }
 
     /// Registers a new connection of `user_id`.
-    pub fn open(&mut self, user_id: u64, rng: &mut SimRng) -> Opened {
+    pub fn open(&mut self, user_id: u64, raw: RawFlags, rng: &mut SimRng) -> Opened {
         let (outbound, frames) = mpsc::channel(self.queue_capacity);
         let (closer, removed) = oneshot::channel();
         let mut id = rng.url_safe_id();
@@ -116,6 +140,7 @@ impl Hub {
             id.clone(),
             Connection {
                 user_id,
+                raw,
                 outbound,
                 subscriptions: Vec::new(),
                 _closer: closer,
@@ -173,6 +198,7 @@ impl Hub {
         connection_id: &str,
         user_id: u64,
         target: SubTarget,
+        raw: RawFlags,
         rng: &mut SimRng,
     ) -> Result<String, SubscribeError> {
         self.check_subscribe(connection_id, user_id)?;
@@ -184,6 +210,7 @@ impl Hub {
         conn.subscriptions.push(Subscription {
             id: id.clone(),
             target,
+            raw,
         });
         Ok(id)
     }

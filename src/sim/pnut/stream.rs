@@ -18,8 +18,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
 use super::Shared;
-use super::hub::Opened;
-use super::rest::{ApiError, request_token};
+use super::hub::{Opened, RawFlags};
+use super::rest::{ApiError, Params, raw_flags, request_token};
 use crate::pnut::hello_frame;
 
 /// Close code sent when the client stayed silent too long.
@@ -40,8 +40,12 @@ pub async fn upgrade(
     let Some(user_id) = shared.world.lock().await.user_by_token(&token) else {
         return ApiError::new(401, "Token is not valid").into_response();
     };
+    let params: Params = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    let raw = raw_flags(&params);
     match ws {
-        Ok(ws) => ws.on_upgrade(move |socket| run(shared, user_id, socket)),
+        Ok(ws) => ws.on_upgrade(move |socket| run(shared, user_id, raw, socket)),
         Err(_) => ApiError::new(400, "A websocket upgrade is required").into_response(),
     }
 }
@@ -55,11 +59,11 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
         .await;
 }
 
-async fn run(shared: Arc<Shared>, user_id: u64, mut socket: WebSocket) {
+async fn run(shared: Arc<Shared>, user_id: u64, raw: RawFlags, mut socket: WebSocket) {
     let opened = {
         let mut world = shared.world.lock().await;
         let world = &mut *world;
-        world.hub.open(user_id, &mut world.rng)
+        world.hub.open(user_id, raw, &mut world.rng)
     };
     let Opened {
         id: connection_id,

@@ -15,7 +15,8 @@ use super::super::ops::{MAX_MESSAGE_CHARS, MAX_POST_CHARS};
 use super::super::render;
 use super::super::world::World;
 use super::{
-    ApiError, Caller, Params, check_subscription, flag, paginate, parse_id, respond, subscribe,
+    ApiError, Caller, Params, check_subscription, flag, paginate, parse_id, raw_flags, respond,
+    subscribe,
 };
 use crate::pnut::{MessageRequest, Meta};
 
@@ -36,13 +37,15 @@ pub async fn show(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
+    let keep_raw = raw_flags(&params).channel;
     let world = shared.world.lock().await;
     let id = readable_channel(&world, &id, caller.user_id)?;
     let channel = world
         .channels
         .get(&id)
-        .map(|rec| render::channel(&world, rec, caller.user_id))
+        .map(|rec| render::channel_raw(render::channel(&world, rec, caller.user_id), keep_raw))
         .ok_or_else(|| ApiError::not_found("channel"))?;
     Ok(respond(200, Meta::default(), channel))
 }
@@ -165,6 +168,7 @@ pub async fn subscribed(
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
     let me = caller.require()?;
+    let keep_raw = raw_flags(&params).channel;
     let mut world = shared.world.lock().await;
     check_subscription(&world, caller, &params)?;
     let keyed = world
@@ -178,7 +182,7 @@ pub async fn subscribed(
         .into_iter()
         .filter_map(|(_, cid)| world.channels.get(&cid))
         .map(|rec| {
-            let mut channel = render::channel(&world, rec, Some(me));
+            let mut channel = render::channel_raw(render::channel(&world, rec, Some(me)), keep_raw);
             channel.pagination_id = Some(rec.id.to_string());
             channel
         })

@@ -20,7 +20,7 @@ use axum::routing::{delete, get, post, put};
 use serde::Serialize;
 
 use super::Shared;
-use super::hub::{SubTarget, SubscribeError};
+use super::hub::{RawFlags, SubTarget, SubscribeError};
 use super::ops::OpError;
 use super::world::World;
 use crate::pnut::{Envelope, Meta};
@@ -158,6 +158,15 @@ pub fn flag(params: &Params, name: &str, default: bool) -> bool {
     }
 }
 
+/// The raw flags of a request's query.
+pub fn raw_flags(params: &Params) -> RawFlags {
+    let all = flag(params, "include_raw", false);
+    RawFlags {
+        post: all || flag(params, "include_post_raw", false),
+        channel: all || flag(params, "include_channel_raw", false),
+    }
+}
+
 /// Applies pnut pagination (§2.3) to items keyed by pagination id (any order in).
 /// Returns the page newest-first and the `more`/`min_id`/`max_id` meta.
 pub fn paginate<T>(mut items: Vec<(u64, T)>, params: &Params) -> (Vec<(u64, T)>, Meta) {
@@ -209,7 +218,14 @@ pub fn subscribe(
     };
     let user_id = caller.require()?;
     let World { hub, rng, .. } = world;
-    Ok(Some(hub.subscribe(connection_id, user_id, target, rng)?))
+    let raw = raw_flags(params);
+    Ok(Some(hub.subscribe(
+        connection_id,
+        user_id,
+        target,
+        raw,
+        rng,
+    )?))
 }
 
 async fn not_found() -> ApiError {

@@ -13,7 +13,8 @@ use super::super::ops::NewPost;
 use super::super::render;
 use super::super::world::World;
 use super::{
-    ApiError, Caller, Params, check_subscription, flag, paginate, parse_id, respond, subscribe,
+    ApiError, Caller, Params, check_subscription, flag, paginate, parse_id, raw_flags, respond,
+    subscribe,
 };
 use crate::pnut::{Meta, Post, PostRequest, Raw};
 
@@ -25,6 +26,7 @@ pub fn post_page(
     viewer: Option<u64>,
 ) -> (Vec<Post>, Meta) {
     let include_deleted = flag(params, "include_deleted", true);
+    let keep_raw = raw_flags(params).post;
     let keyed = ids
         .into_iter()
         .filter(|id| include_deleted || world.posts.get(id).is_some_and(|p| !p.deleted))
@@ -35,7 +37,7 @@ pub fn post_page(
         .into_iter()
         .filter_map(|(_, id)| world.posts.get(&id))
         .map(|rec| {
-            let mut post = render::post(world, rec, viewer);
+            let mut post = render::post_raw(render::post(world, rec, viewer), keep_raw);
             post.pagination_id = Some(rec.id.to_string());
             post
         })
@@ -92,11 +94,17 @@ fn parse_post_body(headers: &HeaderMap, body: &Bytes) -> Result<NewPost, ApiErro
     })
 }
 
-fn one_post(world: &World, id: u64, viewer: Option<u64>) -> Result<Post, ApiError> {
+fn one_post(
+    world: &World,
+    id: u64,
+    viewer: Option<u64>,
+    params: &Params,
+) -> Result<Post, ApiError> {
+    let keep_raw = raw_flags(params).post;
     world
         .posts
         .get(&id)
-        .map(|rec| render::post(world, rec, viewer))
+        .map(|rec| render::post_raw(render::post(world, rec, viewer), keep_raw))
         .ok_or_else(|| ApiError::not_found("post"))
 }
 
@@ -104,6 +112,7 @@ fn one_post(world: &World, id: u64, viewer: Option<u64>) -> Result<Post, ApiErro
 pub async fn create(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
+    Query(params): Query<Params>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -114,7 +123,7 @@ pub async fn create(
     Ok(respond(
         201,
         Meta::default(),
-        one_post(&world, id, Some(me))?,
+        one_post(&world, id, Some(me), &params)?,
     ))
 }
 
@@ -123,6 +132,7 @@ pub async fn revise(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(params): Query<Params>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -134,7 +144,7 @@ pub async fn revise(
     Ok(respond(
         201,
         Meta::default(),
-        one_post(&world, id, Some(me))?,
+        one_post(&world, id, Some(me), &params)?,
     ))
 }
 
@@ -143,6 +153,7 @@ pub async fn remove(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
     let me = caller.require()?;
     let id = parse_id(&id, "post")?;
@@ -151,7 +162,7 @@ pub async fn remove(
     Ok(respond(
         200,
         Meta::default(),
-        one_post(&world, id, Some(me))?,
+        one_post(&world, id, Some(me), &params)?,
     ))
 }
 
@@ -160,13 +171,14 @@ pub async fn show(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "post")?;
     let world = shared.world.lock().await;
     Ok(respond(
         200,
         Meta::default(),
-        one_post(&world, id, caller.user_id)?,
+        one_post(&world, id, caller.user_id, &params)?,
     ))
 }
 
@@ -285,6 +297,7 @@ async fn interact(
     id: String,
     action: Interaction,
 ) -> Result<Response, ApiError> {
+    let params = Params::new();
     let me = caller.require()?;
     let id = parse_id(&id, "post")?;
     let mut world = shared.world.lock().await;
@@ -305,7 +318,7 @@ async fn interact(
     Ok(respond(
         status,
         Meta::default(),
-        one_post(&world, id, Some(me))?,
+        one_post(&world, id, Some(me), &params)?,
     ))
 }
 
