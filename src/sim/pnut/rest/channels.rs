@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::json;
 
@@ -196,86 +195,6 @@ pub async fn subscribed(
     Ok(respond(200, meta, channels))
 }
 
-/// `GET /users/me/files` (subscribable: file events).
-pub async fn my_files(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Query(params): Query<Params>,
-) -> Result<Response, ApiError> {
-    let me = caller.require()?;
-    let mut world = shared.world.lock().await;
-    check_subscription(&world, caller, &params)?;
-    let keyed = world
-        .files
-        .values()
-        .filter(|f| f.user_id == me && !f.deleted)
-        .map(|f| (f.id, f.id))
-        .collect();
-    let (page, mut meta) = paginate(keyed, &params);
-    let files: Vec<_> = page
-        .into_iter()
-        .filter_map(|(_, fid)| world.files.get(&fid))
-        .map(|rec| {
-            let mut file = render::file(&world, rec);
-            file.pagination_id = Some(rec.id.to_string());
-            file
-        })
-        .collect();
-    meta.subscription_id = subscribe(&mut world, caller, &params, SubTarget::Files)?;
-    Ok(respond(200, meta, files))
-}
-
-/// `POST /files` (minimal): JSON or form `{name, mime_type?}`, or a raw body with `?name=`.
-pub async fn upload_file(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Query(params): Query<Params>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let me = caller.require()?;
-    let content_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_string();
-    let (name, mime_type, size) = if content_type.starts_with("application/json") {
-        let value: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|error| ApiError::new(400, format!("Invalid JSON body: {error}")))?;
-        let field = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_string);
-        (
-            field("name").unwrap_or_default(),
-            field("mime_type").unwrap_or_else(|| "application/octet-stream".into()),
-            value.get("size").and_then(|v| v.as_u64()).unwrap_or(0),
-        )
-    } else if content_type.starts_with("application/x-www-form-urlencoded") {
-        let mut name = String::new();
-        let mut mime = "application/octet-stream".to_string();
-        for (key, value) in url::form_urlencoded::parse(&body) {
-            match key.as_ref() {
-                "name" => name = value.into_owned(),
-                "mime_type" => mime = value.into_owned(),
-                _ => {}
-            }
-        }
-        (name, mime, 0)
-    } else {
-        (
-            params.get("name").cloned().unwrap_or_default(),
-            content_type,
-            body.len() as u64,
-        )
-    };
-    let mut world = shared.world.lock().await;
-    let id = world.upload_file(me, name, mime_type, size)?;
-    let file = world
-        .files
-        .get(&id)
-        .map(|rec| render::file(&world, rec))
-        .ok_or_else(|| ApiError::not_found("file"))?;
-    Ok(respond(201, Meta::default(), file))
-}
-
 /// `GET /sys/config`.
 pub async fn sys_config(State(shared): State<Arc<Shared>>) -> Response {
     let limits = shared.options.rate_limits;
@@ -293,4 +212,22 @@ pub async fn sys_config(State(shared): State<Arc<Shared>>) -> Response {
         },
     });
     respond(200, Meta::default(), config)
+}
+
+/// `GET /channels/{id}/messages/{message_id}`.
+pub async fn message(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path((channel_id, message_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let world = shared.world.lock().await;
+    let channel_id = readable_channel(&world, &channel_id, caller.user_id)?;
+    let message_id = parse_id(&message_id, "message")?;
+    let message = world
+        .messages
+        .get(&message_id)
+        .filter(|m| m.channel_id == channel_id)
+        .map(|rec| render::message(&world, rec, caller.user_id))
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    Ok(respond(200, Meta::default(), message))
 }

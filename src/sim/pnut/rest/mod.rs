@@ -2,6 +2,7 @@
 //! (§2.3), user-stream subscriptions via `?connection_id=` (§3.1) and the rate-limit gate (§2.4).
 
 mod channels;
+mod files;
 mod gate;
 mod posts;
 mod users;
@@ -235,7 +236,7 @@ async fn not_found() -> ApiError {
 /// The `/v1` REST routes (behind the rate-limit gate) and the 404 fallback.
 pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
-        .route("/v1/users/me/files", get(channels::my_files))
+        .route("/v1/users/me/files", get(files::my_files))
         .route(
             "/v1/users/me/channels/subscribed",
             get(channels::subscribed),
@@ -258,11 +259,15 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             put(users::follow).delete(users::unfollow),
         )
         .route("/v1/token", get(users::token))
-        .route("/v1/posts", post(posts::create))
+        .route("/v1/users", get(users::multi))
+        .route("/v1/users/{user}/bookmarks", get(posts::bookmarks))
+        .route("/v1/posts", get(posts::multi).post(posts::create))
         .route("/v1/posts/streams/me", get(posts::stream_me))
         .route("/v1/posts/streams/unified", get(posts::stream_unified))
         .route("/v1/posts/streams/global", get(posts::stream_global))
         .route("/v1/posts/tags/{tag}", get(posts::tagged))
+        // pnutpy's `posts_with_hashtag` uses the singular form.
+        .route("/v1/posts/tag/{tag}", get(posts::tagged))
         .route(
             "/v1/posts/{id}",
             get(posts::show).put(posts::revise).delete(posts::remove),
@@ -276,7 +281,8 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             "/v1/posts/{id}/bookmark",
             put(posts::bookmark).delete(posts::unbookmark),
         )
-        .route("/v1/files", post(channels::upload_file))
+        .route("/v1/files", post(files::upload_file))
+        .route("/v1/files/{id}", get(files::show).delete(files::remove))
         .route("/v1/channels/{id}", get(channels::show))
         .route(
             "/v1/channels/{id}/messages",
@@ -284,7 +290,7 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         )
         .route(
             "/v1/channels/{id}/messages/{message_id}",
-            delete(channels::delete_message),
+            get(channels::message).delete(channels::delete_message),
         )
         .route("/v1/channels/{id}/subscribers", get(channels::subscribers))
         .route("/v1/sys/config", get(channels::sys_config))

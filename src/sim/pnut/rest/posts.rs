@@ -363,3 +363,57 @@ pub async fn unbookmark(
 ) -> Result<Response, ApiError> {
     interact(shared, caller, id, Interaction::Bookmark(false)).await
 }
+
+/// The ids of an `?ids=1,2,3` parameter (unparseable entries skipped, at most 200).
+pub fn id_list(params: &Params) -> Vec<u64> {
+    params
+        .get("ids")
+        .map(|ids| {
+            ids.split(',')
+                .filter_map(|id| id.trim().parse().ok())
+                .take(200)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `GET /posts?ids=` (missing ids are skipped; always a list).
+pub async fn multi(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    let world = shared.world.lock().await;
+    let keep_raw = raw_flags(&params).post;
+    let posts: Vec<Post> = id_list(&params)
+        .into_iter()
+        .filter_map(|id| world.posts.get(&id))
+        .map(|rec| render::post_raw(render::post(&world, rec, caller.user_id), keep_raw))
+        .collect();
+    Ok(respond(200, Meta::default(), posts))
+}
+
+/// `GET /users/{id}/bookmarks` (own bookmarks only).
+pub async fn bookmarks(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    let me = caller.require()?;
+    let world = shared.world.lock().await;
+    let user = world
+        .resolve_user(&reference, Some(me))
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    if user != me {
+        return Err(ApiError::new(403, "You may only list your own bookmarks"));
+    }
+    let ids = world
+        .posts
+        .values()
+        .filter(|p| p.bookmarked_by.contains(&me) && !p.deleted)
+        .map(|p| p.id)
+        .collect();
+    let (page, meta) = post_page(&world, ids, &params, Some(me));
+    Ok(respond(200, meta, page))
+}

@@ -228,3 +228,17 @@ pub async fn delete_subscription(
         Err(ApiError::not_found("subscription"))
     }
 }
+
+/// `GET /users?ids=` (missing ids are skipped; always a list).
+pub async fn multi(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    let world = shared.world.lock().await;
+    let users: Vec<User> = super::posts::id_list(&params)
+        .into_iter()
+        .filter_map(|id| render::user(&world, id, caller.user_id))
+        .collect();
+    Ok(respond(200, Meta::default(), users))
+}
