@@ -890,7 +890,7 @@ async fn a_full_queue_closes_the_slow_connection() {
         0,
         "closed when its queue filled"
     );
-    assert_eq!(await_close(&mut slow).await, Some(1001));
+    assert_eq!(await_close(&mut slow).await, Some(1008), "slow consumer");
 }
 
 #[tokio::test]

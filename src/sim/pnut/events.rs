@@ -63,7 +63,9 @@ impl World {
                 match target {
                     SubTarget::UserPosts(user) => author == *user,
                     SubTarget::UserMentions(user) => self.post_mentions(post, *user),
-                    SubTarget::Thread(thread) => post.thread_id == *thread,
+                    SubTarget::Thread(thread) => {
+                        post.thread_id == *thread && post.repost_of.is_none()
+                    }
                     SubTarget::StreamMe => personal,
                     SubTarget::StreamUnified => personal || self.post_mentions(post, viewer),
                     _ => false,

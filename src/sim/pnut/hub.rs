@@ -1,8 +1,8 @@
 //! Live user-stream connections and their subscriptions (pnut-api.md §3.1, §3.5).
 //!
 //! Each connection owns a bounded outbound queue of serialized frames. A connection whose
-//! queue is full is removed (its sender dropped), which makes its socket task close the
-//! websocket: a slow consumer is disconnected rather than buffered without bound.
+//! queue is full is removed and its socket closed with 1008 "slow consumer" (never unbounded
+//! buffering); a deleted or dropped connection's socket is closed with 1001.
 
 use std::collections::BTreeMap;
 
@@ -81,8 +81,16 @@ pub struct Connection {
     pub outbound: mpsc::Sender<String>,
     /// Subscriptions, in creation order.
     pub subscriptions: Vec<Subscription>,
-    /// Dropped with the connection: tells its socket task to close at once.
-    _closer: oneshot::Sender<()>,
+    /// Tells the socket task to close at once: [`CloseReason::SlowConsumer`] when sent,
+    /// a deletion when dropped with the connection.
+    closer: Option<oneshot::Sender<CloseReason>>,
+}
+
+/// Why the server closed a connection (a dropped closer means the stream was deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// Its outbound queue was full.
+    SlowConsumer,
 }
 
 /// The socket side of a new connection.
@@ -92,8 +100,8 @@ pub struct Opened {
     pub id: String,
     /// Frames to send.
     pub frames: mpsc::Receiver<String>,
-    /// Resolves (with an error) when the connection was removed server-side.
-    pub removed: oneshot::Receiver<()>,
+    /// Resolves when the connection was removed server-side (an error: deleted/dropped).
+    pub removed: oneshot::Receiver<CloseReason>,
 }
 
 /// Why a subscribe call was refused.
@@ -143,7 +151,7 @@ impl Hub {
                 raw,
                 outbound,
                 subscriptions: Vec::new(),
-                _closer: closer,
+                closer: Some(closer),
             },
         );
         Opened {
@@ -257,7 +265,11 @@ impl Hub {
                 connection = %connection_id,
                 "simulated pnut stream queue full or closed; closing the connection"
             );
-            self.close(connection_id);
+            if let Some(mut conn) = self.connections.remove(connection_id)
+                && let Some(closer) = conn.closer.take()
+            {
+                let _ = closer.send(CloseReason::SlowConsumer);
+            }
         }
     }
 }

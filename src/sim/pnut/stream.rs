@@ -18,12 +18,14 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
 use super::Shared;
-use super::hub::{Opened, RawFlags};
+use super::hub::{CloseReason, Opened, RawFlags};
 use super::rest::{ApiError, Params, raw_flags, request_token};
 use crate::pnut::hello_frame;
 
 /// Close code sent when the client stayed silent too long.
 const CLOSE_TIMEOUT: u16 = 1000;
+/// Close code sent to a slow consumer (its queue filled up).
+const CLOSE_POLICY: u16 = 1008;
 /// Close code sent when the stream was deleted or dropped server-side.
 const CLOSE_GOING_AWAY: u16 = 1001;
 
@@ -85,7 +87,7 @@ async fn serve(
     shared: &Shared,
     socket: &mut WebSocket,
     frames: &mut mpsc::Receiver<String>,
-    removed: &mut oneshot::Receiver<()>,
+    removed: &mut oneshot::Receiver<CloseReason>,
 ) {
     let silence = shared.options.stream_silence_timeout;
     let mut deadline = Instant::now() + silence;
@@ -95,8 +97,13 @@ async fn serve(
         // Biased: a removal or a stall is seen before any frame queued after it.
         tokio::select! {
             biased;
-            _ = &mut *removed => {
-                close(socket, CLOSE_GOING_AWAY, "stream deleted").await;
+            reason = &mut *removed => {
+                match reason {
+                    Ok(CloseReason::SlowConsumer) => {
+                        close(socket, CLOSE_POLICY, "slow consumer").await;
+                    }
+                    Err(_) => close(socket, CLOSE_GOING_AWAY, "stream deleted").await,
+                }
                 return;
             }
             changed = stall.changed() => {
