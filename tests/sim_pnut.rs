@@ -129,22 +129,11 @@ async fn subscribe(sim: &SimPnut, path: &str, token: &str, connection_id: &str) 
         .to_string()
 }
 
-/// Polls the control counts until `check` holds (bounded by WAIT).
-async fn eventually(
-    control: &SimPnutControl,
-    check: impl Fn(&pnutkey::sim::pnut::SimCounts) -> bool,
-) {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            if check(&control.counts().await) {
-                return;
-            }
-            tokio::task::yield_now().await;
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("condition reached in time");
+/// Awaits, through the control handle, until `wanted` connections are open.
+async fn connections_become(control: &SimPnutControl, wanted: usize) {
+    tokio::time::timeout(WAIT, control.wait_for_connections(wanted))
+        .await
+        .expect("connection count reached in time");
 }
 
 fn assert_url_safe_32(id: &str) {
@@ -350,7 +339,7 @@ async fn subscriptions_die_with_their_connection() {
     subscribe(&sim, "/v1/users/me/followers", "demo-carol", &cid).await;
     assert_eq!(control.counts().await.subscriptions.get(&cid), Some(&2));
     ws.close(None).await.expect("close");
-    eventually(&control, |counts| counts.connections == 0).await;
+    connections_become(&control, 0).await;
     let dead = get(
         &sim,
         &format!("/v1/posts/streams/unified?connection_id={cid}"),
@@ -457,7 +446,7 @@ async fn silent_client_is_closed_and_text_is_keep_alive() {
     };
     assert!(saw_pong, "websocket ping answered");
     assert_eq!(code, Some(1000));
-    eventually(&sim.control(), |counts| counts.connections == 0).await;
+    connections_become(&sim.control(), 0).await;
 }
 
 fn header(reply: &Reply, name: &str) -> Option<u64> {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::world::SimRng;
 
@@ -124,6 +124,8 @@ pub struct Hub {
     connections: BTreeMap<String, Connection>,
     max_subscriptions: usize,
     queue_capacity: usize,
+    /// The number of live connections, for awaiting changes (control API).
+    live: watch::Sender<usize>,
 }
 
 impl Hub {
@@ -131,6 +133,7 @@ impl Hub {
     pub fn new(max_subscriptions: usize, queue_capacity: usize) -> Self {
         Self {
             connections: BTreeMap::new(),
+            live: watch::Sender::new(0),
             max_subscriptions,
             queue_capacity: queue_capacity.max(1),
         }
@@ -154,6 +157,7 @@ impl Hub {
                 closer: Some(closer),
             },
         );
+        self.live.send_replace(self.connections.len());
         Opened {
             id,
             frames,
@@ -163,7 +167,9 @@ impl Hub {
 
     /// Removes a connection (its socket closes once queued frames are flushed).
     pub fn close(&mut self, connection_id: &str) -> bool {
-        self.connections.remove(connection_id).is_some()
+        let removed = self.connections.remove(connection_id).is_some();
+        self.live.send_replace(self.connections.len());
+        removed
     }
 
     /// Removes a connection only if it belongs to `user_id`.
@@ -179,6 +185,7 @@ impl Hub {
     pub fn drop_all(&mut self) -> usize {
         let count = self.connections.len();
         self.connections.clear();
+        self.live.send_replace(0);
         count
     }
 
@@ -246,6 +253,11 @@ impl Hub {
         self.connections.iter()
     }
 
+    /// A receiver of the live connection count.
+    pub fn watch_live(&self) -> watch::Receiver<usize> {
+        self.live.subscribe()
+    }
+
     /// Subscription count per connection id.
     pub fn subscription_counts(&self) -> BTreeMap<String, usize> {
         self.connections
@@ -270,6 +282,7 @@ impl Hub {
             {
                 let _ = closer.send(CloseReason::SlowConsumer);
             }
+            self.live.send_replace(self.connections.len());
         }
     }
 }
