@@ -1003,6 +1003,13 @@ async fn errors_use_the_pnut_envelope() {
     )
     .await;
     assert_eq!(foreign_delete.status, StatusCode::FORBIDDEN);
+    let avatar_url = by_name.body["data"]["content"]["avatar_image"]["url"]
+        .as_str()
+        .expect("avatar url")
+        .to_string();
+    let avatar = reqwest::get(avatar_url).await.expect("avatar");
+    assert_eq!(avatar.status(), StatusCode::OK);
+    assert_eq!(avatar.headers()["content-type"], "image/png");
     let config = get(&sim, "/v1/sys/config", "demo-alice").await;
     assert_eq!(config.body["data"]["post"]["max_length"], 256);
 }

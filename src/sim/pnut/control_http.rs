@@ -16,6 +16,7 @@
 //! | `POST /_sim/fail` | `{status, count, token?, endpoint?}` | force failures |
 //! | `GET /_sim/counts` | | live counts |
 //! | `GET /_sim/channels` | | `[{id, type}]` |
+//! | `GET /_sim/avatars/{name}`, `GET /_sim/files/{id}` | | a 1×1 PNG (image URLs of objects) |
 
 use std::sync::Arc;
 
@@ -223,6 +224,23 @@ async fn channels(State(s): State<Arc<Shared>>) -> Response {
     Json(list).into_response()
 }
 
+/// A transparent 1×1 PNG, served for every avatar and file URL the sim hands out.
+const PIXEL_PNG: [u8; 67] = [
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+async fn pixel() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "image/png")],
+        PIXEL_PNG.as_slice(),
+    )
+        .into_response()
+}
+
 /// The `/_sim/` routes.
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -241,4 +259,6 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/fail", post(fail))
         .route("/_sim/counts", get(counts))
         .route("/_sim/channels", get(channels))
+        .route("/_sim/avatars/{name}", get(pixel))
+        .route("/_sim/files/{id}", get(pixel))
 }
