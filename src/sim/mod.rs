@@ -3,3 +3,4 @@
 
 pub mod misskey;
 pub mod pnut;
+pub mod server;

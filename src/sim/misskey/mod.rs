@@ -25,7 +25,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{any, get};
 use tokio::sync::{Mutex, watch};
-use tokio::task::JoinHandle;
+
+use super::server::Background;
 
 pub use control::{ControlError, SimCounts, SimMisskeyControl, SocketCounts};
 pub use ops::NewNote;
@@ -83,9 +84,7 @@ struct Shared {
 pub struct SimMisskey {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    shutdown: watch::Sender<bool>,
-    server: Option<JoinHandle<()>>,
-    activity: Option<JoinHandle<()>>,
+    background: Background,
 }
 
 impl SimMisskey {
@@ -111,27 +110,14 @@ impl SimMisskey {
             .route("/api/{*endpoint}", any(rest::handle))
             .merge(control_http::routes())
             .with_state(Arc::clone(&shared));
-        let (shutdown, mut shutdown_rx) = watch::channel(false);
-        let server = tokio::spawn(async move {
-            let stopped = async move {
-                let _ = shutdown_rx.wait_for(|stop| *stop).await;
-            };
-            if let Err(error) = axum::serve(listener, router)
-                .with_graceful_shutdown(stopped)
-                .await
-            {
-                tracing::warn!(%error, "simulated misskey server stopped");
-            }
-        });
         let activity = options
             .activity_interval
             .map(|interval| tokio::spawn(activity::run(Arc::clone(&shared), interval)));
+        let background = Background::spawn("misskey", listener, router, activity);
         Ok(Self {
             addr,
             shared,
-            shutdown,
-            server: Some(server),
-            activity,
+            background,
         })
     }
 
@@ -152,29 +138,9 @@ impl SimMisskey {
 
     /// Stops accepting, closes every stream and waits (≤ 2 s) for the server task.
     pub async fn shutdown(mut self) {
-        if let Some(activity) = self.activity.take() {
-            activity.abort();
-        }
-        let _ = self.shutdown.send(true);
+        self.background.begin_stop();
         self.shared.world.lock().await.hub.drop_all();
-        if let Some(mut server) = self.server.take()
-            && tokio::time::timeout(Duration::from_secs(2), &mut server)
-                .await
-                .is_err()
-        {
-            server.abort();
-        }
-    }
-}
-
-impl Drop for SimMisskey {
-    fn drop(&mut self) {
-        if let Some(activity) = self.activity.take() {
-            activity.abort();
-        }
-        if let Some(server) = self.server.take() {
-            server.abort();
-        }
+        self.background.finish_stop().await;
     }
 }
 

@@ -24,7 +24,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use tokio::sync::{Mutex, watch};
-use tokio::task::JoinHandle;
+
+use super::server::Background;
 
 pub use control::{ControlError, ForcedFailure, SimCounts, SimPnutControl};
 pub use ops::OpError;
@@ -84,9 +85,7 @@ struct Shared {
 pub struct SimPnut {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    shutdown: watch::Sender<bool>,
-    server: Option<JoinHandle<()>>,
-    activity: Option<JoinHandle<()>>,
+    background: Background,
 }
 
 impl SimPnut {
@@ -109,28 +108,14 @@ impl SimPnut {
             .merge(control_http::routes())
             .merge(rest::routes(Arc::clone(&shared)))
             .with_state(Arc::clone(&shared));
-        let (shutdown, mut shutdown_rx) = watch::channel(false);
-        let server = tokio::spawn(async move {
-            let stopped = async move {
-                let _ = shutdown_rx.wait_for(|stop| *stop).await;
-            };
-            let service = router.into_make_service_with_connect_info::<SocketAddr>();
-            if let Err(error) = axum::serve(listener, service)
-                .with_graceful_shutdown(stopped)
-                .await
-            {
-                tracing::warn!(%error, "simulated pnut server stopped");
-            }
-        });
         let activity = options
             .activity_interval
             .map(|interval| tokio::spawn(activity::run(Arc::clone(&shared), interval)));
+        let background = Background::spawn("pnut", listener, router, activity);
         Ok(Self {
             addr,
             shared,
-            shutdown,
-            server: Some(server),
-            activity,
+            background,
         })
     }
 
@@ -151,29 +136,9 @@ impl SimPnut {
 
     /// Stops accepting, closes every stream and waits (≤ 2 s) for the server task.
     pub async fn shutdown(mut self) {
-        if let Some(activity) = self.activity.take() {
-            activity.abort();
-        }
-        let _ = self.shutdown.send(true);
+        self.background.begin_stop();
         self.shared.world.lock().await.hub.drop_all();
-        if let Some(mut server) = self.server.take()
-            && tokio::time::timeout(Duration::from_secs(2), &mut server)
-                .await
-                .is_err()
-        {
-            server.abort();
-        }
-    }
-}
-
-impl Drop for SimPnut {
-    fn drop(&mut self) {
-        if let Some(activity) = self.activity.take() {
-            activity.abort();
-        }
-        if let Some(server) = self.server.take() {
-            server.abort();
-        }
+        self.background.finish_stop().await;
     }
 }
 
