@@ -1228,3 +1228,21 @@ async fn rest_surface_round_trip() {
     assert_eq!(removed.status, StatusCode::OK);
     assert_eq!(removed.body["data"]["is_deleted"], true);
 }
+
+/// Every error answer is a pnut envelope, also axum's own rejections (pnut-api.md §2.1).
+#[tokio::test]
+async fn method_not_allowed_and_rejections_are_pnut_envelopes() {
+    let sim = start().await;
+    let wrong_method = call(
+        &sim,
+        reqwest::Method::GET,
+        "/v1/users/me/streams/abc/def",
+        Some("demo-alice"),
+        None,
+    )
+    .await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.body["meta"]["code"], 405);
+    assert!(wrong_method.body["meta"]["error_message"].is_string());
+    assert!(wrong_method.body.get("data").is_none());
+}

@@ -107,6 +107,7 @@ impl SimPnut {
             .route("/v1/user", get(stream::upgrade))
             .merge(control_http::routes())
             .merge(rest::routes(Arc::clone(&shared)))
+            .layer(axum::middleware::map_response(rest::envelope_plain_errors))
             .with_state(Arc::clone(&shared));
         let activity = options
             .activity_interval
