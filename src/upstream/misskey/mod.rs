@@ -1,0 +1,1 @@
+//! The Misskey upstream client.
