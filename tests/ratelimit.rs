@@ -148,3 +148,22 @@ async fn misskey_endpoint_overrides_add_to_the_token_quota() {
         .await
         .expect("other endpoint");
 }
+
+#[tokio::test(start_paused = true)]
+async fn waiting_for_the_ceiling_does_not_burn_the_token_quota() {
+    let mut settings = quotas(2, Duration::from_secs(60));
+    settings.upstream_per_second = 1;
+    let limiter = pnut_limiter(&settings);
+    let start = Instant::now();
+    limiter.acquire(&[PNUT_WRITE], "tok").await.expect("1");
+    limiter
+        .acquire(&[PNUT_WRITE], "tok")
+        .await
+        .expect("2 after the ceiling refills");
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+    assert!(
+        waited < Duration::from_secs(2),
+        "the 2nd write cell was kept: {waited:?}"
+    );
+}

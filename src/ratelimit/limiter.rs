@@ -124,14 +124,21 @@ impl UpstreamLimiter {
 
     /// Waits (with jitter) until `token` may send one call drawing from every named bucket
     /// (unknown names are ignored) and from the ceiling; fails fast with [`RateLimited`] when
-    /// that would take longer than `max_wait`. No permit is taken while the token is paused.
+    /// that would take longer than `max_wait`. Nothing is sent while the token is paused.
+    /// A cell, once granted by a bucket, is kept while waiting for the next one, so waiting
+    /// never burns extra quota.
     pub async fn acquire(&self, buckets: &[&str], token: &str) -> Result<(), RateLimited> {
         let deadline = Instant::now() + self.settings.max_wait;
         let key = token.to_string();
+        let stages: Vec<&KeyedLimiter> = buckets
+            .iter()
+            .filter_map(|name| self.buckets.get(*name))
+            .collect();
+        let mut granted = 0;
         loop {
             let (wait, paused_by_upstream) = match self.paused_for(token) {
                 Some(pause) => (pause, true),
-                None => match self.try_take(buckets, &key) {
+                None => match self.take_from(&stages, &mut granted, &key) {
                     None => return Ok(()),
                     Some(wait) => (wait, false),
                 },
@@ -148,21 +155,28 @@ impl UpstreamLimiter {
         }
     }
 
-    /// Takes one cell from each bucket, then the ceiling; returns the wait when one refuses.
-    /// (Cells already taken stay taken: a refused attempt errs on the side of sending less.)
-    fn try_take(&self, buckets: &[&str], key: &String) -> Option<Duration> {
+    /// Takes a cell from each stage not yet granted (buckets, then the ceiling), advancing
+    /// `granted`; returns the wait when a stage refuses, `None` when all granted.
+    fn take_from(
+        &self,
+        stages: &[&KeyedLimiter],
+        granted: &mut usize,
+        key: &String,
+    ) -> Option<Duration> {
         use governor::clock::Clock;
-        for name in buckets {
-            if let Some(bucket) = self.buckets.get(*name)
-                && let Err(not_until) = bucket.check_key(key)
-            {
+        while let Some(bucket) = stages.get(*granted) {
+            if let Err(not_until) = bucket.check_key(key) {
                 return Some(not_until.wait_time_from(bucket.clock().now()));
             }
+            *granted += 1;
         }
-        match self.ceiling.check() {
-            Ok(()) => None,
-            Err(not_until) => Some(not_until.wait_time_from(self.ceiling.clock().now())),
+        if *granted == stages.len() {
+            if let Err(not_until) = self.ceiling.check() {
+                return Some(not_until.wait_time_from(self.ceiling.clock().now()));
+            }
+            *granted += 1;
         }
+        None
     }
 
     /// Forgets idle keys (state equal to a fresh one) and ended pauses.

@@ -56,7 +56,7 @@ pub struct MisskeyQuotas {
     pub upstream_per_second: u32,
     /// Longest a caller waits for a permit before failing fast (default 10 s).
     pub max_wait: Duration,
-    /// Pause after a 429 without any reset hint (default 60 s).
+    /// Pause after a 429 without any reset hint (default 600 s, as for pnut: mapping.md §6).
     pub default_pause: Duration,
     /// Extra random wait added to each wait (default 250 ms).
     pub jitter: Duration,
@@ -69,7 +69,7 @@ impl Default for MisskeyQuotas {
             endpoint_per_minute: BTreeMap::new(),
             upstream_per_second: 50,
             max_wait: Duration::from_secs(10),
-            default_pause: Duration::from_secs(60),
+            default_pause: Duration::from_secs(600),
             jitter: Duration::from_millis(250),
         }
     }
