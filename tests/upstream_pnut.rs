@@ -131,6 +131,15 @@ async fn a_write_burst_never_exceeds_the_quota_upstream() {
     }
     assert_eq!((created, limited), (3, 3));
     assert_eq!(calls(&sim, "POST /v1/posts").await, 3);
+
+    // Concurrent callers of one token share its quota too.
+    let body = json!({ "text": "concurrent" });
+    let results = futures_util::future::join_all(
+        (0..8).map(|_| client.write::<Post>("demo-bob", Method::POST, "/posts", &[], Some(&body))),
+    )
+    .await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3);
+    assert_eq!(calls(&sim, "POST /v1/posts").await, 6);
 }
 
 #[tokio::test]
@@ -350,4 +359,46 @@ async fn a_refused_token_ends_the_stream_with_its_status() {
             .expect("ends")
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn a_slow_consumer_gets_backpressure_not_loss() {
+    let sim = start(SimPnutOptions::default()).await;
+    let control = sim.control();
+    let mut settings = settings(&sim);
+    settings.event_queue = 1;
+    settings.idle_timeout = Duration::from_millis(300);
+    let client = client_with(settings, Duration::ZERO);
+    let mut stream = client.open_stream("demo-alice");
+    let connection_id = next_connected(&mut stream).await;
+    client
+        .subscribe::<Vec<Post>>("demo-alice", "/posts/streams/me", &connection_id, &[])
+        .await
+        .expect("subscribe");
+    for n in 0..4 {
+        control
+            .create_post("alice", &format!("queued {n}"), None)
+            .await
+            .expect("post");
+    }
+    // Nobody reads: the task holds frames back but keeps the upstream alive, and time spent
+    // blocked (here > 2 idle timeouts) is not mistaken for upstream silence.
+    let mut stats = stream.stats();
+    let before = stats.borrow().keepalives_sent;
+    timeout(WAIT, stats.wait_for(|s| s.keepalives_sent >= before + 14))
+        .await
+        .expect("keep-alives while blocked")
+        .expect("task alive");
+    let mut texts = Vec::new();
+    while texts.len() < 4 {
+        if let PnutStreamEvent::Event(event) = next(&mut stream).await {
+            for post in event.data.as_ref().expect("data").posts().expect("posts") {
+                texts.extend(post.content.map(|c| c.text));
+            }
+        }
+    }
+    assert_eq!(texts, ["queued 0", "queued 1", "queued 2", "queued 3"]);
+    assert_eq!(stream.stats().borrow().connects, 1);
+    assert_eq!(stream.stats().borrow().idle_timeouts, 0);
+    stream.close().await;
 }

@@ -430,6 +430,8 @@ impl Worker {
                                     let _ = ws.close(None).await;
                                     return End::Stop;
                                 }
+                                // Time spent blocked on the consumer is not upstream silence.
+                                idle_deadline = Instant::now() + idle;
                             }
                             Err(error) => {
                                 self.stats.send_modify(|s| s.undecodable_frames += 1);

@@ -300,10 +300,11 @@ impl Worker {
                     match frame {
                         Some(Ok(Message::Text(text))) => {
                             if let Some(event) = self.decode(text.as_str()) {
-                                match self.deliver(&mut ws, &mut keepalive, event).await {
-                                    Ok(()) => {}
-                                    Err(end) => return end,
+                                if let Err(end) = self.deliver(&mut ws, &mut keepalive, event).await {
+                                    return end;
                                 }
+                                // Time spent blocked on the consumer is not upstream silence.
+                                idle_deadline = Instant::now() + idle;
                             }
                         }
                         Some(Ok(Message::Close(frame))) => {
