@@ -116,12 +116,7 @@ async fn get(sim: &SimPnut, path: &str, token: &str) -> Reply {
 
 async fn subscribe(sim: &SimPnut, path: &str, token: &str, connection_id: &str) -> String {
     let sep = if path.contains('?') { '&' } else { '?' };
-    let reply = get(
-        sim,
-        &format!("{path}{sep}connection_id={connection_id}"),
-        token,
-    )
-    .await;
+    let reply = get(sim, &format!("{path}{sep}connection_id={connection_id}"), token).await;
     assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
     reply.body["meta"]["subscription_id"]
         .as_str()
@@ -130,10 +125,7 @@ async fn subscribe(sim: &SimPnut, path: &str, token: &str, connection_id: &str) 
 }
 
 /// Polls the control counts until `check` holds (bounded by WAIT).
-async fn eventually(
-    control: &SimPnutControl,
-    check: impl Fn(&pnutkey::sim::pnut::SimCounts) -> bool,
-) {
+async fn eventually(control: &SimPnutControl, check: impl Fn(&pnutkey::sim::pnut::SimCounts) -> bool) {
     tokio::time::timeout(WAIT, async {
         loop {
             if check(&control.counts().await) {
@@ -160,21 +152,13 @@ fn assert_url_safe_32(id: &str) {
 async fn hello_and_subscribe_flow() {
     let sim = start().await;
     let url = format!("ws://{}/v1/user?access_token=demo-bob", sim.addr());
-    let mut ws = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("upgrade")
-        .0;
+    let mut ws = tokio_tungstenite::connect_async(url).await.expect("upgrade").0;
     let hello = next_json(&mut ws).await;
     assert!(hello.get("data").is_none(), "{hello}");
     assert!(hello["meta"].get("code").is_none(), "{hello}");
-    let endpoint = hello["meta"]["stream"]["endpoint"]
-        .as_str()
-        .expect("endpoint");
+    let endpoint = hello["meta"]["stream"]["endpoint"].as_str().expect("endpoint");
     assert_eq!(endpoint, format!("ws://{}/v1/user", sim.addr()));
-    let connection_id = hello["meta"]["connection_id"]
-        .as_str()
-        .expect("cid")
-        .to_string();
+    let connection_id = hello["meta"]["connection_id"].as_str().expect("cid").to_string();
     assert_url_safe_32(&connection_id);
 
     let reply = get(
@@ -193,24 +177,19 @@ async fn hello_and_subscribe_flow() {
     let mut request = format!("ws://{}/v1/user", sim.addr())
         .into_client_request()
         .expect("request");
-    request.headers_mut().insert(
-        "Authorization",
-        "Bearer demo-alice".parse().expect("header"),
-    );
-    let mut by_header = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("upgrade")
-        .0;
+    request
+        .headers_mut()
+        .insert("Authorization", "Bearer demo-alice".parse().expect("header"));
+    let mut by_header = tokio_tungstenite::connect_async(request).await.expect("upgrade").0;
     let hello = next_json(&mut by_header).await;
-    assert_ne!(
-        hello["meta"]["connection_id"].as_str(),
-        Some(connection_id.as_str())
-    );
+    assert_ne!(hello["meta"]["connection_id"].as_str(), Some(connection_id.as_str()));
 
     // A bad token is refused at the upgrade with a 401 envelope.
-    let refused =
-        tokio_tungstenite::connect_async(format!("ws://{}/v1/user?access_token=nope", sim.addr()))
-            .await;
+    let refused = tokio_tungstenite::connect_async(format!(
+        "ws://{}/v1/user?access_token=nope",
+        sim.addr()
+    ))
+    .await;
     match refused {
         Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
         other => panic!("expected an HTTP 401, got {other:?}"),
@@ -232,10 +211,7 @@ async fn one_frame_names_every_matching_subscription() {
     let me = subscribe(&sim, "/v1/posts/streams/me", "demo-bob", &cid).await;
     let unified = subscribe(&sim, "/v1/posts/streams/unified", "demo-bob", &cid).await;
     let global_files = subscribe(&sim, "/v1/users/me/files", "demo-bob", &cid).await;
-    let first = control
-        .create_post("alice", "first", None)
-        .await
-        .expect("post");
+    let first = control.create_post("alice", "first", None).await.expect("post");
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["meta"]["id"], first.id.as_str());
     let mut ids: Vec<&str> = frame["meta"]["subscription_ids"]
@@ -250,10 +226,7 @@ async fn one_frame_names_every_matching_subscription() {
     assert_eq!(ids, expected);
     assert!(!ids.contains(&global_files.as_str()));
     // The next frame is the next event: the first one was sent once, not once per subscription.
-    let second = control
-        .create_post("alice", "second", None)
-        .await
-        .expect("post");
+    let second = control.create_post("alice", "second", None).await.expect("post");
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["meta"]["id"], second.id.as_str());
 }
@@ -283,15 +256,9 @@ async fn seventeenth_subscription_is_refused_and_changes_nothing() {
             format!("connection {cid} already has the maximum of 16 subscriptions")}})
     );
     assert_eq!(control.counts().await.subscriptions.get(&cid), Some(&16));
-    control
-        .create_post("alice", "still flowing", None)
-        .await
-        .expect("post");
+    control.create_post("alice", "still flowing", None).await.expect("post");
     let frame = next_json(&mut ws).await;
-    assert_eq!(
-        frame["meta"]["subscription_ids"].as_array().map(Vec::len),
-        Some(16)
-    );
+    assert_eq!(frame["meta"]["subscription_ids"].as_array().map(Vec::len), Some(16));
 }
 
 #[tokio::test]
@@ -303,12 +270,7 @@ async fn max_subscriptions_is_configurable() {
     .await;
     let (_ws, cid) = open(&sim, "demo-alice").await;
     subscribe(&sim, "/v1/token", "demo-alice", &cid).await;
-    let refused = get(
-        &sim,
-        &format!("/v1/token?connection_id={cid}"),
-        "demo-alice",
-    )
-    .await;
+    let refused = get(&sim, &format!("/v1/token?connection_id={cid}"), "demo-alice").await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         refused.body["meta"]["error_message"],
@@ -367,59 +329,20 @@ async fn delete_endpoints() {
     let (mut ws, cid) = open(&sim, "demo-alice").await;
     let sid = subscribe(&sim, "/v1/token", "demo-alice", &cid).await;
     let path = format!("/v1/users/me/streams/{cid}/{sid}");
-    let gone = call(
-        &sim,
-        reqwest::Method::DELETE,
-        &path,
-        Some("demo-alice"),
-        None,
-    )
-    .await;
+    let gone = call(&sim, reqwest::Method::DELETE, &path, Some("demo-alice"), None).await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
     assert_eq!(control.counts().await.subscriptions.get(&cid), Some(&0));
-    let again = call(
-        &sim,
-        reqwest::Method::DELETE,
-        &path,
-        Some("demo-alice"),
-        None,
-    )
-    .await;
+    let again = call(&sim, reqwest::Method::DELETE, &path, Some("demo-alice"), None).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     assert_eq!(again.body["meta"]["code"], 404);
 
     let stream_path = format!("/v1/users/me/streams/{cid}");
-    let foreign = call(
-        &sim,
-        reqwest::Method::DELETE,
-        &stream_path,
-        Some("demo-bob"),
-        None,
-    )
-    .await;
-    assert_eq!(
-        foreign.status,
-        StatusCode::NOT_FOUND,
-        "another user's stream is not found"
-    );
-    let deleted = call(
-        &sim,
-        reqwest::Method::DELETE,
-        &stream_path,
-        Some("demo-alice"),
-        None,
-    )
-    .await;
+    let foreign = call(&sim, reqwest::Method::DELETE, &stream_path, Some("demo-bob"), None).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND, "another user's stream is not found");
+    let deleted = call(&sim, reqwest::Method::DELETE, &stream_path, Some("demo-alice"), None).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert_eq!(await_close(&mut ws).await, Some(1001));
-    let again = call(
-        &sim,
-        reqwest::Method::DELETE,
-        &stream_path,
-        Some("demo-alice"),
-        None,
-    )
-    .await;
+    let again = call(&sim, reqwest::Method::DELETE, &stream_path, Some("demo-alice"), None).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
 
@@ -436,16 +359,11 @@ async fn silent_client_is_closed_and_text_is_keep_alive() {
     assert!(pong.get("data").is_none(), "{pong}");
     assert!(pong["meta"].get("subscription_ids").is_none(), "{pong}");
     assert!(pong["meta"].get("connection_id").is_none(), "{pong}");
-    ws.send(Message::Ping(vec![1, 2].into()))
-        .await
-        .expect("ping");
+    ws.send(Message::Ping(vec![1, 2].into())).await.expect("ping");
     // The ping is answered with a pong; then silence closes the stream.
     let mut saw_pong = false;
     let code = loop {
-        match tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("in time")
-        {
+        match tokio::time::timeout(WAIT, ws.next()).await.expect("in time") {
             Some(Ok(Message::Pong(payload))) => {
                 assert_eq!(payload.as_ref(), &[1, 2]);
                 saw_pong = true;
@@ -501,35 +419,14 @@ async fn rate_limits_per_bucket_with_headers_and_429_bodies() {
     assert_eq!(header(&limited, "retry-after"), Some(retry_in));
     assert_eq!(header(&limited, "x-ratelimit-remaining"), Some(0));
     // Buckets are per token and per kind.
-    assert_eq!(
-        get(&sim, "/v1/token", "demo-bob").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(get(&sim, "/v1/token", "demo-bob").await.status, StatusCode::OK);
     let body = Some(("application/json", json!({"text": "one"}).to_string()));
-    let write = call(
-        &sim,
-        reqwest::Method::POST,
-        "/v1/posts",
-        Some("demo-alice"),
-        body.clone(),
-    )
-    .await;
+    let write = call(&sim, reqwest::Method::POST, "/v1/posts", Some("demo-alice"), body.clone()).await;
     assert_eq!(write.status, StatusCode::CREATED);
     assert_eq!(header(&write, "x-ratelimit-limit"), Some(1));
-    let write = call(
-        &sim,
-        reqwest::Method::POST,
-        "/v1/posts",
-        Some("demo-alice"),
-        body,
-    )
-    .await;
+    let write = call(&sim, reqwest::Method::POST, "/v1/posts", Some("demo-alice"), body).await;
     assert_eq!(write.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(
-        write.body["meta"]["retry_in"]
-            .as_u64()
-            .is_some_and(|s| (59..=60).contains(&s))
-    );
+    assert!(write.body["meta"]["retry_in"].as_u64().is_some_and(|s| (59..=60).contains(&s)));
     // Unauthenticated GETs have their own bucket.
     for _ in 0..2 {
         let anon = call(&sim, reqwest::Method::GET, "/v1/sys/config", None, None).await;
@@ -551,22 +448,13 @@ async fn forced_failures_via_control() {
             endpoint: Some("/v1/posts/{id}".into()),
         })
         .await;
-    assert_eq!(
-        get(&sim, "/v1/posts/8", "demo-alice").await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        get(&sim, "/v1/token", "demo-bob").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(get(&sim, "/v1/posts/8", "demo-alice").await.status, StatusCode::OK);
+    assert_eq!(get(&sim, "/v1/token", "demo-bob").await.status, StatusCode::OK);
     let failed = get(&sim, "/v1/posts/8", "demo-bob").await;
     assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(failed.body["meta"]["code"], 500);
     assert!(failed.body.get("data").is_none());
-    assert_eq!(
-        get(&sim, "/v1/posts/8", "demo-bob").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(get(&sim, "/v1/posts/8", "demo-bob").await.status, StatusCode::OK);
 
     // Over HTTP: two 429s for anyone, anywhere.
     let reply = reqwest::Client::new()
@@ -583,10 +471,7 @@ async fn forced_failures_via_control() {
         assert!(limited.body["meta"]["retry_in"].as_u64().is_some());
         assert!(header(&limited, "retry-after").is_some());
     }
-    assert_eq!(
-        get(&sim, "/v1/users/me", "demo-carol").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(get(&sim, "/v1/users/me", "demo-carol").await.status, StatusCode::OK);
     let counts = control.counts().await;
     assert_eq!(counts.calls.get("GET /v1/posts/{id}"), Some(&3));
     assert_eq!(counts.calls.get("GET /v1/users/{user}"), Some(&3));
@@ -622,10 +507,7 @@ async fn pagination_since_before_count_more() {
     assert_eq!(first.body["meta"]["more"], true);
     assert_eq!(first.body["meta"]["max_id"], all_ids[0].to_string());
     assert_eq!(first.body["meta"]["min_id"], all_ids[2].to_string());
-    assert_eq!(
-        first.body["data"][0]["pagination_id"],
-        all_ids[0].to_string()
-    );
+    assert_eq!(first.body["data"][0]["pagination_id"], all_ids[0].to_string());
 
     let older = get(
         &sim,
@@ -656,11 +538,7 @@ async fn pagination_since_before_count_more() {
     let oldest = get(&sim, "/v1/posts/streams/global?count=-2", "demo-alice").await;
     assert_eq!(ids(&oldest), all_ids[8..]);
     let invalid = get(&sim, "/v1/posts/streams/global?count=0", "demo-alice").await;
-    assert_eq!(
-        ids(&invalid),
-        all_ids,
-        "invalid count is ignored (default 20)"
-    );
+    assert_eq!(ids(&invalid), all_ids, "invalid count is ignored (default 20)");
 
     // The subscribe call honours the same parameters for its page.
     let (_ws, cid) = open(&sim, "demo-carol").await;
@@ -746,10 +624,7 @@ async fn control_post_reaches_streams_me_and_deletion_is_flagged() {
     assert_eq!(frame["meta"]["subscription_ids"], json!([sid]));
     assert!(frame["meta"]["timestamp"].as_i64().is_some_and(|t| t > 0));
     assert!(frame["meta"].get("is_deleted").is_none());
-    assert!(
-        frame["meta"].get("type").is_none(),
-        "user streams carry no meta.type"
-    );
+    assert!(frame["meta"].get("type").is_none(), "user streams carry no meta.type");
     let data = frame["data"].as_array().expect("post data is a list");
     assert_eq!(data[0]["content"]["text"], "live from control");
 
@@ -761,10 +636,7 @@ async fn control_post_reaches_streams_me_and_deletion_is_flagged() {
     assert_eq!(revised["meta"]["revision"], 1);
     assert_eq!(revised["data"][0]["is_revised"], true);
 
-    control
-        .delete_post("alice", &post.id)
-        .await
-        .expect("delete");
+    control.delete_post("alice", &post.id).await.expect("delete");
     let deleted = next_json(&mut ws).await;
     assert_eq!(deleted["meta"]["id"], post.id.as_str());
     assert_eq!(deleted["meta"]["is_deleted"], true);
@@ -791,17 +663,9 @@ async fn follow_message_file_and_token_events() {
     let unfollow = next_json(&mut ws).await;
     assert_eq!(unfollow["meta"]["is_deleted"], true);
 
-    let (pm, kind) = control
-        .channels()
-        .await
-        .into_iter()
-        .next()
-        .expect("a channel");
+    let (pm, kind) = control.channels().await.into_iter().next().expect("a channel");
     assert_eq!(kind, "io.pnut.core.pm");
-    let message = control
-        .send_message("alice", &pm, "psst")
-        .await
-        .expect("message");
+    let message = control.send_message("alice", &pm, "psst").await.expect("message");
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["meta"]["subscription_ids"], json!([channels]));
     assert_eq!(frame["meta"]["id"], message.id.as_str());
@@ -811,16 +675,9 @@ async fn follow_message_file_and_token_events() {
     let file = control.upload_file("bob", "cat.png").await.expect("file");
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["meta"]["subscription_ids"], json!([files]));
-    assert_eq!(
-        frame["data"]["id"],
-        file.id.as_str(),
-        "file data is an object"
-    );
+    assert_eq!(frame["data"]["id"], file.id.as_str(), "file data is an object");
 
-    control
-        .update_profile("bob", "Robert")
-        .await
-        .expect("profile");
+    control.update_profile("bob", "Robert").await.expect("profile");
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["meta"]["subscription_ids"], json!([token]));
     assert_eq!(frame["data"]["user"]["name"], "Robert");

@@ -129,29 +129,15 @@ async fn repost(
 }
 
 async fn follow(State(s): State<Arc<Shared>>, Json(b): Json<FollowBody>) -> Response {
-    reply(
-        control(s)
-            .follow(&b.user, &b.target)
-            .await
-            .map(|()| json!({})),
-    )
+    reply(control(s).follow(&b.user, &b.target).await.map(|()| json!({})))
 }
 
 async fn unfollow(State(s): State<Arc<Shared>>, Json(b): Json<FollowBody>) -> Response {
-    reply(
-        control(s)
-            .unfollow(&b.user, &b.target)
-            .await
-            .map(|()| json!({})),
-    )
+    reply(control(s).unfollow(&b.user, &b.target).await.map(|()| json!({})))
 }
 
 async fn message(State(s): State<Arc<Shared>>, Json(b): Json<MessageBody>) -> Response {
-    reply(
-        control(s)
-            .send_message(&b.user, &b.channel_id, &b.text)
-            .await,
-    )
+    reply(control(s).send_message(&b.user, &b.channel_id, &b.text).await)
 }
 
 async fn file(State(s): State<Arc<Shared>>, Json(b): Json<FileBody>) -> Response {

@@ -170,12 +170,7 @@ impl Hub {
     }
 
     /// Removes one subscription of a connection owned by `user_id`.
-    pub fn unsubscribe(
-        &mut self,
-        connection_id: &str,
-        subscription_id: &str,
-        user_id: u64,
-    ) -> bool {
+    pub fn unsubscribe(&mut self, connection_id: &str, subscription_id: &str, user_id: u64) -> bool {
         let Some(conn) = self.connections.get_mut(connection_id) else {
             return false;
         };

@@ -226,11 +226,7 @@ pub fn channel(world: &World, rec: &ChannelRec, viewer: Option<u64>) -> Channel 
             full: AclFull {
                 immutable: !is_chat,
                 you: you && (!is_chat || rec.owner == viewer),
-                user_ids: if is_chat {
-                    Vec::new()
-                } else {
-                    member_ids.clone()
-                },
+                user_ids: if is_chat { Vec::new() } else { member_ids.clone() },
                 users: None,
             },
             write: AclWrite {
@@ -301,13 +297,7 @@ pub fn token(world: &World, user_id: u64) -> Token {
             url: sim_source().url,
         },
         scopes: [
-            "basic",
-            "stream",
-            "write_post",
-            "follow",
-            "messages",
-            "files",
-            "presence",
+            "basic", "stream", "write_post", "follow", "messages", "files", "presence",
         ]
         .iter()
         .map(|s| s.to_string())

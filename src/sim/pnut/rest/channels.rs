@@ -17,7 +17,7 @@ use super::super::world::World;
 use super::{
     ApiError, Caller, Params, check_subscription, flag, paginate, parse_id, respond, subscribe,
 };
-use crate::pnut::{MessageRequest, Meta};
+use crate::pnut::{Meta, MessageRequest};
 
 fn readable_channel(world: &World, raw_id: &str, viewer: Option<u64>) -> Result<u64, ApiError> {
     let id = parse_id(raw_id, "channel")?;
@@ -74,7 +74,8 @@ pub async fn messages(
             message
         })
         .collect();
-    meta.subscription_id = subscribe(&mut world, caller, &params, SubTarget::ChannelMessages(id))?;
+    meta.subscription_id =
+        subscribe(&mut world, caller, &params, SubTarget::ChannelMessages(id))?;
     Ok(respond(200, meta, messages))
 }
 
@@ -149,12 +150,8 @@ pub async fn subscribers(
         .into_iter()
         .filter_map(|(_, uid)| render::user(&world, uid, caller.user_id))
         .collect();
-    meta.subscription_id = subscribe(
-        &mut world,
-        caller,
-        &params,
-        SubTarget::ChannelSubscribers(id),
-    )?;
+    meta.subscription_id =
+        subscribe(&mut world, caller, &params, SubTarget::ChannelSubscribers(id))?;
     Ok(respond(200, meta, users))
 }
 

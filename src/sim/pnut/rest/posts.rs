@@ -27,7 +27,9 @@ pub fn post_page(
     let include_deleted = flag(params, "include_deleted", true);
     let keyed = ids
         .into_iter()
-        .filter(|id| include_deleted || world.posts.get(id).is_some_and(|p| !p.deleted))
+        .filter(|id| {
+            include_deleted || world.posts.get(id).is_some_and(|p| !p.deleted)
+        })
         .map(|id| (id, id))
         .collect();
     let (page, meta) = paginate(keyed, params);
@@ -79,10 +81,7 @@ fn parse_post_body(headers: &HeaderMap, body: &Bytes) -> Result<NewPost, ApiErro
         (text, reply_to, is_nsfw, raw)
     };
     let reply_to = reply_to
-        .map(|id| {
-            id.parse::<u64>()
-                .map_err(|_| ApiError::not_found("reply_to post"))
-        })
+        .map(|id| id.parse::<u64>().map_err(|_| ApiError::not_found("reply_to post")))
         .transpose()?;
     Ok(NewPost {
         text,
@@ -111,11 +110,7 @@ pub async fn create(
     let new = parse_post_body(&headers, &body)?;
     let mut world = shared.world.lock().await;
     let id = world.create_post(me, new)?;
-    Ok(respond(
-        201,
-        Meta::default(),
-        one_post(&world, id, Some(me))?,
-    ))
+    Ok(respond(201, Meta::default(), one_post(&world, id, Some(me))?))
 }
 
 /// `PUT /posts/{id}` (revise) → 201 Post.
@@ -131,11 +126,7 @@ pub async fn revise(
     let new = parse_post_body(&headers, &body)?;
     let mut world = shared.world.lock().await;
     world.revise_post(me, id, new.text)?;
-    Ok(respond(
-        201,
-        Meta::default(),
-        one_post(&world, id, Some(me))?,
-    ))
+    Ok(respond(201, Meta::default(), one_post(&world, id, Some(me))?))
 }
 
 /// `DELETE /posts/{id}` → 200 deleted Post.
@@ -148,11 +139,7 @@ pub async fn remove(
     let id = parse_id(&id, "post")?;
     let mut world = shared.world.lock().await;
     world.delete_post(me, id)?;
-    Ok(respond(
-        200,
-        Meta::default(),
-        one_post(&world, id, Some(me))?,
-    ))
+    Ok(respond(200, Meta::default(), one_post(&world, id, Some(me))?))
 }
 
 /// `GET /posts/{id}`.
@@ -163,11 +150,7 @@ pub async fn show(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "post")?;
     let world = shared.world.lock().await;
-    Ok(respond(
-        200,
-        Meta::default(),
-        one_post(&world, id, caller.user_id)?,
-    ))
+    Ok(respond(200, Meta::default(), one_post(&world, id, caller.user_id)?))
 }
 
 /// `GET /posts/{id}/thread` (subscribable).
@@ -302,11 +285,7 @@ async fn interact(
             200
         }
     };
-    Ok(respond(
-        status,
-        Meta::default(),
-        one_post(&world, id, Some(me))?,
-    ))
+    Ok(respond(status, Meta::default(), one_post(&world, id, Some(me))?))
 }
 
 enum Interaction {

@@ -32,8 +32,7 @@ pub async fn show(
 ) -> Result<Response, ApiError> {
     let world = shared.world.lock().await;
     let id = resolve(&world, &reference, caller)?;
-    let user =
-        render::user(&world, id, caller.user_id).ok_or_else(|| ApiError::not_found("user"))?;
+    let user = render::user(&world, id, caller.user_id).ok_or_else(|| ApiError::not_found("user"))?;
     Ok(respond(200, Meta::default(), user))
 }
 
@@ -196,13 +195,7 @@ pub async fn delete_stream(
     Path(connection_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let me = caller.require()?;
-    if shared
-        .world
-        .lock()
-        .await
-        .hub
-        .close_owned(&connection_id, me)
-    {
+    if shared.world.lock().await.hub.close_owned(&connection_id, me) {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(ApiError::not_found("stream"))
