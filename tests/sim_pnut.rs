@@ -116,7 +116,12 @@ async fn get(sim: &SimPnut, path: &str, token: &str) -> Reply {
 
 async fn subscribe(sim: &SimPnut, path: &str, token: &str, connection_id: &str) -> String {
     let sep = if path.contains('?') { '&' } else { '?' };
-    let reply = get(sim, &format!("{path}{sep}connection_id={connection_id}"), token).await;
+    let reply = get(
+        sim,
+        &format!("{path}{sep}connection_id={connection_id}"),
+        token,
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
     reply.body["meta"]["subscription_id"]
         .as_str()
@@ -124,19 +129,11 @@ async fn subscribe(sim: &SimPnut, path: &str, token: &str, connection_id: &str) 
         .to_string()
 }
 
-/// Polls the control counts until `check` holds (bounded by WAIT).
-async fn eventually(control: &SimPnutControl, check: impl Fn(&pnutkey::sim::pnut::SimCounts) -> bool) {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            if check(&control.counts().await) {
-                return;
-            }
-            tokio::task::yield_now().await;
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("condition reached in time");
+/// Awaits, through the control handle, until `wanted` connections are open.
+async fn connections_become(control: &SimPnutControl, wanted: usize) {
+    tokio::time::timeout(WAIT, control.wait_for_connections(wanted))
+        .await
+        .expect("connection count reached in time");
 }
 
 fn assert_url_safe_32(id: &str) {
@@ -152,13 +149,21 @@ fn assert_url_safe_32(id: &str) {
 async fn hello_and_subscribe_flow() {
     let sim = start().await;
     let url = format!("ws://{}/v1/user?access_token=demo-bob", sim.addr());
-    let mut ws = tokio_tungstenite::connect_async(url).await.expect("upgrade").0;
+    let mut ws = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade")
+        .0;
     let hello = next_json(&mut ws).await;
     assert!(hello.get("data").is_none(), "{hello}");
     assert!(hello["meta"].get("code").is_none(), "{hello}");
-    let endpoint = hello["meta"]["stream"]["endpoint"].as_str().expect("endpoint");
+    let endpoint = hello["meta"]["stream"]["endpoint"]
+        .as_str()
+        .expect("endpoint");
     assert_eq!(endpoint, format!("ws://{}/v1/user", sim.addr()));
-    let connection_id = hello["meta"]["connection_id"].as_str().expect("cid").to_string();
+    let connection_id = hello["meta"]["connection_id"]
+        .as_str()
+        .expect("cid")
+        .to_string();
     assert_url_safe_32(&connection_id);
 
     let reply = get(
@@ -177,19 +182,24 @@ async fn hello_and_subscribe_flow() {
     let mut request = format!("ws://{}/v1/user", sim.addr())
         .into_client_request()
         .expect("request");
-    request
-        .headers_mut()
-        .insert("Authorization", "Bearer demo-alice".parse().expect("header"));
-    let mut by_header = tokio_tungstenite::connect_async(request).await.expect("upgrade").0;
+    request.headers_mut().insert(
+        "Authorization",
+        "Bearer demo-alice".parse().expect("header"),
+    );
+    let mut by_header = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgrade")
+        .0;
     let hello = next_json(&mut by_header).await;
-    assert_ne!(hello["meta"]["connection_id"].as_str(), Some(connection_id.as_str()));
+    assert_ne!(
+        hello["meta"]["connection_id"].as_str(),
+        Some(connection_id.as_str())
+    );
 
     // A bad token is refused at the upgrade with a 401 envelope.
-    let refused = tokio_tungstenite::connect_async(format!(
-        "ws://{}/v1/user?access_token=nope",
-        sim.addr()
-    ))
-    .await;
+    let refused =
+        tokio_tungstenite::connect_async(format!("ws://{}/v1/user?access_token=nope", sim.addr()))
+            .await;
     match refused {
         Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
         other => panic!("expected an HTTP 401, got {other:?}"),
@@ -211,7 +221,10 @@ async fn one_frame_names_every_matching_subscription() {
     let me = subscribe(&sim, "/v1/posts/streams/me", "demo-bob", &cid).await;
     let unified = subscribe(&sim, "/v1/posts/streams/unified", "demo-bob", &cid).await;
     let global_files = subscribe(&sim, "/v1/users/me/files", "demo-bob", &cid).await;
-    let first = control.create_post("alice", "first", None).await.expect("post");
+    let first = control
+        .create_post("alice", "first", None)
+        .await
+        .expect("post");
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["meta"]["id"], first.id.as_str());
     let mut ids: Vec<&str> = frame["meta"]["subscription_ids"]
@@ -226,7 +239,10 @@ async fn one_frame_names_every_matching_subscription() {
     assert_eq!(ids, expected);
     assert!(!ids.contains(&global_files.as_str()));
     // The next frame is the next event: the first one was sent once, not once per subscription.
-    let second = control.create_post("alice", "second", None).await.expect("post");
+    let second = control
+        .create_post("alice", "second", None)
+        .await
+        .expect("post");
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["meta"]["id"], second.id.as_str());
 }
@@ -256,9 +272,15 @@ async fn seventeenth_subscription_is_refused_and_changes_nothing() {
             format!("connection {cid} already has the maximum of 16 subscriptions")}})
     );
     assert_eq!(control.counts().await.subscriptions.get(&cid), Some(&16));
-    control.create_post("alice", "still flowing", None).await.expect("post");
+    control
+        .create_post("alice", "still flowing", None)
+        .await
+        .expect("post");
     let frame = next_json(&mut ws).await;
-    assert_eq!(frame["meta"]["subscription_ids"].as_array().map(Vec::len), Some(16));
+    assert_eq!(
+        frame["meta"]["subscription_ids"].as_array().map(Vec::len),
+        Some(16)
+    );
 }
 
 #[tokio::test]
@@ -270,7 +292,12 @@ async fn max_subscriptions_is_configurable() {
     .await;
     let (_ws, cid) = open(&sim, "demo-alice").await;
     subscribe(&sim, "/v1/token", "demo-alice", &cid).await;
-    let refused = get(&sim, &format!("/v1/token?connection_id={cid}"), "demo-alice").await;
+    let refused = get(
+        &sim,
+        &format!("/v1/token?connection_id={cid}"),
+        "demo-alice",
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         refused.body["meta"]["error_message"],
@@ -312,7 +339,7 @@ async fn subscriptions_die_with_their_connection() {
     subscribe(&sim, "/v1/users/me/followers", "demo-carol", &cid).await;
     assert_eq!(control.counts().await.subscriptions.get(&cid), Some(&2));
     ws.close(None).await.expect("close");
-    eventually(&control, |counts| counts.connections == 0).await;
+    connections_become(&control, 0).await;
     let dead = get(
         &sim,
         &format!("/v1/posts/streams/unified?connection_id={cid}"),
@@ -329,20 +356,59 @@ async fn delete_endpoints() {
     let (mut ws, cid) = open(&sim, "demo-alice").await;
     let sid = subscribe(&sim, "/v1/token", "demo-alice", &cid).await;
     let path = format!("/v1/users/me/streams/{cid}/{sid}");
-    let gone = call(&sim, reqwest::Method::DELETE, &path, Some("demo-alice"), None).await;
+    let gone = call(
+        &sim,
+        reqwest::Method::DELETE,
+        &path,
+        Some("demo-alice"),
+        None,
+    )
+    .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
     assert_eq!(control.counts().await.subscriptions.get(&cid), Some(&0));
-    let again = call(&sim, reqwest::Method::DELETE, &path, Some("demo-alice"), None).await;
+    let again = call(
+        &sim,
+        reqwest::Method::DELETE,
+        &path,
+        Some("demo-alice"),
+        None,
+    )
+    .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     assert_eq!(again.body["meta"]["code"], 404);
 
     let stream_path = format!("/v1/users/me/streams/{cid}");
-    let foreign = call(&sim, reqwest::Method::DELETE, &stream_path, Some("demo-bob"), None).await;
-    assert_eq!(foreign.status, StatusCode::NOT_FOUND, "another user's stream is not found");
-    let deleted = call(&sim, reqwest::Method::DELETE, &stream_path, Some("demo-alice"), None).await;
+    let foreign = call(
+        &sim,
+        reqwest::Method::DELETE,
+        &stream_path,
+        Some("demo-bob"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        foreign.status,
+        StatusCode::NOT_FOUND,
+        "another user's stream is not found"
+    );
+    let deleted = call(
+        &sim,
+        reqwest::Method::DELETE,
+        &stream_path,
+        Some("demo-alice"),
+        None,
+    )
+    .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert_eq!(await_close(&mut ws).await, Some(1001));
-    let again = call(&sim, reqwest::Method::DELETE, &stream_path, Some("demo-alice"), None).await;
+    let again = call(
+        &sim,
+        reqwest::Method::DELETE,
+        &stream_path,
+        Some("demo-alice"),
+        None,
+    )
+    .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
 
@@ -359,11 +425,16 @@ async fn silent_client_is_closed_and_text_is_keep_alive() {
     assert!(pong.get("data").is_none(), "{pong}");
     assert!(pong["meta"].get("subscription_ids").is_none(), "{pong}");
     assert!(pong["meta"].get("connection_id").is_none(), "{pong}");
-    ws.send(Message::Ping(vec![1, 2].into())).await.expect("ping");
+    ws.send(Message::Ping(vec![1, 2].into()))
+        .await
+        .expect("ping");
     // The ping is answered with a pong; then silence closes the stream.
     let mut saw_pong = false;
     let code = loop {
-        match tokio::time::timeout(WAIT, ws.next()).await.expect("in time") {
+        match tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("in time")
+        {
             Some(Ok(Message::Pong(payload))) => {
                 assert_eq!(payload.as_ref(), &[1, 2]);
                 saw_pong = true;
@@ -375,7 +446,7 @@ async fn silent_client_is_closed_and_text_is_keep_alive() {
     };
     assert!(saw_pong, "websocket ping answered");
     assert_eq!(code, Some(1000));
-    eventually(&sim.control(), |counts| counts.connections == 0).await;
+    connections_become(&sim.control(), 0).await;
 }
 
 fn header(reply: &Reply, name: &str) -> Option<u64> {
@@ -419,14 +490,35 @@ async fn rate_limits_per_bucket_with_headers_and_429_bodies() {
     assert_eq!(header(&limited, "retry-after"), Some(retry_in));
     assert_eq!(header(&limited, "x-ratelimit-remaining"), Some(0));
     // Buckets are per token and per kind.
-    assert_eq!(get(&sim, "/v1/token", "demo-bob").await.status, StatusCode::OK);
+    assert_eq!(
+        get(&sim, "/v1/token", "demo-bob").await.status,
+        StatusCode::OK
+    );
     let body = Some(("application/json", json!({"text": "one"}).to_string()));
-    let write = call(&sim, reqwest::Method::POST, "/v1/posts", Some("demo-alice"), body.clone()).await;
+    let write = call(
+        &sim,
+        reqwest::Method::POST,
+        "/v1/posts",
+        Some("demo-alice"),
+        body.clone(),
+    )
+    .await;
     assert_eq!(write.status, StatusCode::CREATED);
     assert_eq!(header(&write, "x-ratelimit-limit"), Some(1));
-    let write = call(&sim, reqwest::Method::POST, "/v1/posts", Some("demo-alice"), body).await;
+    let write = call(
+        &sim,
+        reqwest::Method::POST,
+        "/v1/posts",
+        Some("demo-alice"),
+        body,
+    )
+    .await;
     assert_eq!(write.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(write.body["meta"]["retry_in"].as_u64().is_some_and(|s| (59..=60).contains(&s)));
+    assert!(
+        write.body["meta"]["retry_in"]
+            .as_u64()
+            .is_some_and(|s| (59..=60).contains(&s))
+    );
     // Unauthenticated GETs have their own bucket.
     for _ in 0..2 {
         let anon = call(&sim, reqwest::Method::GET, "/v1/sys/config", None, None).await;
@@ -448,13 +540,22 @@ async fn forced_failures_via_control() {
             endpoint: Some("/v1/posts/{id}".into()),
         })
         .await;
-    assert_eq!(get(&sim, "/v1/posts/8", "demo-alice").await.status, StatusCode::OK);
-    assert_eq!(get(&sim, "/v1/token", "demo-bob").await.status, StatusCode::OK);
+    assert_eq!(
+        get(&sim, "/v1/posts/8", "demo-alice").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&sim, "/v1/token", "demo-bob").await.status,
+        StatusCode::OK
+    );
     let failed = get(&sim, "/v1/posts/8", "demo-bob").await;
     assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(failed.body["meta"]["code"], 500);
     assert!(failed.body.get("data").is_none());
-    assert_eq!(get(&sim, "/v1/posts/8", "demo-bob").await.status, StatusCode::OK);
+    assert_eq!(
+        get(&sim, "/v1/posts/8", "demo-bob").await.status,
+        StatusCode::OK
+    );
 
     // Over HTTP: two 429s for anyone, anywhere.
     let reply = reqwest::Client::new()
@@ -471,7 +572,10 @@ async fn forced_failures_via_control() {
         assert!(limited.body["meta"]["retry_in"].as_u64().is_some());
         assert!(header(&limited, "retry-after").is_some());
     }
-    assert_eq!(get(&sim, "/v1/users/me", "demo-carol").await.status, StatusCode::OK);
+    assert_eq!(
+        get(&sim, "/v1/users/me", "demo-carol").await.status,
+        StatusCode::OK
+    );
     let counts = control.counts().await;
     assert_eq!(counts.calls.get("GET /v1/posts/{id}"), Some(&3));
     assert_eq!(counts.calls.get("GET /v1/users/{user}"), Some(&3));
@@ -507,7 +611,10 @@ async fn pagination_since_before_count_more() {
     assert_eq!(first.body["meta"]["more"], true);
     assert_eq!(first.body["meta"]["max_id"], all_ids[0].to_string());
     assert_eq!(first.body["meta"]["min_id"], all_ids[2].to_string());
-    assert_eq!(first.body["data"][0]["pagination_id"], all_ids[0].to_string());
+    assert_eq!(
+        first.body["data"][0]["pagination_id"],
+        all_ids[0].to_string()
+    );
 
     let older = get(
         &sim,
@@ -538,7 +645,11 @@ async fn pagination_since_before_count_more() {
     let oldest = get(&sim, "/v1/posts/streams/global?count=-2", "demo-alice").await;
     assert_eq!(ids(&oldest), all_ids[8..]);
     let invalid = get(&sim, "/v1/posts/streams/global?count=0", "demo-alice").await;
-    assert_eq!(ids(&invalid), all_ids, "invalid count is ignored (default 20)");
+    assert_eq!(
+        ids(&invalid),
+        all_ids,
+        "invalid count is ignored (default 20)"
+    );
 
     // The subscribe call honours the same parameters for its page.
     let (_ws, cid) = open(&sim, "demo-carol").await;
@@ -561,7 +672,7 @@ async fn create_posts_with_json_and_form_bodies() {
     let created = call(
         &sim,
         reqwest::Method::POST,
-        "/v1/posts",
+        "/v1/posts?include_post_raw=1",
         Some("demo-alice"),
         Some(("application/json", json_body.to_string())),
     )
@@ -594,6 +705,20 @@ async fn create_posts_with_json_and_form_bodies() {
 
     let fetched = get(&sim, &format!("/v1/posts/{parent}"), "demo-carol").await;
     assert_eq!(fetched.body["data"]["counts"]["replies"], 1);
+    assert!(
+        fetched.body["data"].get("raw").is_none(),
+        "raw only with raw flags"
+    );
+    let with_raw = get(
+        &sim,
+        &format!("/v1/posts/{parent}?include_raw=1"),
+        "demo-carol",
+    )
+    .await;
+    assert_eq!(
+        with_raw.body["data"]["raw"]["io.pnut.core.language"][0]["language"],
+        "en"
+    );
 
     let empty = call(
         &sim,
@@ -624,7 +749,10 @@ async fn control_post_reaches_streams_me_and_deletion_is_flagged() {
     assert_eq!(frame["meta"]["subscription_ids"], json!([sid]));
     assert!(frame["meta"]["timestamp"].as_i64().is_some_and(|t| t > 0));
     assert!(frame["meta"].get("is_deleted").is_none());
-    assert!(frame["meta"].get("type").is_none(), "user streams carry no meta.type");
+    assert!(
+        frame["meta"].get("type").is_none(),
+        "user streams carry no meta.type"
+    );
     let data = frame["data"].as_array().expect("post data is a list");
     assert_eq!(data[0]["content"]["text"], "live from control");
 
@@ -636,7 +764,10 @@ async fn control_post_reaches_streams_me_and_deletion_is_flagged() {
     assert_eq!(revised["meta"]["revision"], 1);
     assert_eq!(revised["data"][0]["is_revised"], true);
 
-    control.delete_post("alice", &post.id).await.expect("delete");
+    control
+        .delete_post("alice", &post.id)
+        .await
+        .expect("delete");
     let deleted = next_json(&mut ws).await;
     assert_eq!(deleted["meta"]["id"], post.id.as_str());
     assert_eq!(deleted["meta"]["is_deleted"], true);
@@ -663,9 +794,17 @@ async fn follow_message_file_and_token_events() {
     let unfollow = next_json(&mut ws).await;
     assert_eq!(unfollow["meta"]["is_deleted"], true);
 
-    let (pm, kind) = control.channels().await.into_iter().next().expect("a channel");
+    let (pm, kind) = control
+        .channels()
+        .await
+        .into_iter()
+        .next()
+        .expect("a channel");
     assert_eq!(kind, "io.pnut.core.pm");
-    let message = control.send_message("alice", &pm, "psst").await.expect("message");
+    let message = control
+        .send_message("alice", &pm, "psst")
+        .await
+        .expect("message");
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["meta"]["subscription_ids"], json!([channels]));
     assert_eq!(frame["meta"]["id"], message.id.as_str());
@@ -675,10 +814,417 @@ async fn follow_message_file_and_token_events() {
     let file = control.upload_file("bob", "cat.png").await.expect("file");
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["meta"]["subscription_ids"], json!([files]));
-    assert_eq!(frame["data"]["id"], file.id.as_str(), "file data is an object");
+    assert_eq!(
+        frame["data"]["id"],
+        file.id.as_str(),
+        "file data is an object"
+    );
 
-    control.update_profile("bob", "Robert").await.expect("profile");
+    control
+        .update_profile("bob", "Robert")
+        .await
+        .expect("profile");
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["meta"]["subscription_ids"], json!([token]));
     assert_eq!(frame["data"]["user"]["name"], "Robert");
+}
+
+#[tokio::test]
+async fn stalled_streams_send_nothing_and_drop_closes_them() {
+    let sim = start().await;
+    let control = sim.control();
+    let (mut ws, cid) = open(&sim, "demo-bob").await;
+    subscribe(&sim, "/v1/posts/streams/me", "demo-bob", &cid).await;
+    control.stall_streams(true);
+    control
+        .create_post("alice", "held back", None)
+        .await
+        .expect("post");
+    assert_eq!(
+        control.counts().await.connections,
+        1,
+        "a stalled socket stays open"
+    );
+    let reply = reqwest::Client::new()
+        .post(format!("{}/_sim/streams/drop", sim.base_url()))
+        .send()
+        .await
+        .expect("control");
+    let body: Value = reply.json().await.expect("json");
+    assert_eq!(body["dropped"], 1);
+    // await_close panics on any text frame: the stalled post frame was never sent.
+    assert_eq!(await_close(&mut ws).await, Some(1001));
+    assert_eq!(control.counts().await.connections, 0);
+}
+
+#[tokio::test]
+async fn a_full_queue_closes_the_slow_connection() {
+    let sim = start_with(SimPnutOptions {
+        stream_queue_capacity: 1,
+        ..Default::default()
+    })
+    .await;
+    let control = sim.control();
+    let (mut slow, slow_id) = open(&sim, "demo-bob").await;
+    subscribe(&sim, "/v1/posts/streams/me", "demo-bob", &slow_id).await;
+    control.stall_streams(true);
+    for n in 0..3 {
+        control
+            .create_post("alice", &format!("burst {n}"), None)
+            .await
+            .expect("post");
+    }
+    assert_eq!(
+        control.counts().await.connections,
+        0,
+        "closed when its queue filled"
+    );
+    assert_eq!(await_close(&mut slow).await, Some(1008), "slow consumer");
+}
+
+#[tokio::test]
+async fn control_http_drives_the_world() {
+    let sim = start().await;
+    let (mut ws, cid) = open(&sim, "demo-alice").await;
+    let files = subscribe(&sim, "/v1/users/me/files", "demo-alice", &cid).await;
+    let client = reqwest::Client::new();
+    let created: Value = client
+        .post(format!("{}/_sim/posts", sim.base_url()))
+        .json(&json!({"user": "carol", "text": "via http"}))
+        .send()
+        .await
+        .expect("control")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("post id");
+    let fetched = get(&sim, &format!("/v1/posts/{id}"), "demo-alice").await;
+    assert_eq!(fetched.body["data"]["content"]["text"], "via http");
+    let unknown = client
+        .post(format!("{}/_sim/posts", sim.base_url()))
+        .json(&json!({"user": "mallory", "text": "x"}))
+        .send()
+        .await
+        .expect("control");
+    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+
+    let file: Value = client
+        .post(format!("{}/_sim/files", sim.base_url()))
+        .json(&json!({"user": "alice", "name": "a.png"}))
+        .send()
+        .await
+        .expect("control")
+        .json()
+        .await
+        .expect("json");
+    let file_id = file["id"].as_str().expect("file id").to_string();
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["meta"]["subscription_ids"], json!([files]));
+    let deleted = client
+        .post(format!("{}/_sim/files/{file_id}/delete", sim.base_url()))
+        .json(&json!({"user": "alice"}))
+        .send()
+        .await
+        .expect("control");
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["meta"]["id"], file_id.as_str());
+    assert_eq!(frame["meta"]["is_deleted"], true);
+    let counts: Value = client
+        .get(format!("{}/_sim/counts", sim.base_url()))
+        .send()
+        .await
+        .expect("control")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(counts["connections"], 1);
+    assert_eq!(counts["subscriptions"][&cid], 1);
+}
+
+#[tokio::test]
+async fn activity_generator_produces_live_events() {
+    let sim = start_with(SimPnutOptions {
+        activity_interval: Some(Duration::from_millis(10)),
+        seed: 3,
+        ..Default::default()
+    })
+    .await;
+    let (mut ws, cid) = open(&sim, "demo-alice").await;
+    subscribe(&sim, "/v1/posts/streams/unified", "demo-alice", &cid).await;
+    subscribe(&sim, "/v1/users/me/channels/subscribed", "demo-alice", &cid).await;
+    subscribe(&sim, "/v1/users/me/followers", "demo-alice", &cid).await;
+    let frame = next_json(&mut ws).await;
+    assert!(frame["meta"]["subscription_ids"].is_array(), "{frame}");
+    assert!(frame.get("data").is_some(), "{frame}");
+    sim.shutdown().await;
+    // Frames already in flight may precede the end of the stream.
+    tokio::time::timeout(WAIT, async {
+        while let Some(Ok(message)) = ws.next().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the stream ends after shutdown");
+}
+
+#[tokio::test]
+async fn errors_use_the_pnut_envelope() {
+    let sim = start().await;
+    let missing = get(&sim, "/v1/posts/999999", "demo-alice").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.body["meta"]["code"], 404);
+    assert!(missing.body.get("data").is_none());
+    let unknown_route = get(&sim, "/v1/nothing/here", "demo-alice").await;
+    assert_eq!(unknown_route.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown_route.body["meta"]["code"], 404);
+    let bad_token = get(&sim, "/v1/users/me", "forged").await;
+    assert_eq!(bad_token.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(bad_token.body["meta"]["code"], 401);
+    let by_query = call(
+        &sim,
+        reqwest::Method::GET,
+        "/v1/users/me?access_token=demo-carol",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(by_query.body["data"]["username"], "carol");
+    let by_name = get(&sim, "/v1/users/@bob", "demo-alice").await;
+    assert_eq!(by_name.body["data"]["you_follow"], true);
+    let foreign_delete = call(
+        &sim,
+        reqwest::Method::DELETE,
+        "/v1/posts/8",
+        Some("demo-bob"),
+        None,
+    )
+    .await;
+    assert_eq!(foreign_delete.status, StatusCode::FORBIDDEN);
+    let avatar_url = by_name.body["data"]["content"]["avatar_image"]["url"]
+        .as_str()
+        .expect("avatar url")
+        .to_string();
+    let avatar = reqwest::get(avatar_url).await.expect("avatar");
+    assert_eq!(avatar.status(), StatusCode::OK);
+    assert_eq!(avatar.headers()["content-type"], "image/png");
+    let config = get(&sim, "/v1/sys/config", "demo-alice").await;
+    assert_eq!(config.body["data"]["post"]["max_length"], 256);
+}
+
+#[tokio::test]
+async fn raw_reaches_streams_only_when_asked() {
+    let sim = start().await;
+    let raw_body = json!({"text": "with raw",
+        "raw": {"io.pnut.core.oembed": [{"type": "photo", "url": "https://example.invalid/a.png"}]}})
+    .to_string();
+    let (mut plain, plain_id) = open(&sim, "demo-bob").await;
+    subscribe(&sim, "/v1/posts/streams/me", "demo-bob", &plain_id).await;
+    let (mut by_sub, by_sub_id) = open(&sim, "demo-bob").await;
+    subscribe(
+        &sim,
+        "/v1/posts/streams/me?include_post_raw=1",
+        "demo-bob",
+        &by_sub_id,
+    )
+    .await;
+    let url = format!(
+        "ws://{}/v1/user?access_token=demo-bob&include_raw=1",
+        sim.addr()
+    );
+    let mut by_url = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade")
+        .0;
+    let by_url_id = next_json(&mut by_url).await["meta"]["connection_id"]
+        .as_str()
+        .expect("cid")
+        .to_string();
+    subscribe(&sim, "/v1/posts/streams/me", "demo-bob", &by_url_id).await;
+    let created = call(
+        &sim,
+        reqwest::Method::POST,
+        "/v1/posts",
+        Some("demo-alice"),
+        Some(("application/json", raw_body)),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let frame = next_json(&mut plain).await;
+    assert!(frame["data"][0].get("raw").is_none(), "{frame}");
+    for ws in [&mut by_sub, &mut by_url] {
+        let frame = next_json(ws).await;
+        assert_eq!(
+            frame["data"][0]["raw"]["io.pnut.core.oembed"][0]["type"],
+            "photo"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rest_surface_round_trip() {
+    let sim = start().await;
+    let put = reqwest::Method::PUT;
+    let del = reqwest::Method::DELETE;
+    // Multi-get: missing ids are skipped.
+    let posts = get(&sim, "/v1/posts?ids=8,9,999999", "demo-alice").await;
+    assert_eq!(ids(&posts), vec![8, 9]);
+    let users = get(&sim, "/v1/users?ids=1,3", "demo-alice").await;
+    assert_eq!(users.body["data"][1]["username"], "carol");
+    // Tags, both spellings.
+    for path in ["/v1/posts/tags/pnutkey", "/v1/posts/tag/PNUTKEY"] {
+        let tagged = get(&sim, path, "demo-alice").await;
+        assert_eq!(
+            tagged.body["data"].as_array().map(Vec::len),
+            Some(2),
+            "{path}"
+        );
+    }
+    // Thread of a reply holds the whole thread.
+    let thread = get(&sim, "/v1/posts/10/thread", "demo-alice").await;
+    assert_eq!(ids(&thread), vec![10, 9, 8]);
+    // Bookmarks.
+    let marked = call(
+        &sim,
+        put.clone(),
+        "/v1/posts/11/bookmark",
+        Some("demo-alice"),
+        None,
+    )
+    .await;
+    assert_eq!(marked.status, StatusCode::OK);
+    assert_eq!(marked.body["data"]["you_bookmarked"], true);
+    let list = get(&sim, "/v1/users/me/bookmarks", "demo-alice").await;
+    assert_eq!(ids(&list), vec![11]);
+    // Reposts: PUT → 201 original; DELETE → 200.
+    let reposted = call(
+        &sim,
+        put.clone(),
+        "/v1/posts/11/repost",
+        Some("demo-bob"),
+        None,
+    )
+    .await;
+    assert_eq!(reposted.status, StatusCode::CREATED);
+    assert_eq!(reposted.body["data"]["id"], "11");
+    assert_eq!(reposted.body["data"]["you_reposted"], true);
+    let bob_posts = get(&sim, "/v1/users/@bob/posts?count=1", "demo-bob").await;
+    assert_eq!(bob_posts.body["data"][0]["repost_of"]["id"], "11");
+    let unreposted = call(
+        &sim,
+        del.clone(),
+        "/v1/posts/11/repost",
+        Some("demo-bob"),
+        None,
+    )
+    .await;
+    assert_eq!(unreposted.status, StatusCode::OK);
+    assert_eq!(unreposted.body["data"]["you_reposted"], false);
+    // Follow through REST, seen in both lists.
+    let followed = call(&sim, put, "/v1/users/@bob/follow", Some("demo-carol"), None).await;
+    assert_eq!(followed.body["data"]["you_follow"], true);
+    let followers = get(&sim, "/v1/users/@bob/followers", "demo-carol").await;
+    let names: Vec<&str> = followers.body["data"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|u| u["username"].as_str())
+        .collect();
+    assert_eq!(names, vec!["carol", "alice"], "newest follow first");
+    assert!(followers.body["data"][0]["pagination_id"].is_string());
+    // Revise own post → 201; someone else's → 403.
+    let body = Some(("application/json", json!({"text": "edited"}).to_string()));
+    let revised = call(
+        &sim,
+        reqwest::Method::PUT,
+        "/v1/posts/8",
+        Some("demo-alice"),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(revised.status, StatusCode::CREATED);
+    assert_eq!(revised.body["data"]["is_revised"], true);
+    let foreign = call(
+        &sim,
+        reqwest::Method::PUT,
+        "/v1/posts/8",
+        Some("demo-bob"),
+        body,
+    )
+    .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+    // Messages.
+    let (pm, _) = sim
+        .control()
+        .channels()
+        .await
+        .into_iter()
+        .next()
+        .expect("pm");
+    let body = Some(("application/json", json!({"text": "hi bob"}).to_string()));
+    let sent = call(
+        &sim,
+        reqwest::Method::POST,
+        &format!("/v1/channels/{pm}/messages"),
+        Some("demo-alice"),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::CREATED);
+    let message_id = sent.body["data"]["id"].as_str().expect("id").to_string();
+    let fetched = get(
+        &sim,
+        &format!("/v1/channels/{pm}/messages/{message_id}"),
+        "demo-bob",
+    )
+    .await;
+    assert_eq!(fetched.body["data"]["content"]["text"], "hi bob");
+    let outsider = call(
+        &sim,
+        reqwest::Method::POST,
+        &format!("/v1/channels/{pm}/messages"),
+        Some("demo-carol"),
+        body,
+    )
+    .await;
+    assert_eq!(outsider.status, StatusCode::FORBIDDEN);
+    let subscribed = get(&sim, "/v1/users/me/channels/subscribed", "demo-bob").await;
+    assert_eq!(subscribed.body["data"].as_array().map(Vec::len), Some(2));
+    assert!(subscribed.body["meta"]["unread_counts"].is_object());
+    // Files: multipart upload, lookup, deletion.
+    let multipart = "--B0UND\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nio.pnut.core.file\r\n\
+        --B0UND\r\nContent-Disposition: form-data; name=\"content\"; filename=\"cat.png\"\r\n\
+        Content-Type: image/png\r\n\r\n0123456789\r\n--B0UND--\r\n";
+    let uploaded = call(
+        &sim,
+        reqwest::Method::POST,
+        "/v1/files",
+        Some("demo-alice"),
+        Some(("multipart/form-data; boundary=B0UND", multipart.to_string())),
+    )
+    .await;
+    assert_eq!(uploaded.status, StatusCode::CREATED);
+    assert_eq!(uploaded.body["data"]["name"], "cat.png");
+    assert_eq!(uploaded.body["data"]["mime_type"], "image/png");
+    assert_eq!(uploaded.body["data"]["size"], 10);
+    let file_id = uploaded.body["data"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let mine = get(&sim, "/v1/users/me/files", "demo-alice").await;
+    assert_eq!(mine.body["data"][0]["id"], file_id.as_str());
+    let hidden = get(&sim, &format!("/v1/files/{file_id}"), "demo-bob").await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    let removed = call(
+        &sim,
+        del,
+        &format!("/v1/files/{file_id}"),
+        Some("demo-alice"),
+        None,
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::OK);
+    assert_eq!(removed.body["data"]["is_deleted"], true);
 }

@@ -212,6 +212,13 @@ impl SimPnutControl {
         self.shared.gate.lock().await.force(rule);
     }
 
+    /// Resolves once exactly `wanted` user-stream connections are open (wrap it in a
+    /// timeout); lets tests await a disconnect instead of sleeping.
+    pub async fn wait_for_connections(&self, wanted: usize) {
+        let mut live = self.shared.world.lock().await.hub.watch_live();
+        let _ = live.wait_for(|count| *count == wanted).await;
+    }
+
     /// Live counts: connections, subscriptions per connection, calls per endpoint.
     pub async fn counts(&self) -> SimCounts {
         let subscriptions = self.shared.world.lock().await.hub.subscription_counts();

@@ -9,11 +9,14 @@
 //! | `POST /_sim/follow`, `/_sim/unfollow` | `{user, target}` | (un)follow |
 //! | `POST /_sim/messages` | `{user, channel_id, text}` | send a message → Message |
 //! | `POST /_sim/files` | `{user, name}` | upload a file → File |
+//! | `POST /_sim/files/{id}/delete` | `{user}` | delete a file |
+//! | `POST /_sim/profile` | `{user, name}` | change a display name (token event) |
 //! | `POST /_sim/streams/drop` | | close every stream → `{dropped}` |
 //! | `POST /_sim/streams/stall` | `{stalled}` | stall / resume streams |
 //! | `POST /_sim/fail` | `{status, count, token?, endpoint?}` | force failures |
 //! | `GET /_sim/counts` | | live counts |
 //! | `GET /_sim/channels` | | `[{id, type}]` |
+//! | `GET /_sim/avatars/{name}`, `GET /_sim/files/{id}` | | a 1×1 PNG (image URLs of objects) |
 
 use std::sync::Arc;
 
@@ -58,6 +61,12 @@ struct MessageBody {
 
 #[derive(Deserialize)]
 struct FileBody {
+    user: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct ProfileBody {
     user: String,
     name: String,
 }
@@ -129,19 +138,55 @@ async fn repost(
 }
 
 async fn follow(State(s): State<Arc<Shared>>, Json(b): Json<FollowBody>) -> Response {
-    reply(control(s).follow(&b.user, &b.target).await.map(|()| json!({})))
+    reply(
+        control(s)
+            .follow(&b.user, &b.target)
+            .await
+            .map(|()| json!({})),
+    )
 }
 
 async fn unfollow(State(s): State<Arc<Shared>>, Json(b): Json<FollowBody>) -> Response {
-    reply(control(s).unfollow(&b.user, &b.target).await.map(|()| json!({})))
+    reply(
+        control(s)
+            .unfollow(&b.user, &b.target)
+            .await
+            .map(|()| json!({})),
+    )
 }
 
 async fn message(State(s): State<Arc<Shared>>, Json(b): Json<MessageBody>) -> Response {
-    reply(control(s).send_message(&b.user, &b.channel_id, &b.text).await)
+    reply(
+        control(s)
+            .send_message(&b.user, &b.channel_id, &b.text)
+            .await,
+    )
 }
 
 async fn file(State(s): State<Arc<Shared>>, Json(b): Json<FileBody>) -> Response {
     reply(control(s).upload_file(&b.user, &b.name).await)
+}
+
+async fn delete_file(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Json(b): Json<UserBody>,
+) -> Response {
+    reply(
+        control(s)
+            .delete_file(&b.user, &id)
+            .await
+            .map(|()| json!({})),
+    )
+}
+
+async fn profile(State(s): State<Arc<Shared>>, Json(b): Json<ProfileBody>) -> Response {
+    reply(
+        control(s)
+            .update_profile(&b.user, &b.name)
+            .await
+            .map(|()| json!({})),
+    )
 }
 
 async fn drop_streams(State(s): State<Arc<Shared>>) -> Response {
@@ -179,6 +224,23 @@ async fn channels(State(s): State<Arc<Shared>>) -> Response {
     Json(list).into_response()
 }
 
+/// A transparent 1×1 PNG, served for every avatar and file URL the sim hands out.
+const PIXEL_PNG: [u8; 67] = [
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+async fn pixel() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "image/png")],
+        PIXEL_PNG.as_slice(),
+    )
+        .into_response()
+}
+
 /// The `/_sim/` routes.
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -190,9 +252,13 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/unfollow", post(unfollow))
         .route("/_sim/messages", post(message))
         .route("/_sim/files", post(file))
+        .route("/_sim/files/{id}/delete", post(delete_file))
+        .route("/_sim/profile", post(profile))
         .route("/_sim/streams/drop", post(drop_streams))
         .route("/_sim/streams/stall", post(stall))
         .route("/_sim/fail", post(fail))
         .route("/_sim/counts", get(counts))
         .route("/_sim/channels", get(channels))
+        .route("/_sim/avatars/{name}", get(pixel))
+        .route("/_sim/files/{id}", get(pixel))
 }

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 
-use super::hub::SubTarget;
+use super::hub::{RawFlags, SubTarget};
 use super::render;
 use super::world::World;
 use crate::pnut::{Envelope, EventData, FollowEvent, StreamEvent};
@@ -63,7 +63,9 @@ impl World {
                 match target {
                     SubTarget::UserPosts(user) => author == *user,
                     SubTarget::UserMentions(user) => self.post_mentions(post, *user),
-                    SubTarget::Thread(thread) => post.thread_id == *thread,
+                    SubTarget::Thread(thread) => {
+                        post.thread_id == *thread && post.repost_of.is_none()
+                    }
                     SubTarget::StreamMe => personal,
                     SubTarget::StreamUnified => personal || self.post_mentions(post, viewer),
                     _ => false,
@@ -107,87 +109,79 @@ impl World {
     }
 
     /// The frame of `event` for a connection of `viewer` (without subscription ids).
-    fn frame(&self, viewer: u64, event: &Event) -> Option<StreamEvent> {
-        let now = Utc::now().timestamp();
-        let (id, data, mut meta_fix): (u64, EventData, Box<dyn FnMut(&mut StreamEvent)>) =
-            match event {
-                Event::Post { post_id, revised } => {
-                    let rec = self.posts.get(post_id)?;
-                    let post = render::post(self, rec, Some(viewer));
-                    let deleted = rec.deleted;
-                    let revision = (*revised).then_some(rec.revision);
-                    (
-                        *post_id,
-                        EventData::List(vec![serde_json::to_value(&post).ok()?]),
-                        Box::new(move |frame: &mut StreamEvent| {
-                            frame.meta.is_deleted = deleted.then_some(true);
-                            frame.meta.revision = revision;
-                        }),
-                    )
-                }
-                Event::Follow {
-                    follower,
-                    followed,
-                    deleted,
-                } => {
-                    let pair = FollowEvent {
-                        user: render::user(self, *follower, Some(viewer))?,
-                        followed_user: render::user(self, *followed, Some(viewer))?,
-                    };
-                    let deleted = *deleted;
-                    (
-                        *followed,
-                        EventData::Object(serde_json::to_value(&pair).ok()?),
-                        Box::new(move |frame: &mut StreamEvent| {
-                            frame.meta.is_deleted = deleted.then_some(true);
-                        }),
-                    )
-                }
-                Event::Message { message_id } => {
-                    let rec = self.messages.get(message_id)?;
-                    let channel = self.channels.get(&rec.channel_id)?;
-                    let message = render::message(self, rec, Some(viewer));
-                    let deleted = rec.deleted;
-                    let channel_type = channel.kind.clone();
-                    let channel_name = channel.name.clone();
-                    (
-                        *message_id,
-                        EventData::List(vec![serde_json::to_value(&message).ok()?]),
-                        Box::new(move |frame: &mut StreamEvent| {
-                            frame.meta.is_deleted = deleted.then_some(true);
-                            frame.meta.channel_type = Some(channel_type.clone());
-                            frame.meta.channel_name = channel_name.clone();
-                        }),
-                    )
-                }
-                Event::ChannelSubscription { channel_id } => {
-                    let rec = self.channels.get(channel_id)?;
-                    let channel = render::channel(self, rec, Some(viewer));
-                    (
-                        *channel_id,
-                        EventData::Object(serde_json::to_value(&channel).ok()?),
-                        Box::new(|_: &mut StreamEvent| {}),
-                    )
-                }
-                Event::Token { user_id } => (
-                    *user_id,
-                    EventData::Object(serde_json::to_value(&render::token(self, *user_id)).ok()?),
-                    Box::new(|_: &mut StreamEvent| {}),
-                ),
-                Event::File { file_id } => {
-                    let rec = self.files.get(file_id)?;
-                    let deleted = rec.deleted;
-                    (
-                        *file_id,
-                        EventData::Object(serde_json::to_value(&render::file(self, rec)).ok()?),
-                        Box::new(move |frame: &mut StreamEvent| {
-                            frame.meta.is_deleted = deleted.then_some(true);
-                        }),
-                    )
-                }
-            };
-        let mut frame = Envelope::event(id.to_string(), now, Vec::new(), data);
-        meta_fix(&mut frame);
+    fn frame(&self, viewer: u64, event: &Event, raw: RawFlags) -> Option<StreamEvent> {
+        let mut parts = match event {
+            Event::Post { post_id, revised } => {
+                let rec = self.posts.get(post_id)?;
+                let post = render::post_raw(render::post(self, rec, Some(viewer)), raw.post);
+                FrameParts::new(
+                    *post_id,
+                    EventData::List(vec![serde_json::to_value(post).ok()?]),
+                )
+                .deleted(rec.deleted)
+                .revision((*revised).then_some(rec.revision))
+            }
+            Event::Follow {
+                follower,
+                followed,
+                deleted,
+            } => {
+                let pair = FollowEvent {
+                    user: render::user(self, *follower, Some(viewer))?,
+                    followed_user: render::user(self, *followed, Some(viewer))?,
+                };
+                FrameParts::new(
+                    *followed,
+                    EventData::Object(serde_json::to_value(pair).ok()?),
+                )
+                .deleted(*deleted)
+            }
+            Event::Message { message_id } => {
+                let rec = self.messages.get(message_id)?;
+                let channel = self.channels.get(&rec.channel_id)?;
+                let message = render::message(self, rec, Some(viewer));
+                let mut parts = FrameParts::new(
+                    *message_id,
+                    EventData::List(vec![serde_json::to_value(message).ok()?]),
+                )
+                .deleted(rec.deleted);
+                parts.channel_type = Some(channel.kind.clone());
+                parts.channel_name = channel.name.clone();
+                parts
+            }
+            Event::ChannelSubscription { channel_id } => {
+                let rec = self.channels.get(channel_id)?;
+                let channel =
+                    render::channel_raw(render::channel(self, rec, Some(viewer)), raw.channel);
+                FrameParts::new(
+                    *channel_id,
+                    EventData::Object(serde_json::to_value(channel).ok()?),
+                )
+            }
+            Event::Token { user_id } => FrameParts::new(
+                *user_id,
+                EventData::Object(serde_json::to_value(render::token(self, *user_id)).ok()?),
+            ),
+            Event::File { file_id } => {
+                let rec = self.files.get(file_id)?;
+                FrameParts::new(
+                    *file_id,
+                    EventData::Object(serde_json::to_value(render::file(self, rec)).ok()?),
+                )
+                .deleted(rec.deleted)
+            }
+        };
+        let data = std::mem::replace(&mut parts.data, EventData::List(Vec::new()));
+        let mut frame = Envelope::event(
+            parts.id.to_string(),
+            Utc::now().timestamp(),
+            Vec::new(),
+            data,
+        );
+        frame.meta.is_deleted = parts.is_deleted.then_some(true);
+        frame.meta.revision = parts.revision;
+        frame.meta.channel_type = parts.channel_type;
+        frame.meta.channel_name = parts.channel_name;
         Some(frame)
     }
 
@@ -195,16 +189,19 @@ impl World {
     pub fn emit(&mut self, event: Event) {
         let mut outgoing: Vec<(String, String)> = Vec::new();
         for (connection_id, conn) in self.hub.connections() {
-            let subscription_ids: Vec<String> = conn
+            let matching: Vec<_> = conn
                 .subscriptions
                 .iter()
                 .filter(|sub| self.matches(conn.user_id, &sub.target, &event))
-                .map(|sub| sub.id.clone())
                 .collect();
-            if subscription_ids.is_empty() {
+            if matching.is_empty() {
                 continue;
             }
-            let Some(mut frame) = self.frame(conn.user_id, &event) else {
+            let raw = matching
+                .iter()
+                .fold(conn.raw, |flags, sub| flags.union(sub.raw));
+            let subscription_ids = matching.iter().map(|sub| sub.id.clone()).collect();
+            let Some(mut frame) = self.frame(conn.user_id, &event, raw) else {
                 continue;
             };
             frame.meta.subscription_ids = Some(subscription_ids);
@@ -215,5 +212,38 @@ impl World {
         for (connection_id, text) in outgoing {
             self.hub.deliver(&connection_id, text);
         }
+    }
+}
+
+/// The pieces of one event frame before the subscription ids are known.
+struct FrameParts {
+    id: u64,
+    data: EventData,
+    is_deleted: bool,
+    revision: Option<i64>,
+    channel_type: Option<String>,
+    channel_name: Option<String>,
+}
+
+impl FrameParts {
+    fn new(id: u64, data: EventData) -> Self {
+        Self {
+            id,
+            data,
+            is_deleted: false,
+            revision: None,
+            channel_type: None,
+            channel_name: None,
+        }
+    }
+
+    fn deleted(mut self, is_deleted: bool) -> Self {
+        self.is_deleted = is_deleted;
+        self
+    }
+
+    fn revision(mut self, revision: Option<i64>) -> Self {
+        self.revision = revision;
+        self
     }
 }

@@ -1,12 +1,12 @@
 //! Live user-stream connections and their subscriptions (pnut-api.md §3.1, §3.5).
 //!
 //! Each connection owns a bounded outbound queue of serialized frames. A connection whose
-//! queue is full is removed (its sender dropped), which makes its socket task close the
-//! websocket: a slow consumer is disconnected rather than buffered without bound.
+//! queue is full is removed and its socket closed with 1008 "slow consumer" (never unbounded
+//! buffering); a deleted or dropped connection's socket is closed with 1001.
 
 use std::collections::BTreeMap;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::world::SimRng;
 
@@ -39,6 +39,26 @@ pub enum SubTarget {
     Files,
 }
 
+/// Which objects carry `raw` (pnut-api.md §5.1: `include_raw`, `include_post_raw`,
+/// `include_channel_raw`; default off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RawFlags {
+    /// `raw` on posts.
+    pub post: bool,
+    /// `raw` on channels.
+    pub channel: bool,
+}
+
+impl RawFlags {
+    /// Either set of flags.
+    pub fn union(self, other: RawFlags) -> RawFlags {
+        RawFlags {
+            post: self.post || other.post,
+            channel: self.channel || other.channel,
+        }
+    }
+}
+
 /// One subscription of a connection.
 #[derive(Debug, Clone)]
 pub struct Subscription {
@@ -46,6 +66,8 @@ pub struct Subscription {
     pub id: String,
     /// What it listens to.
     pub target: SubTarget,
+    /// Raw flags given on the subscribe call.
+    pub raw: RawFlags,
 }
 
 /// One live websocket connection.
@@ -53,10 +75,33 @@ pub struct Subscription {
 pub struct Connection {
     /// The connected user.
     pub user_id: u64,
+    /// Raw flags given on the websocket URL (connection query parameters).
+    pub raw: RawFlags,
     /// Outbound frames (bounded).
     pub outbound: mpsc::Sender<String>,
     /// Subscriptions, in creation order.
     pub subscriptions: Vec<Subscription>,
+    /// Tells the socket task to close at once: [`CloseReason::SlowConsumer`] when sent,
+    /// a deletion when dropped with the connection.
+    closer: Option<oneshot::Sender<CloseReason>>,
+}
+
+/// Why the server closed a connection (a dropped closer means the stream was deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// Its outbound queue was full.
+    SlowConsumer,
+}
+
+/// The socket side of a new connection.
+#[derive(Debug)]
+pub struct Opened {
+    /// The connection id.
+    pub id: String,
+    /// Frames to send.
+    pub frames: mpsc::Receiver<String>,
+    /// Resolves when the connection was removed server-side (an error: deleted/dropped).
+    pub removed: oneshot::Receiver<CloseReason>,
 }
 
 /// Why a subscribe call was refused.
@@ -79,6 +124,8 @@ pub struct Hub {
     connections: BTreeMap<String, Connection>,
     max_subscriptions: usize,
     queue_capacity: usize,
+    /// The number of live connections, for awaiting changes (control API).
+    live: watch::Sender<usize>,
 }
 
 impl Hub {
@@ -86,14 +133,16 @@ impl Hub {
     pub fn new(max_subscriptions: usize, queue_capacity: usize) -> Self {
         Self {
             connections: BTreeMap::new(),
+            live: watch::Sender::new(0),
             max_subscriptions,
             queue_capacity: queue_capacity.max(1),
         }
     }
 
-    /// Registers a new connection of `user_id`; returns its id and its frame receiver.
-    pub fn open(&mut self, user_id: u64, rng: &mut SimRng) -> (String, mpsc::Receiver<String>) {
-        let (outbound, receiver) = mpsc::channel(self.queue_capacity);
+    /// Registers a new connection of `user_id`.
+    pub fn open(&mut self, user_id: u64, raw: RawFlags, rng: &mut SimRng) -> Opened {
+        let (outbound, frames) = mpsc::channel(self.queue_capacity);
+        let (closer, removed) = oneshot::channel();
         let mut id = rng.url_safe_id();
         while self.connections.contains_key(&id) {
             id = rng.url_safe_id();
@@ -102,16 +151,25 @@ impl Hub {
             id.clone(),
             Connection {
                 user_id,
+                raw,
                 outbound,
                 subscriptions: Vec::new(),
+                closer: Some(closer),
             },
         );
-        (id, receiver)
+        self.live.send_replace(self.connections.len());
+        Opened {
+            id,
+            frames,
+            removed,
+        }
     }
 
     /// Removes a connection (its socket closes once queued frames are flushed).
     pub fn close(&mut self, connection_id: &str) -> bool {
-        self.connections.remove(connection_id).is_some()
+        let removed = self.connections.remove(connection_id).is_some();
+        self.live.send_replace(self.connections.len());
+        removed
     }
 
     /// Removes a connection only if it belongs to `user_id`.
@@ -127,6 +185,7 @@ impl Hub {
     pub fn drop_all(&mut self) -> usize {
         let count = self.connections.len();
         self.connections.clear();
+        self.live.send_replace(0);
         count
     }
 
@@ -154,6 +213,7 @@ impl Hub {
         connection_id: &str,
         user_id: u64,
         target: SubTarget,
+        raw: RawFlags,
         rng: &mut SimRng,
     ) -> Result<String, SubscribeError> {
         self.check_subscribe(connection_id, user_id)?;
@@ -165,12 +225,18 @@ impl Hub {
         conn.subscriptions.push(Subscription {
             id: id.clone(),
             target,
+            raw,
         });
         Ok(id)
     }
 
     /// Removes one subscription of a connection owned by `user_id`.
-    pub fn unsubscribe(&mut self, connection_id: &str, subscription_id: &str, user_id: u64) -> bool {
+    pub fn unsubscribe(
+        &mut self,
+        connection_id: &str,
+        subscription_id: &str,
+        user_id: u64,
+    ) -> bool {
         let Some(conn) = self.connections.get_mut(connection_id) else {
             return false;
         };
@@ -185,6 +251,11 @@ impl Hub {
     /// Iterates over `(connection id, connection)`.
     pub fn connections(&self) -> impl Iterator<Item = (&String, &Connection)> {
         self.connections.iter()
+    }
+
+    /// A receiver of the live connection count.
+    pub fn watch_live(&self) -> watch::Receiver<usize> {
+        self.live.subscribe()
     }
 
     /// Subscription count per connection id.
@@ -206,7 +277,12 @@ impl Hub {
                 connection = %connection_id,
                 "simulated pnut stream queue full or closed; closing the connection"
             );
-            self.close(connection_id);
+            if let Some(mut conn) = self.connections.remove(connection_id)
+                && let Some(closer) = conn.closer.take()
+            {
+                let _ = closer.send(CloseReason::SlowConsumer);
+            }
+            self.live.send_replace(self.connections.len());
         }
     }
 }

@@ -186,7 +186,10 @@ pub async fn run_standalone(listen: SocketAddr) -> std::io::Result<()> {
     })
     .await?;
     println!("simulated pnut server on {}/v1", sim.base_url());
-    println!("  user stream: ws://{}/v1/user?access_token=<token>", sim.addr());
+    println!(
+        "  user stream: ws://{}/v1/user?access_token=<token>",
+        sim.addr()
+    );
     println!("  demo tokens (fake): demo-alice, demo-bob, demo-carol");
     println!("  control API: {}/_sim/", sim.base_url());
     std::future::pending::<()>().await;

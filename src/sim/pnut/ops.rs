@@ -355,7 +355,10 @@ impl World {
         if name.trim().is_empty() || name.chars().count() > 50 {
             return Err(OpError::Invalid("name must be 1 to 50 characters".into()));
         }
-        let user = self.users.get_mut(&user_id).ok_or(OpError::NotFound("user"))?;
+        let user = self
+            .users
+            .get_mut(&user_id)
+            .ok_or(OpError::NotFound("user"))?;
         user.name = name;
         self.emit(Event::Token { user_id });
         Ok(())

@@ -138,7 +138,6 @@ impl Gate {
         self.calls.clone()
     }
 
-
     /// Admits or refuses one call to `endpoint` (`METHOD /route`) keyed by `key` (token or IP).
     pub fn check(
         &mut self,
@@ -149,7 +148,9 @@ impl Gate {
         now: Instant,
     ) -> Result<Quota, Refusal> {
         *self.calls.entry(endpoint.to_string()).or_insert(0) += 1;
-        let route = endpoint.split_once(' ').map_or(endpoint, |(_, route)| route);
+        let route = endpoint
+            .split_once(' ')
+            .map_or(endpoint, |(_, route)| route);
         let matching = self.forced.iter_mut().find(|rule| {
             rule.token.as_deref().is_none_or(|t| Some(t) == token)
                 && rule
@@ -220,10 +221,19 @@ mod tests {
         assert_eq!(get.map(|q| q.remaining), Ok(0));
         let refused = gate.check(Bucket::Get, "t", Some("t"), "GET /v1/a", start);
         assert!(matches!(refused, Err(Refusal::RateLimited(q)) if q.reset_secs == 10));
-        assert!(gate.check(Bucket::Write, "t", Some("t"), "POST /v1/a", start).is_ok());
-        assert!(gate.check(Bucket::Get, "u", Some("u"), "GET /v1/a", start).is_ok());
+        assert!(
+            gate.check(Bucket::Write, "t", Some("t"), "POST /v1/a", start)
+                .is_ok()
+        );
+        assert!(
+            gate.check(Bucket::Get, "u", Some("u"), "GET /v1/a", start)
+                .is_ok()
+        );
         let later = start + Duration::from_secs(10);
-        assert!(gate.check(Bucket::Get, "t", Some("t"), "GET /v1/a", later).is_ok());
+        assert!(
+            gate.check(Bucket::Get, "t", Some("t"), "GET /v1/a", later)
+                .is_ok()
+        );
         assert_eq!(gate.calls().get("GET /v1/a"), Some(&4));
     }
 
@@ -237,12 +247,21 @@ mod tests {
             token: Some("t".into()),
             endpoint: Some("/v1/token".into()),
         });
-        assert!(gate.check(Bucket::Get, "u", Some("u"), "GET /v1/token", now).is_ok());
-        assert!(gate.check(Bucket::Get, "t", Some("t"), "GET /v1/x", now).is_ok());
+        assert!(
+            gate.check(Bucket::Get, "u", Some("u"), "GET /v1/token", now)
+                .is_ok()
+        );
+        assert!(
+            gate.check(Bucket::Get, "t", Some("t"), "GET /v1/x", now)
+                .is_ok()
+        );
         assert_eq!(
             gate.check(Bucket::Get, "t", Some("t"), "GET /v1/token", now),
             Err(Refusal::Forced(500))
         );
-        assert!(gate.check(Bucket::Get, "t", Some("t"), "GET /v1/token", now).is_ok());
+        assert!(
+            gate.check(Bucket::Get, "t", Some("t"), "GET /v1/token", now)
+                .is_ok()
+        );
     }
 }

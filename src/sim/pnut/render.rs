@@ -122,7 +122,26 @@ pub fn user(world: &World, id: u64, viewer: Option<u64>) -> Option<User> {
     })
 }
 
-/// A post as seen by `viewer`.
+/// Removes `raw` from a post and the post it reposts, unless `keep`.
+pub fn post_raw(mut post: Post, keep: bool) -> Post {
+    if !keep {
+        post.raw = None;
+        if let Some(original) = post.repost_of.as_mut() {
+            original.raw = None;
+        }
+    }
+    post
+}
+
+/// Removes `raw` from a channel, unless `keep`.
+pub fn channel_raw(mut channel: Channel, keep: bool) -> Channel {
+    if !keep {
+        channel.raw = None;
+    }
+    channel
+}
+
+/// A post as seen by `viewer` (with `raw`; see [`post_raw`]).
 pub fn post(world: &World, rec: &PostRec, viewer: Option<u64>) -> Post {
     let replies = world
         .posts
@@ -196,7 +215,7 @@ pub fn message(world: &World, rec: &MessageRec, viewer: Option<u64>) -> Message 
     }
 }
 
-/// A channel as seen by `viewer`.
+/// A channel as seen by `viewer` (with `raw`; see [`channel_raw`]).
 pub fn channel(world: &World, rec: &ChannelRec, viewer: Option<u64>) -> Channel {
     let member_ids: Vec<String> = rec.members.iter().map(|id| id.to_string()).collect();
     let you = viewer.is_some_and(|v| rec.members.contains(&v));
@@ -226,7 +245,11 @@ pub fn channel(world: &World, rec: &ChannelRec, viewer: Option<u64>) -> Channel 
             full: AclFull {
                 immutable: !is_chat,
                 you: you && (!is_chat || rec.owner == viewer),
-                user_ids: if is_chat { Vec::new() } else { member_ids.clone() },
+                user_ids: if is_chat {
+                    Vec::new()
+                } else {
+                    member_ids.clone()
+                },
                 users: None,
             },
             write: AclWrite {
@@ -297,7 +320,13 @@ pub fn token(world: &World, user_id: u64) -> Token {
             url: sim_source().url,
         },
         scopes: [
-            "basic", "stream", "write_post", "follow", "messages", "files", "presence",
+            "basic",
+            "stream",
+            "write_post",
+            "follow",
+            "messages",
+            "files",
+            "presence",
         ]
         .iter()
         .map(|s| s.to_string())

@@ -14,15 +14,18 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
 use super::Shared;
-use super::rest::{ApiError, request_token};
+use super::hub::{CloseReason, Opened, RawFlags};
+use super::rest::{ApiError, Params, raw_flags, request_token};
 use crate::pnut::hello_frame;
 
 /// Close code sent when the client stayed silent too long.
 const CLOSE_TIMEOUT: u16 = 1000;
+/// Close code sent to a slow consumer (its queue filled up).
+const CLOSE_POLICY: u16 = 1008;
 /// Close code sent when the stream was deleted or dropped server-side.
 const CLOSE_GOING_AWAY: u16 = 1001;
 
@@ -39,8 +42,12 @@ pub async fn upgrade(
     let Some(user_id) = shared.world.lock().await.user_by_token(&token) else {
         return ApiError::new(401, "Token is not valid").into_response();
     };
+    let params: Params = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    let raw = raw_flags(&params);
     match ws {
-        Ok(ws) => ws.on_upgrade(move |socket| run(shared, user_id, socket)),
+        Ok(ws) => ws.on_upgrade(move |socket| run(shared, user_id, raw, socket)),
         Err(_) => ApiError::new(400, "A websocket upgrade is required").into_response(),
     }
 }
@@ -54,30 +61,57 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
         .await;
 }
 
-async fn run(shared: Arc<Shared>, user_id: u64, mut socket: WebSocket) {
-    let (connection_id, mut frames): (String, mpsc::Receiver<String>) = {
+async fn run(shared: Arc<Shared>, user_id: u64, raw: RawFlags, mut socket: WebSocket) {
+    let opened = {
         let mut world = shared.world.lock().await;
         let world = &mut *world;
-        world.hub.open(user_id, &mut world.rng)
+        world.hub.open(user_id, raw, &mut world.rng)
     };
+    let Opened {
+        id: connection_id,
+        mut frames,
+        mut removed,
+    } = opened;
     let hello = hello_frame(shared.stream_endpoint.clone(), connection_id.clone());
     let hello_sent = match serde_json::to_string(&hello) {
         Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
         Err(_) => false,
     };
     if hello_sent {
-        serve(&shared, &mut socket, &mut frames).await;
+        serve(&shared, &mut socket, &mut frames, &mut removed).await;
     }
     shared.world.lock().await.hub.close(&connection_id);
 }
 
-async fn serve(shared: &Shared, socket: &mut WebSocket, frames: &mut mpsc::Receiver<String>) {
+async fn serve(
+    shared: &Shared,
+    socket: &mut WebSocket,
+    frames: &mut mpsc::Receiver<String>,
+    removed: &mut oneshot::Receiver<CloseReason>,
+) {
     let silence = shared.options.stream_silence_timeout;
     let mut deadline = Instant::now() + silence;
     let mut stall = shared.stall.subscribe();
     let mut stalled = *stall.borrow();
     loop {
+        // Biased: a removal or a stall is seen before any frame queued after it.
         tokio::select! {
+            biased;
+            reason = &mut *removed => {
+                match reason {
+                    Ok(CloseReason::SlowConsumer) => {
+                        close(socket, CLOSE_POLICY, "slow consumer").await;
+                    }
+                    Err(_) => close(socket, CLOSE_GOING_AWAY, "stream deleted").await,
+                }
+                return;
+            }
+            changed = stall.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                stalled = *stall.borrow();
+            }
             () = sleep_until(deadline) => {
                 close(socket, CLOSE_TIMEOUT, "no client message within the keep-alive timeout").await;
                 return;
@@ -104,12 +138,6 @@ async fn serve(shared: &Shared, socket: &mut WebSocket, frames: &mut mpsc::Recei
                     return;
                 }
             },
-            changed = stall.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-                stalled = *stall.borrow();
-            }
         }
     }
 }

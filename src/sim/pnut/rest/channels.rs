@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::json;
 
@@ -15,9 +14,10 @@ use super::super::ops::{MAX_MESSAGE_CHARS, MAX_POST_CHARS};
 use super::super::render;
 use super::super::world::World;
 use super::{
-    ApiError, Caller, Params, check_subscription, flag, paginate, parse_id, respond, subscribe,
+    ApiError, Caller, Params, check_subscription, flag, paginate, parse_id, raw_flags, respond,
+    subscribe,
 };
-use crate::pnut::{Meta, MessageRequest};
+use crate::pnut::{MessageRequest, Meta};
 
 fn readable_channel(world: &World, raw_id: &str, viewer: Option<u64>) -> Result<u64, ApiError> {
     let id = parse_id(raw_id, "channel")?;
@@ -36,13 +36,15 @@ pub async fn show(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
+    let keep_raw = raw_flags(&params).channel;
     let world = shared.world.lock().await;
     let id = readable_channel(&world, &id, caller.user_id)?;
     let channel = world
         .channels
         .get(&id)
-        .map(|rec| render::channel(&world, rec, caller.user_id))
+        .map(|rec| render::channel_raw(render::channel(&world, rec, caller.user_id), keep_raw))
         .ok_or_else(|| ApiError::not_found("channel"))?;
     Ok(respond(200, Meta::default(), channel))
 }
@@ -74,8 +76,7 @@ pub async fn messages(
             message
         })
         .collect();
-    meta.subscription_id =
-        subscribe(&mut world, caller, &params, SubTarget::ChannelMessages(id))?;
+    meta.subscription_id = subscribe(&mut world, caller, &params, SubTarget::ChannelMessages(id))?;
     Ok(respond(200, meta, messages))
 }
 
@@ -150,8 +151,12 @@ pub async fn subscribers(
         .into_iter()
         .filter_map(|(_, uid)| render::user(&world, uid, caller.user_id))
         .collect();
-    meta.subscription_id =
-        subscribe(&mut world, caller, &params, SubTarget::ChannelSubscribers(id))?;
+    meta.subscription_id = subscribe(
+        &mut world,
+        caller,
+        &params,
+        SubTarget::ChannelSubscribers(id),
+    )?;
     Ok(respond(200, meta, users))
 }
 
@@ -162,6 +167,7 @@ pub async fn subscribed(
     Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
     let me = caller.require()?;
+    let keep_raw = raw_flags(&params).channel;
     let mut world = shared.world.lock().await;
     check_subscription(&world, caller, &params)?;
     let keyed = world
@@ -175,7 +181,7 @@ pub async fn subscribed(
         .into_iter()
         .filter_map(|(_, cid)| world.channels.get(&cid))
         .map(|rec| {
-            let mut channel = render::channel(&world, rec, Some(me));
+            let mut channel = render::channel_raw(render::channel(&world, rec, Some(me)), keep_raw);
             channel.pagination_id = Some(rec.id.to_string());
             channel
         })
@@ -187,86 +193,6 @@ pub async fn subscribed(
     meta.unread_counts = Some(unread);
     meta.subscription_id = subscribe(&mut world, caller, &params, SubTarget::SubscribedChannels)?;
     Ok(respond(200, meta, channels))
-}
-
-/// `GET /users/me/files` (subscribable: file events).
-pub async fn my_files(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Query(params): Query<Params>,
-) -> Result<Response, ApiError> {
-    let me = caller.require()?;
-    let mut world = shared.world.lock().await;
-    check_subscription(&world, caller, &params)?;
-    let keyed = world
-        .files
-        .values()
-        .filter(|f| f.user_id == me && !f.deleted)
-        .map(|f| (f.id, f.id))
-        .collect();
-    let (page, mut meta) = paginate(keyed, &params);
-    let files: Vec<_> = page
-        .into_iter()
-        .filter_map(|(_, fid)| world.files.get(&fid))
-        .map(|rec| {
-            let mut file = render::file(&world, rec);
-            file.pagination_id = Some(rec.id.to_string());
-            file
-        })
-        .collect();
-    meta.subscription_id = subscribe(&mut world, caller, &params, SubTarget::Files)?;
-    Ok(respond(200, meta, files))
-}
-
-/// `POST /files` (minimal): JSON or form `{name, mime_type?}`, or a raw body with `?name=`.
-pub async fn upload_file(
-    State(shared): State<Arc<Shared>>,
-    caller: Caller,
-    Query(params): Query<Params>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let me = caller.require()?;
-    let content_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_string();
-    let (name, mime_type, size) = if content_type.starts_with("application/json") {
-        let value: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|error| ApiError::new(400, format!("Invalid JSON body: {error}")))?;
-        let field = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_string);
-        (
-            field("name").unwrap_or_default(),
-            field("mime_type").unwrap_or_else(|| "application/octet-stream".into()),
-            value.get("size").and_then(|v| v.as_u64()).unwrap_or(0),
-        )
-    } else if content_type.starts_with("application/x-www-form-urlencoded") {
-        let mut name = String::new();
-        let mut mime = "application/octet-stream".to_string();
-        for (key, value) in url::form_urlencoded::parse(&body) {
-            match key.as_ref() {
-                "name" => name = value.into_owned(),
-                "mime_type" => mime = value.into_owned(),
-                _ => {}
-            }
-        }
-        (name, mime, 0)
-    } else {
-        (
-            params.get("name").cloned().unwrap_or_default(),
-            content_type,
-            body.len() as u64,
-        )
-    };
-    let mut world = shared.world.lock().await;
-    let id = world.upload_file(me, name, mime_type, size)?;
-    let file = world
-        .files
-        .get(&id)
-        .map(|rec| render::file(&world, rec))
-        .ok_or_else(|| ApiError::not_found("file"))?;
-    Ok(respond(201, Meta::default(), file))
 }
 
 /// `GET /sys/config`.
@@ -286,4 +212,22 @@ pub async fn sys_config(State(shared): State<Arc<Shared>>) -> Response {
         },
     });
     respond(200, Meta::default(), config)
+}
+
+/// `GET /channels/{id}/messages/{message_id}`.
+pub async fn message(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path((channel_id, message_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let world = shared.world.lock().await;
+    let channel_id = readable_channel(&world, &channel_id, caller.user_id)?;
+    let message_id = parse_id(&message_id, "message")?;
+    let message = world
+        .messages
+        .get(&message_id)
+        .filter(|m| m.channel_id == channel_id)
+        .map(|rec| render::message(&world, rec, caller.user_id))
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    Ok(respond(200, Meta::default(), message))
 }

@@ -36,10 +36,10 @@ fn too_many(quota: Quota) -> Response {
 
 /// Middleware applied to every `/v1` REST route.
 pub async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| request.uri().path().to_string(), |m| m.as_str().to_string());
+    let route = request.extensions().get::<MatchedPath>().map_or_else(
+        || request.uri().path().to_string(),
+        |m| m.as_str().to_string(),
+    );
     let endpoint = format!("{} {route}", request.method());
     let token = request_token(request.headers(), request.uri().query());
     let ip = request

@@ -2,6 +2,7 @@
 //! (§2.3), user-stream subscriptions via `?connection_id=` (§3.1) and the rate-limit gate (§2.4).
 
 mod channels;
+mod files;
 mod gate;
 mod posts;
 mod users;
@@ -20,7 +21,7 @@ use axum::routing::{delete, get, post, put};
 use serde::Serialize;
 
 use super::Shared;
-use super::hub::{SubTarget, SubscribeError};
+use super::hub::{RawFlags, SubTarget, SubscribeError};
 use super::ops::OpError;
 use super::world::World;
 use crate::pnut::{Envelope, Meta};
@@ -158,6 +159,15 @@ pub fn flag(params: &Params, name: &str, default: bool) -> bool {
     }
 }
 
+/// The raw flags of a request's query.
+pub fn raw_flags(params: &Params) -> RawFlags {
+    let all = flag(params, "include_raw", false);
+    RawFlags {
+        post: all || flag(params, "include_post_raw", false),
+        channel: all || flag(params, "include_channel_raw", false),
+    }
+}
+
 /// Applies pnut pagination (§2.3) to items keyed by pagination id (any order in).
 /// Returns the page newest-first and the `more`/`min_id`/`max_id` meta.
 pub fn paginate<T>(mut items: Vec<(u64, T)>, params: &Params) -> (Vec<(u64, T)>, Meta) {
@@ -169,7 +179,7 @@ pub fn paginate<T>(mut items: Vec<(u64, T)>, params: &Params) -> (Vec<(u64, T)>,
         .filter(|c| (1..=200).contains(&c.abs()))
         .unwrap_or(20);
     items.retain(|(id, _)| since.is_none_or(|s| *id > s) && before.is_none_or(|b| *id < b));
-    items.sort_by(|a, b| b.0.cmp(&a.0));
+    items.sort_by_key(|item| std::cmp::Reverse(item.0));
     let wanted = count.unsigned_abs() as usize;
     let more = items.len() > wanted;
     let page: Vec<(u64, T)> = if count > 0 {
@@ -209,7 +219,14 @@ pub fn subscribe(
     };
     let user_id = caller.require()?;
     let World { hub, rng, .. } = world;
-    Ok(Some(hub.subscribe(connection_id, user_id, target, rng)?))
+    let raw = raw_flags(params);
+    Ok(Some(hub.subscribe(
+        connection_id,
+        user_id,
+        target,
+        raw,
+        rng,
+    )?))
 }
 
 async fn not_found() -> ApiError {
@@ -219,7 +236,7 @@ async fn not_found() -> ApiError {
 /// The `/v1` REST routes (behind the rate-limit gate) and the 404 fallback.
 pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
-        .route("/v1/users/me/files", get(channels::my_files))
+        .route("/v1/users/me/files", get(files::my_files))
         .route(
             "/v1/users/me/channels/subscribed",
             get(channels::subscribed),
@@ -242,11 +259,15 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             put(users::follow).delete(users::unfollow),
         )
         .route("/v1/token", get(users::token))
-        .route("/v1/posts", post(posts::create))
+        .route("/v1/users", get(users::multi))
+        .route("/v1/users/{user}/bookmarks", get(posts::bookmarks))
+        .route("/v1/posts", get(posts::multi).post(posts::create))
         .route("/v1/posts/streams/me", get(posts::stream_me))
         .route("/v1/posts/streams/unified", get(posts::stream_unified))
         .route("/v1/posts/streams/global", get(posts::stream_global))
         .route("/v1/posts/tags/{tag}", get(posts::tagged))
+        // pnutpy's `posts_with_hashtag` uses the singular form.
+        .route("/v1/posts/tag/{tag}", get(posts::tagged))
         .route(
             "/v1/posts/{id}",
             get(posts::show).put(posts::revise).delete(posts::remove),
@@ -260,7 +281,8 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             "/v1/posts/{id}/bookmark",
             put(posts::bookmark).delete(posts::unbookmark),
         )
-        .route("/v1/files", post(channels::upload_file))
+        .route("/v1/files", post(files::upload_file))
+        .route("/v1/files/{id}", get(files::show).delete(files::remove))
         .route("/v1/channels/{id}", get(channels::show))
         .route(
             "/v1/channels/{id}/messages",
@@ -268,7 +290,7 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         )
         .route(
             "/v1/channels/{id}/messages/{message_id}",
-            delete(channels::delete_message),
+            get(channels::message).delete(channels::delete_message),
         )
         .route("/v1/channels/{id}/subscribers", get(channels::subscribers))
         .route("/v1/sys/config", get(channels::sys_config))

@@ -13,7 +13,8 @@ use super::super::ops::NewPost;
 use super::super::render;
 use super::super::world::World;
 use super::{
-    ApiError, Caller, Params, check_subscription, flag, paginate, parse_id, respond, subscribe,
+    ApiError, Caller, Params, check_subscription, flag, paginate, parse_id, raw_flags, respond,
+    subscribe,
 };
 use crate::pnut::{Meta, Post, PostRequest, Raw};
 
@@ -25,11 +26,10 @@ pub fn post_page(
     viewer: Option<u64>,
 ) -> (Vec<Post>, Meta) {
     let include_deleted = flag(params, "include_deleted", true);
+    let keep_raw = raw_flags(params).post;
     let keyed = ids
         .into_iter()
-        .filter(|id| {
-            include_deleted || world.posts.get(id).is_some_and(|p| !p.deleted)
-        })
+        .filter(|id| include_deleted || world.posts.get(id).is_some_and(|p| !p.deleted))
         .map(|id| (id, id))
         .collect();
     let (page, meta) = paginate(keyed, params);
@@ -37,7 +37,7 @@ pub fn post_page(
         .into_iter()
         .filter_map(|(_, id)| world.posts.get(&id))
         .map(|rec| {
-            let mut post = render::post(world, rec, viewer);
+            let mut post = render::post_raw(render::post(world, rec, viewer), keep_raw);
             post.pagination_id = Some(rec.id.to_string());
             post
         })
@@ -81,7 +81,10 @@ fn parse_post_body(headers: &HeaderMap, body: &Bytes) -> Result<NewPost, ApiErro
         (text, reply_to, is_nsfw, raw)
     };
     let reply_to = reply_to
-        .map(|id| id.parse::<u64>().map_err(|_| ApiError::not_found("reply_to post")))
+        .map(|id| {
+            id.parse::<u64>()
+                .map_err(|_| ApiError::not_found("reply_to post"))
+        })
         .transpose()?;
     Ok(NewPost {
         text,
@@ -91,11 +94,17 @@ fn parse_post_body(headers: &HeaderMap, body: &Bytes) -> Result<NewPost, ApiErro
     })
 }
 
-fn one_post(world: &World, id: u64, viewer: Option<u64>) -> Result<Post, ApiError> {
+fn one_post(
+    world: &World,
+    id: u64,
+    viewer: Option<u64>,
+    params: &Params,
+) -> Result<Post, ApiError> {
+    let keep_raw = raw_flags(params).post;
     world
         .posts
         .get(&id)
-        .map(|rec| render::post(world, rec, viewer))
+        .map(|rec| render::post_raw(render::post(world, rec, viewer), keep_raw))
         .ok_or_else(|| ApiError::not_found("post"))
 }
 
@@ -103,6 +112,7 @@ fn one_post(world: &World, id: u64, viewer: Option<u64>) -> Result<Post, ApiErro
 pub async fn create(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
+    Query(params): Query<Params>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -110,7 +120,11 @@ pub async fn create(
     let new = parse_post_body(&headers, &body)?;
     let mut world = shared.world.lock().await;
     let id = world.create_post(me, new)?;
-    Ok(respond(201, Meta::default(), one_post(&world, id, Some(me))?))
+    Ok(respond(
+        201,
+        Meta::default(),
+        one_post(&world, id, Some(me), &params)?,
+    ))
 }
 
 /// `PUT /posts/{id}` (revise) → 201 Post.
@@ -118,6 +132,7 @@ pub async fn revise(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(params): Query<Params>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -126,7 +141,11 @@ pub async fn revise(
     let new = parse_post_body(&headers, &body)?;
     let mut world = shared.world.lock().await;
     world.revise_post(me, id, new.text)?;
-    Ok(respond(201, Meta::default(), one_post(&world, id, Some(me))?))
+    Ok(respond(
+        201,
+        Meta::default(),
+        one_post(&world, id, Some(me), &params)?,
+    ))
 }
 
 /// `DELETE /posts/{id}` → 200 deleted Post.
@@ -134,12 +153,17 @@ pub async fn remove(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
     let me = caller.require()?;
     let id = parse_id(&id, "post")?;
     let mut world = shared.world.lock().await;
     world.delete_post(me, id)?;
-    Ok(respond(200, Meta::default(), one_post(&world, id, Some(me))?))
+    Ok(respond(
+        200,
+        Meta::default(),
+        one_post(&world, id, Some(me), &params)?,
+    ))
 }
 
 /// `GET /posts/{id}`.
@@ -147,10 +171,15 @@ pub async fn show(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
     Path(id): Path<String>,
+    Query(params): Query<Params>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id, "post")?;
     let world = shared.world.lock().await;
-    Ok(respond(200, Meta::default(), one_post(&world, id, caller.user_id)?))
+    Ok(respond(
+        200,
+        Meta::default(),
+        one_post(&world, id, caller.user_id, &params)?,
+    ))
 }
 
 /// `GET /posts/{id}/thread` (subscribable).
@@ -268,6 +297,7 @@ async fn interact(
     id: String,
     action: Interaction,
 ) -> Result<Response, ApiError> {
+    let params = Params::new();
     let me = caller.require()?;
     let id = parse_id(&id, "post")?;
     let mut world = shared.world.lock().await;
@@ -285,7 +315,11 @@ async fn interact(
             200
         }
     };
-    Ok(respond(status, Meta::default(), one_post(&world, id, Some(me))?))
+    Ok(respond(
+        status,
+        Meta::default(),
+        one_post(&world, id, Some(me), &params)?,
+    ))
 }
 
 enum Interaction {
@@ -328,4 +362,58 @@ pub async fn unbookmark(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     interact(shared, caller, id, Interaction::Bookmark(false)).await
+}
+
+/// The ids of an `?ids=1,2,3` parameter (unparseable entries skipped, at most 200).
+pub fn id_list(params: &Params) -> Vec<u64> {
+    params
+        .get("ids")
+        .map(|ids| {
+            ids.split(',')
+                .filter_map(|id| id.trim().parse().ok())
+                .take(200)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `GET /posts?ids=` (missing ids are skipped; always a list).
+pub async fn multi(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    let world = shared.world.lock().await;
+    let keep_raw = raw_flags(&params).post;
+    let posts: Vec<Post> = id_list(&params)
+        .into_iter()
+        .filter_map(|id| world.posts.get(&id))
+        .map(|rec| render::post_raw(render::post(&world, rec, caller.user_id), keep_raw))
+        .collect();
+    Ok(respond(200, Meta::default(), posts))
+}
+
+/// `GET /users/{id}/bookmarks` (own bookmarks only).
+pub async fn bookmarks(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    let me = caller.require()?;
+    let world = shared.world.lock().await;
+    let user = world
+        .resolve_user(&reference, Some(me))
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    if user != me {
+        return Err(ApiError::new(403, "You may only list your own bookmarks"));
+    }
+    let ids = world
+        .posts
+        .values()
+        .filter(|p| p.bookmarked_by.contains(&me) && !p.deleted)
+        .map(|p| p.id)
+        .collect();
+    let (page, meta) = post_page(&world, ids, &params, Some(me));
+    Ok(respond(200, meta, page))
 }

@@ -32,7 +32,8 @@ pub async fn show(
 ) -> Result<Response, ApiError> {
     let world = shared.world.lock().await;
     let id = resolve(&world, &reference, caller)?;
-    let user = render::user(&world, id, caller.user_id).ok_or_else(|| ApiError::not_found("user"))?;
+    let user =
+        render::user(&world, id, caller.user_id).ok_or_else(|| ApiError::not_found("user"))?;
     Ok(respond(200, Meta::default(), user))
 }
 
@@ -195,7 +196,13 @@ pub async fn delete_stream(
     Path(connection_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let me = caller.require()?;
-    if shared.world.lock().await.hub.close_owned(&connection_id, me) {
+    if shared
+        .world
+        .lock()
+        .await
+        .hub
+        .close_owned(&connection_id, me)
+    {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
         Err(ApiError::not_found("stream"))
@@ -220,4 +227,18 @@ pub async fn delete_subscription(
     } else {
         Err(ApiError::not_found("subscription"))
     }
+}
+
+/// `GET /users?ids=` (missing ids are skipped; always a list).
+pub async fn multi(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Query(params): Query<Params>,
+) -> Result<Response, ApiError> {
+    let world = shared.world.lock().await;
+    let users: Vec<User> = super::posts::id_list(&params)
+        .into_iter()
+        .filter_map(|id| render::user(&world, id, caller.user_id))
+        .collect();
+    Ok(respond(200, Meta::default(), users))
 }
