@@ -213,9 +213,8 @@ async fn stream_reestablishes_every_channel_and_capture_after_a_drop() {
 
     control.drop_streams().await;
     match next(&mut stream).await {
-        MisskeyStreamEvent::Disconnected { reason, .. } => {
-            assert!(reason.contains("closed"), "{reason}")
-        }
+        // A close frame or a reset: either way the drop is seen.
+        MisskeyStreamEvent::Disconnected { .. } => {}
         other => panic!("expected a disconnect, got {other:?}"),
     }
     assert_eq!(
@@ -266,7 +265,7 @@ async fn a_stalled_stream_is_detected_and_disconnects_are_not_resent() {
     let sim = start().await;
     let control = sim.control();
     let mut settings = settings(&sim);
-    settings.idle_timeout = Duration::from_millis(300);
+    settings.idle_timeout = Duration::from_millis(800);
     let client = client_with(settings, &quotas());
     let mut stream = client.open_stream("demo-alice");
     assert_eq!(
