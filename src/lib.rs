@@ -15,5 +15,7 @@ pub mod ids;
 pub mod mapping;
 pub mod misskey;
 pub mod pnut;
+pub mod ratelimit;
 pub mod sim;
 pub mod translate;
+pub mod upstream;

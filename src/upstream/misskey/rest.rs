@@ -1,0 +1,191 @@
+//! Misskey REST calls: `POST /api/<endpoint>` with `i`, typed results and errors, limiter,
+//! 429 pauses, bounded retries of reads.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::MisskeyClientSettings;
+use super::stream::MisskeyStream;
+use crate::misskey::ApiErrorBody;
+use crate::ratelimit::{MISSKEY_ANY, RetryBudget, UpstreamLimiter, token_hash};
+use crate::upstream::{Side, UpstreamError, UpstreamKind, pause_from_429};
+
+const KIND: UpstreamKind = UpstreamKind::Misskey;
+
+/// A Misskey REST client. Cheap to clone; clones share the limiter and retry budget.
+#[derive(Debug, Clone)]
+pub struct MisskeyClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    settings: MisskeyClientSettings,
+    limiter: Arc<UpstreamLimiter>,
+    budget: RetryBudget,
+}
+
+impl MisskeyClient {
+    /// A client for `settings.base_url` whose calls all go through `limiter`
+    /// (built with [`crate::ratelimit::misskey_limiter`]).
+    pub fn new(
+        settings: MisskeyClientSettings,
+        limiter: Arc<UpstreamLimiter>,
+    ) -> Result<Self, UpstreamError> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.request_timeout)
+            .build()
+            .map_err(|error| UpstreamError::transport(KIND, &error))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                settings,
+                limiter,
+                budget: RetryBudget::default(),
+            }),
+        })
+    }
+
+    /// The settings of this client.
+    pub fn settings(&self) -> &MisskeyClientSettings {
+        &self.inner.settings
+    }
+
+    /// The limiter every call goes through.
+    pub fn limiter(&self) -> &Arc<UpstreamLimiter> {
+        &self.inner.limiter
+    }
+
+    /// A read-only call (`i`, `notes/timeline`, `notes/show`, ...): retried after a 5xx or
+    /// transport error while the retry budget allows; never after a 429.
+    /// A 204 decodes as JSON `null`.
+    pub async fn read<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        endpoint: &str,
+        body: Map<String, Value>,
+    ) -> Result<T, UpstreamError> {
+        self.inner.budget.deposit();
+        let mut delay = self.inner.settings.retry_delay;
+        let mut retries = 0;
+        loop {
+            match self.call(token, endpoint, body.clone()).await {
+                Err(error)
+                    if error.is_retryable()
+                        && !matches!(error, UpstreamError::RateLimited { .. })
+                        && retries < self.inner.settings.read_retries
+                        && self.inner.budget.withdraw() =>
+                {
+                    retries += 1;
+                    tracing::debug!(token = %token_hash(token), endpoint, %error, retries, "retrying misskey read");
+                    tokio::time::sleep(delay).await;
+                    delay = delay.saturating_mul(2);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A call with side effects (`notes/create`, `following/create`, ...). Never retried.
+    pub async fn write<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        endpoint: &str,
+        body: Map<String, Value>,
+    ) -> Result<T, UpstreamError> {
+        self.call(token, endpoint, body).await
+    }
+
+    /// Opens the streaming connection of `token` in its own task (see [`MisskeyStream`]).
+    pub fn open_stream(&self, token: &str) -> MisskeyStream {
+        MisskeyStream::open(self.inner.settings.clone(), token.to_string())
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        endpoint: &str,
+        mut body: Map<String, Value>,
+    ) -> Result<T, UpstreamError> {
+        let limiter = &self.inner.limiter;
+        let buckets: &[&str] = if limiter.has_bucket(endpoint) {
+            &[MISSKEY_ANY, endpoint]
+        } else {
+            &[MISSKEY_ANY]
+        };
+        limiter
+            .acquire(buckets, token)
+            .await
+            .map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
+        body.insert("i".to_string(), Value::String(token.to_string()));
+        let url = format!("{}/api/{endpoint}", self.inner.settings.base_url);
+        let response = self
+            .inner
+            .http
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|error| UpstreamError::transport(KIND, &error))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|error| UpstreamError::transport(KIND, &error))?;
+        let error_body = (!(200..300).contains(&status))
+            .then(|| serde_json::from_slice::<ApiErrorBody>(&bytes).ok())
+            .flatten();
+        if status == 429 {
+            let now_ms = chrono::Utc::now().timestamp_millis();
+            let reset_in = error_body
+                .as_ref()
+                .and_then(|b| b.error.info.as_ref())
+                .and_then(|info| info.get("resetMs"))
+                .and_then(Value::as_i64)
+                .map(|reset_ms| (reset_ms - now_ms).max(0))
+                .and_then(|ms| u64::try_from(ms).ok())
+                .map(|ms| ms.div_ceil(1000));
+            let now_unix = u64::try_from(now_ms / 1000).unwrap_or(0);
+            let pause = pause_from_429(
+                &headers,
+                reset_in,
+                limiter.settings().default_pause,
+                now_unix,
+            );
+            limiter.pause(token, pause);
+            return Err(UpstreamError::RateLimited {
+                upstream: KIND,
+                side: Side::Upstream,
+                retry_in: pause,
+            });
+        }
+        if !(200..300).contains(&status) {
+            let (message, code) = error_body.map_or_else(
+                || (format!("HTTP {status}"), None),
+                |b| (b.error.message, Some(b.error.code)),
+            );
+            return Err(UpstreamError::Status {
+                upstream: KIND,
+                status,
+                message,
+                code,
+            });
+        }
+        let value = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).map_err(|error| UpstreamError::Decode {
+                upstream: KIND,
+                message: error.to_string(),
+            })?
+        };
+        T::deserialize(value).map_err(|error| UpstreamError::Decode {
+            upstream: KIND,
+            message: error.to_string(),
+        })
+    }
+}

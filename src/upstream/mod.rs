@@ -1,0 +1,13 @@
+//! The upstream clients the fronts build on (mapping.md §3.2, §6, §7): REST and streaming
+//! clients for pnut and Misskey, every REST call going through the shared rate limiter.
+
+mod backoff;
+mod error;
+pub mod misskey;
+mod pause_hint;
+pub mod pnut;
+
+pub use crate::ratelimit::token_hash;
+pub use backoff::Backoff;
+pub use error::{Side, UpstreamError, UpstreamKind};
+pub use pause_hint::pause_from_429;

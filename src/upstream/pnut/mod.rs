@@ -1,0 +1,52 @@
+//! The pnut upstream client: REST through the limiter ([`PnutClient`]) and the user stream
+//! ([`PnutStream`]), which owns one websocket in one task and reconnects on its own.
+
+mod rest;
+mod stream;
+
+use std::time::Duration;
+
+pub use rest::PnutClient;
+pub use stream::{PnutStream, PnutStreamEvent, StreamStats};
+
+/// Settings of the pnut client (mapped from `config.toml` by the app).
+#[derive(Debug, Clone)]
+pub struct PnutClientSettings {
+    /// `http(s)://host[:port]` without `/v1` and without a trailing slash.
+    pub base_url: String,
+    /// Timeout of one REST call, and of opening a stream (upgrade + hello).
+    pub request_timeout: Duration,
+    /// A keep-alive text frame is sent this often on every stream (pnut closes after 60 s).
+    pub keepalive: Duration,
+    /// A stream silent for this long is treated as dead and reconnected.
+    pub idle_timeout: Duration,
+    /// First reconnect delay.
+    pub backoff_min: Duration,
+    /// Longest reconnect delay.
+    pub backoff_max: Duration,
+    /// A connection up this long resets the backoff.
+    pub healthy_after: Duration,
+    /// Extra attempts of an idempotent GET after a 5xx or transport error (within the budget).
+    pub get_retries: u32,
+    /// Delay before the first GET retry (doubles per retry).
+    pub retry_delay: Duration,
+    /// Capacity of a stream's event queue; when full the stream stops reading its socket.
+    pub event_queue: usize,
+}
+
+impl Default for PnutClientSettings {
+    fn default() -> Self {
+        Self {
+            base_url: "https://api.pnut.io".to_string(),
+            request_timeout: Duration::from_secs(30),
+            keepalive: Duration::from_secs(25),
+            idle_timeout: Duration::from_secs(90),
+            backoff_min: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+            healthy_after: Duration::from_secs(60),
+            get_retries: 2,
+            retry_delay: Duration::from_millis(200),
+            event_queue: 256,
+        }
+    }
+}

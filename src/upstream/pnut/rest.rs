@@ -1,0 +1,249 @@
+//! pnut REST calls: limiter, envelope decoding, typed errors, 429 pauses, GET retries.
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::PnutClientSettings;
+use super::stream::PnutStream;
+use crate::pnut::{Envelope, ErrorEnvelope};
+use crate::ratelimit::{PNUT_GET, PNUT_WRITE, RetryBudget, UpstreamLimiter, token_hash};
+use crate::upstream::{Side, UpstreamError, UpstreamKind, pause_from_429};
+
+const KIND: UpstreamKind = UpstreamKind::Pnut;
+
+/// A pnut REST client. Cheap to clone; every clone shares the limiter and retry budget.
+#[derive(Debug, Clone)]
+pub struct PnutClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    settings: PnutClientSettings,
+    limiter: Arc<UpstreamLimiter>,
+    budget: RetryBudget,
+}
+
+fn now_unix() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0)
+}
+
+impl PnutClient {
+    /// A client for `settings.base_url` whose calls all go through `limiter`
+    /// (built with [`crate::ratelimit::pnut_limiter`]).
+    pub fn new(
+        settings: PnutClientSettings,
+        limiter: Arc<UpstreamLimiter>,
+    ) -> Result<Self, UpstreamError> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.request_timeout)
+            .build()
+            .map_err(|error| UpstreamError::transport(KIND, &error))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                settings,
+                limiter,
+                budget: RetryBudget::default(),
+            }),
+        })
+    }
+
+    /// The settings of this client.
+    pub fn settings(&self) -> &PnutClientSettings {
+        &self.inner.settings
+    }
+
+    /// The limiter every call goes through.
+    pub fn limiter(&self) -> &Arc<UpstreamLimiter> {
+        &self.inner.limiter
+    }
+
+    /// An idempotent `GET /v1{path}`; retried after a 5xx or transport error while the retry
+    /// budget allows (never after a 429: the token is paused instead).
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Envelope<T>, UpstreamError> {
+        self.inner.budget.deposit();
+        let mut delay = self.inner.settings.retry_delay;
+        let mut retries = 0;
+        loop {
+            match self.call(token, Method::GET, path, query, None).await {
+                Err(error)
+                    if error.is_retryable()
+                        && !matches!(error, UpstreamError::RateLimited { .. })
+                        && retries < self.inner.settings.get_retries
+                        && self.inner.budget.withdraw() =>
+                {
+                    retries += 1;
+                    tracing::debug!(token = %token_hash(token), path, %error, retries, "retrying pnut GET");
+                    tokio::time::sleep(delay).await;
+                    delay = delay.saturating_mul(2);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Subscribes the stream `connection_id` to `GET /v1{path}`; the response is the first
+    /// page with `meta.subscription_id`. Not retried (a retry could subscribe twice).
+    pub async fn subscribe<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+        connection_id: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Envelope<T>, UpstreamError> {
+        let mut query = query.to_vec();
+        query.push(("connection_id", connection_id));
+        self.call(token, Method::GET, path, &query, None).await
+    }
+
+    /// A write (`POST`/`PUT`/`PATCH`/`DELETE /v1{path}`, optional JSON body). Never retried.
+    pub async fn write<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Envelope<T>, UpstreamError> {
+        self.call(token, method, path, query, body).await
+    }
+
+    /// `DELETE /v1/users/me/streams/{connection_id}/{subscription_id}`.
+    pub async fn delete_subscription(
+        &self,
+        token: &str,
+        connection_id: &str,
+        subscription_id: &str,
+    ) -> Result<(), UpstreamError> {
+        let path = format!("/users/me/streams/{connection_id}/{subscription_id}");
+        self.write::<Value>(token, Method::DELETE, &path, &[], None)
+            .await
+            .map(|_| ())
+    }
+
+    /// `DELETE /v1/users/me/streams/{connection_id}` (ends the stream and its subscriptions).
+    pub async fn delete_stream(
+        &self,
+        token: &str,
+        connection_id: &str,
+    ) -> Result<(), UpstreamError> {
+        let path = format!("/users/me/streams/{connection_id}");
+        self.write::<Value>(token, Method::DELETE, &path, &[], None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Opens the user stream of `token` in its own task (see [`PnutStream`]).
+    pub fn open_stream(&self, token: &str) -> PnutStream {
+        PnutStream::open(self.inner.settings.clone(), token.to_string())
+    }
+
+    /// One call: permit, request, decoding; a 429 pauses the token for every caller.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Envelope<T>, UpstreamError> {
+        let bucket = if method == Method::GET || method == Method::HEAD {
+            PNUT_GET
+        } else {
+            PNUT_WRITE
+        };
+        self.inner
+            .limiter
+            .acquire(&[bucket], token)
+            .await
+            .map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
+        let mut url = url::Url::parse(&format!("{}/v1{path}", self.inner.settings.base_url))
+            .map_err(|error| UpstreamError::Transport {
+                upstream: KIND,
+                message: format!("bad url: {error}"),
+            })?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let mut request = self.inner.http.request(method, url).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| UpstreamError::transport(KIND, &error))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|error| UpstreamError::transport(KIND, &error))?;
+        if status == 429 {
+            let retry_in = serde_json::from_slice::<ErrorEnvelope>(&bytes)
+                .ok()
+                .and_then(|envelope| envelope.meta.retry_in)
+                .and_then(|secs| u64::try_from(secs).ok());
+            let default = self.inner.limiter.settings().default_pause;
+            let pause = pause_from_429(&headers, retry_in, default, now_unix());
+            self.inner.limiter.pause(token, pause);
+            return Err(UpstreamError::RateLimited {
+                upstream: KIND,
+                side: Side::Upstream,
+                retry_in: pause,
+            });
+        }
+        decode(status, &bytes)
+    }
+}
+
+/// Decodes a non-429 response: the envelope on success, a typed status error otherwise.
+fn decode<T: DeserializeOwned>(status: u16, bytes: &[u8]) -> Result<Envelope<T>, UpstreamError> {
+    let success = (200..300).contains(&status);
+    if success && bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Envelope {
+            meta: crate::pnut::Meta {
+                code: Some(status),
+                ..Default::default()
+            },
+            data: None,
+        });
+    }
+    if !success {
+        let envelope = serde_json::from_slice::<ErrorEnvelope>(bytes).ok();
+        let message = envelope
+            .as_ref()
+            .and_then(|e| e.meta.error_message.clone())
+            .unwrap_or_else(|| format!("HTTP {status}"));
+        return Err(UpstreamError::Status {
+            upstream: KIND,
+            status,
+            message,
+            code: None,
+        });
+    }
+    let envelope: Envelope<T> =
+        serde_json::from_slice(bytes).map_err(|error| UpstreamError::Decode {
+            upstream: KIND,
+            message: error.to_string(),
+        })?;
+    if envelope.is_error() {
+        return Err(UpstreamError::Status {
+            upstream: KIND,
+            status: envelope.meta.code.unwrap_or(status),
+            message: envelope.meta.error_message.clone().unwrap_or_default(),
+            code: None,
+        });
+    }
+    Ok(envelope)
+}
