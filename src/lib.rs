@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod config;
+pub mod front;
 pub mod ids;
 pub mod mapping;
 pub mod misskey;

@@ -13,7 +13,10 @@ use axum::Router;
 use axum::routing::get;
 use tokio::net::TcpListener;
 
+use std::sync::Arc;
+
 use crate::config::{Config, UpstreamTarget};
+use crate::front::{self, BridgeContext};
 use crate::sim::misskey::{SimMisskey, SimMisskeyOptions};
 use crate::sim::pnut::{SimPnut, SimPnutOptions};
 
@@ -56,7 +59,8 @@ impl Running {
 
 /// Starts the upstream sims (if any) and the listener, in the current runtime.
 pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
-    let (sim_pnut, pnut_url) = match &plan.pnut {
+    // (the embedded sim, the URL the client uses, the URL shown in logs with secrets masked)
+    let (sim_pnut, pnut_api_url, pnut_url) = match &plan.pnut {
         UpstreamTarget::Sim => {
             let sim = SimPnut::start(SimPnutOptions {
                 activity_interval: plan.activity_interval,
@@ -65,11 +69,11 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
             })
             .await?;
             let url = format!("{}/v1", sim.base_url());
-            (Some(sim), url)
+            (Some(sim), url.clone(), url)
         }
-        UpstreamTarget::Url(_) => (None, plan.pnut.to_string()),
+        UpstreamTarget::Url(url) => (None, url.to_string(), plan.pnut.to_string()),
     };
-    let (sim_misskey, misskey_url) = match &plan.misskey {
+    let (sim_misskey, misskey_api_url, misskey_url) = match &plan.misskey {
         UpstreamTarget::Sim => {
             let sim = SimMisskey::start(SimMisskeyOptions {
                 activity_interval: plan.activity_interval,
@@ -78,14 +82,21 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
             })
             .await?;
             let url = sim.base_url();
-            (Some(sim), url)
+            (Some(sim), url.clone(), url)
         }
-        UpstreamTarget::Url(_) => (None, plan.misskey.to_string()),
+        UpstreamTarget::Url(url) => (None, url.to_string(), plan.misskey.to_string()),
     };
     let listener = TcpListener::bind(plan.listen).await?;
     let addr = listener.local_addr()?;
+    let ctx = BridgeContext::new(
+        plan.config.clone(),
+        pnut_api_url.trim_end_matches('/').to_owned(),
+        misskey_api_url.trim_end_matches('/').to_owned(),
+        format!("http://{addr}"),
+    )
+    .map_err(std::io::Error::other)?;
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let router = router();
+    let router = router(ctx);
     let server = tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -104,9 +115,9 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
     })
 }
 
-/// The bridge's HTTP routes.
-fn router() -> Router {
-    Router::new().route("/healthz", get(healthz))
+/// The bridge's HTTP routes: both fronts and `/healthz`.
+fn router(ctx: Arc<BridgeContext>) -> Router {
+    front::routes(ctx).route("/healthz", get(healthz))
 }
 
 /// `/healthz`: 200 while the process serves (upstream reachability joins with the upstream clients).

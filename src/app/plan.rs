@@ -20,6 +20,8 @@ pub struct RunPlan {
     pub seed: u64,
     /// How long a shutdown may take.
     pub grace: Duration,
+    /// The whole effective config (the fronts read their settings from it).
+    pub config: Config,
 }
 
 impl RunPlan {
@@ -32,6 +34,7 @@ impl RunPlan {
             activity_interval: config.sim.activity_interval,
             seed: config.sim.seed,
             grace: config.timeouts.shutdown_grace,
+            config: config.clone(),
         }
     }
 }

@@ -1,0 +1,150 @@
+//! What every front handler shares: the effective config, the translation options, and the
+//! two rate-limited upstream clients, built once from the config.
+
+use std::sync::Arc;
+
+use crate::config::{self, Config};
+use crate::misskey;
+use crate::ratelimit::{self, MisskeyQuotas, PnutQuotas};
+use crate::translate;
+use crate::upstream::UpstreamError;
+use crate::upstream::misskey::{MisskeyClient, MisskeyClientSettings};
+use crate::upstream::pnut::{PnutClient, PnutClientSettings};
+
+/// Shared, read-only state of the fronts (cheap to clone behind an `Arc`).
+#[derive(Debug)]
+pub struct BridgeContext {
+    /// The effective configuration.
+    pub config: Config,
+    /// Translation options derived from `[ids]` and `[translate]`.
+    pub translate: translate::Options,
+    /// The pnut upstream (used by the Misskey front).
+    pub pnut: PnutClient,
+    /// The Misskey upstream (used by the pnut front).
+    pub misskey: MisskeyClient,
+    /// This listener's base URL, e.g. `http://127.0.0.1:8080` (for the pnut hello's endpoint).
+    pub bridge_url: String,
+}
+
+impl BridgeContext {
+    /// Builds the context: `pnut_url` is the pnut API base ending in `/v1`, `misskey_url` the
+    /// Misskey server's base URL (the embedded sims' URLs when the upstreams are `sim`).
+    pub fn new(
+        config: Config,
+        pnut_url: String,
+        misskey_url: String,
+        bridge_url: String,
+    ) -> Result<Arc<Self>, UpstreamError> {
+        let pnut_limiter = Arc::new(ratelimit::pnut_limiter(&pnut_quotas(&config)));
+        let misskey_limiter = Arc::new(ratelimit::misskey_limiter(&misskey_quotas(&config)));
+        let pnut = PnutClient::new(pnut_settings(&config, pnut_url), pnut_limiter)?;
+        let misskey = MisskeyClient::new(misskey_settings(&config, misskey_url), misskey_limiter)?;
+        Ok(Arc::new(Self {
+            translate: translate_options(&config),
+            config,
+            pnut,
+            misskey,
+            bridge_url,
+        }))
+    }
+
+    /// The upstream token for a token a client presented (`[tokens]`: map, then passthrough);
+    /// `None` when the token is refused.
+    pub fn upstream_token(&self, presented: &str) -> Option<String> {
+        self.config
+            .tokens
+            .upstream_token(presented)
+            .map(str::to_owned)
+    }
+}
+
+/// pnut quotas from `[ratelimit]` and `[ratelimit.pnut]`.
+pub fn pnut_quotas(config: &Config) -> PnutQuotas {
+    let r = &config.ratelimit;
+    PnutQuotas {
+        get_per_hour: r.pnut.get_per_hour,
+        writes_per_minute: r.pnut.writes_per_minute,
+        upstream_per_second: r.pnut.upstream_per_second,
+        max_wait: r.max_wait,
+        default_pause: r.default_pause,
+        ..PnutQuotas::default()
+    }
+}
+
+/// Misskey quotas from `[ratelimit]` and `[ratelimit.misskey]`; a per-endpoint
+/// `"COUNT/PERIOD"` becomes calls per minute (at least 1).
+pub fn misskey_quotas(config: &Config) -> MisskeyQuotas {
+    let r = &config.ratelimit;
+    let endpoint_per_minute = r
+        .misskey
+        .endpoints
+        .iter()
+        .map(|(endpoint, rate)| {
+            let per_secs = rate.per.as_secs_f64().max(1.0);
+            let per_minute = (f64::from(rate.count) * 60.0 / per_secs).ceil();
+            (
+                endpoint.clone(),
+                per_minute.clamp(1.0, f64::from(u32::MAX)) as u32,
+            )
+        })
+        .collect();
+    MisskeyQuotas {
+        per_token_per_second: r.misskey.per_token_per_second,
+        endpoint_per_minute,
+        upstream_per_second: r.misskey.upstream_per_second,
+        max_wait: r.max_wait,
+        default_pause: r.default_pause,
+        ..MisskeyQuotas::default()
+    }
+}
+
+/// pnut client settings from `[upstream.pnut]`, `[timeouts]` and `[ratelimit]`.
+pub fn pnut_settings(config: &Config, base_url: String) -> PnutClientSettings {
+    let t = &config.timeouts;
+    PnutClientSettings {
+        base_url,
+        request_timeout: config.upstream.pnut.request_timeout,
+        keepalive: t.pnut_keepalive,
+        idle_timeout: t.pnut_idle,
+        backoff_min: t.reconnect_backoff_min,
+        backoff_max: t.reconnect_backoff_max,
+        get_retries: config.ratelimit.get_retries,
+        ..PnutClientSettings::default()
+    }
+}
+
+/// Misskey client settings from `[upstream.misskey]`, `[timeouts]` and `[ratelimit]`.
+pub fn misskey_settings(config: &Config, base_url: String) -> MisskeyClientSettings {
+    let t = &config.timeouts;
+    MisskeyClientSettings {
+        base_url,
+        request_timeout: config.upstream.misskey.request_timeout,
+        backoff_min: t.reconnect_backoff_min,
+        backoff_max: t.reconnect_backoff_max,
+        read_retries: config.ratelimit.get_retries,
+        ..MisskeyClientSettings::default()
+    }
+}
+
+/// Translation options from `[ids]` and `[translate]`.
+pub fn translate_options(config: &Config) -> translate::Options {
+    let visibilities = config
+        .translate
+        .visibilities
+        .iter()
+        .map(|v| match v {
+            config::Visibility::Public => misskey::Visibility::Public,
+            config::Visibility::Home => misskey::Visibility::Home,
+            config::Visibility::Followers => misskey::Visibility::Followers,
+            config::Visibility::Specified => misskey::Visibility::Specified,
+        })
+        .collect();
+    translate::Options {
+        id_format: config.ids.misskey_format,
+        pnut_id_width: config.ids.pnut_id_width,
+        note_updated_revisions: config.translate.note_updated_revisions,
+        visibilities,
+        bookmark_reaction: config.translate.bookmark_reaction.clone(),
+        ..translate::Options::default()
+    }
+}
