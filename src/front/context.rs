@@ -98,11 +98,13 @@ pub fn misskey_quotas(config: &Config) -> MisskeyQuotas {
     }
 }
 
-/// pnut client settings from `[upstream.pnut]`, `[timeouts]` and `[ratelimit]`.
+/// pnut client settings from `[upstream.pnut]`, `[timeouts]` and `[ratelimit]`; `base_url` is
+/// the API base (with or without its `/v1`).
 pub fn pnut_settings(config: &Config, base_url: String) -> PnutClientSettings {
     let t = &config.timeouts;
+    let base_url = base_url.trim_end_matches('/');
     PnutClientSettings {
-        base_url,
+        base_url: base_url.strip_suffix("/v1").unwrap_or(base_url).to_owned(),
         request_timeout: config.upstream.pnut.request_timeout,
         keepalive: t.pnut_keepalive,
         idle_timeout: t.pnut_idle,
