@@ -1,31 +1,11 @@
 //! Per-token rate limiting (fixed window) and the control API's forced failures.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// A per-token call budget: at most `max` REST calls per `window`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Calls allowed per window.
-    pub max: u32,
-    /// Window length.
-    pub window: Duration,
-}
-
-/// A forced failure rule set through the control API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForcedFailure {
-    /// How many more calls fail.
-    pub remaining: u32,
-    /// 429 (`RATE_LIMIT_EXCEEDED`) or anything else (500 `INTERNAL_ERROR`).
-    pub status: u16,
-    /// Only calls with this token (None = any).
-    pub token: Option<String>,
-    /// Only this endpoint, e.g. `notes/create` (None = any).
-    pub endpoint: Option<String>,
-}
+use crate::sim::gate::{FixedWindows, ForcedFailures};
+pub use crate::sim::gate::{ForcedFailure, RateLimit};
 
 /// Why the gate refused a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,8 +25,8 @@ pub enum Refusal {
 #[derive(Debug)]
 pub struct CallGate {
     limit: Option<RateLimit>,
-    windows: HashMap<String, (Instant, u32)>,
-    forced: Vec<ForcedFailure>,
+    windows: FixedWindows<String>,
+    forced: ForcedFailures,
 }
 
 impl CallGate {
@@ -54,16 +34,14 @@ impl CallGate {
     pub fn new(limit: Option<RateLimit>) -> Self {
         Self {
             limit,
-            windows: HashMap::new(),
-            forced: Vec::new(),
+            windows: FixedWindows::default(),
+            forced: ForcedFailures::default(),
         }
     }
 
     /// Adds a forced failure rule.
     pub fn force(&mut self, rule: ForcedFailure) {
-        if rule.remaining > 0 {
-            self.forced.push(rule);
-        }
+        self.forced.push(rule);
     }
 
     /// Checks one call of `token` (None = anonymous) to `endpoint`, now.
@@ -78,14 +56,7 @@ impl CallGate {
         endpoint: &str,
         now: Instant,
     ) -> Result<(), Refusal> {
-        let matching = self.forced.iter_mut().find(|rule| {
-            rule.token.as_deref().is_none_or(|t| Some(t) == token)
-                && rule.endpoint.as_deref().is_none_or(|e| e == endpoint)
-        });
-        if let Some(rule) = matching {
-            rule.remaining = rule.remaining.saturating_sub(1);
-            let status = rule.status;
-            self.forced.retain(|rule| rule.remaining > 0);
+        if let Some(status) = self.forced.take(token, endpoint, endpoint) {
             return Err(if status == 429 {
                 Refusal::RateLimited {
                     total: 0,
@@ -99,19 +70,13 @@ impl CallGate {
             return Ok(());
         };
         let key = token.unwrap_or("").to_string();
-        let window = self.windows.entry(key).or_insert((now, 0));
-        if now.duration_since(window.0) >= limit.window {
-            *window = (now, 0);
-        }
-        if window.1 >= limit.max {
-            let reset_in = limit.window.saturating_sub(now.duration_since(window.0));
-            return Err(Refusal::RateLimited {
+        self.windows
+            .admit(key, limit, now, |_| limit.window)
+            .map(|_| ())
+            .map_err(|reset_in| Refusal::RateLimited {
                 total: limit.max,
                 reset_in,
-            });
-        }
-        window.1 += 1;
-        Ok(())
+            })
     }
 }
 

@@ -1,19 +1,13 @@
 //! pnut's rate-limit buckets (pnut-api.md §2.4), forced failures set through the control
 //! API, and per-endpoint call counts.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// A fixed-window budget: at most `max` calls per `window`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Calls allowed per window.
-    pub max: u32,
-    /// Window length.
-    pub window: Duration,
-}
+use crate::sim::gate::{FixedWindows, ForcedFailures};
+pub use crate::sim::gate::{ForcedFailure, RateLimit};
 
 /// The three pnut buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,19 +50,6 @@ pub enum Bucket {
     Anonymous,
 }
 
-/// A forced failure rule (control API).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForcedFailure {
-    /// How many more matching calls fail.
-    pub remaining: u32,
-    /// 429 or any other status (sent as 500 unless it is a 4xx/5xx code).
-    pub status: u16,
-    /// Only calls with this token (None = any).
-    pub token: Option<String>,
-    /// Only this endpoint: a route like `/v1/posts/{id}` or `GET /v1/posts/{id}` (None = any).
-    pub endpoint: Option<String>,
-}
-
 /// The state of one bucket window after a call was admitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quota {
@@ -93,8 +74,8 @@ pub enum Refusal {
 #[derive(Debug)]
 pub struct Gate {
     limits: PnutRateLimits,
-    windows: HashMap<(Bucket, String), (Instant, u32)>,
-    forced: Vec<ForcedFailure>,
+    windows: FixedWindows<(Bucket, String)>,
+    forced: ForcedFailures,
     calls: BTreeMap<String, u64>,
 }
 
@@ -120,17 +101,15 @@ impl Gate {
     pub fn new(limits: PnutRateLimits) -> Self {
         Self {
             limits,
-            windows: HashMap::new(),
-            forced: Vec::new(),
+            windows: FixedWindows::default(),
+            forced: ForcedFailures::default(),
             calls: BTreeMap::new(),
         }
     }
 
     /// Adds a forced-failure rule.
     pub fn force(&mut self, rule: ForcedFailure) {
-        if rule.remaining > 0 {
-            self.forced.push(rule);
-        }
+        self.forced.push(rule);
     }
 
     /// Calls seen per endpoint (`METHOD /route`), including refused ones.
@@ -151,47 +130,27 @@ impl Gate {
         let route = endpoint
             .split_once(' ')
             .map_or(endpoint, |(_, route)| route);
-        let matching = self.forced.iter_mut().find(|rule| {
-            rule.token.as_deref().is_none_or(|t| Some(t) == token)
-                && rule
-                    .endpoint
-                    .as_deref()
-                    .is_none_or(|e| e == endpoint || e == route)
-        });
-        if let Some(rule) = matching {
-            rule.remaining = rule.remaining.saturating_sub(1);
-            let status = rule.status;
-            self.forced.retain(|rule| rule.remaining > 0);
+        if let Some(status) = self.forced.take(token, endpoint, route) {
             return Err(Refusal::Forced(status));
         }
         let limits = self.limits;
         let limit = limit_of(&limits, bucket);
-        if self.windows.len() > 10_000 {
-            self.windows.retain(|(b, _), (start, _)| {
-                now.duration_since(*start) < limit_of(&limits, *b).window
-            });
-        }
-        let window = self
+        match self
             .windows
-            .entry((bucket, key.to_string()))
-            .or_insert((now, 0));
-        if now.duration_since(window.0) >= limit.window {
-            *window = (now, 0);
-        }
-        let reset_secs = ceil_secs(limit.window.saturating_sub(now.duration_since(window.0)));
-        if window.1 >= limit.max {
-            return Err(Refusal::RateLimited(Quota {
+            .admit((bucket, key.to_string()), limit, now, |(b, _)| {
+                limit_of(&limits, *b).window
+            }) {
+            Ok(admitted) => Ok(Quota {
+                limit: limit.max,
+                remaining: admitted.remaining,
+                reset_secs: ceil_secs(admitted.reset_in),
+            }),
+            Err(reset_in) => Err(Refusal::RateLimited(Quota {
                 limit: limit.max,
                 remaining: 0,
-                reset_secs: reset_secs.max(1),
-            }));
+                reset_secs: ceil_secs(reset_in).max(1),
+            })),
         }
-        window.1 += 1;
-        Ok(Quota {
-            limit: limit.max,
-            remaining: limit.max.saturating_sub(window.1),
-            reset_secs,
-        })
     }
 }
 
