@@ -6,8 +6,10 @@ mod error;
 pub mod misskey;
 mod pause_hint;
 pub mod pnut;
+mod task;
 
 pub use crate::ratelimit::token_hash;
 pub use backoff::Backoff;
 pub use error::{Side, UpstreamError, UpstreamKind};
 pub use pause_hint::pause_from_429;
+pub use task::TaskHandle;

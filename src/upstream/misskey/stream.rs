@@ -14,7 +14,6 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Map, Value};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -24,7 +23,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::MisskeyClientSettings;
 use crate::misskey::{ClientMessage, ConnectBody, ServerMessage};
 use crate::ratelimit::token_hash;
-use crate::upstream::Backoff;
+use crate::upstream::task::{End, OpenError};
+use crate::upstream::{Backoff, TaskHandle};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -85,10 +85,7 @@ enum Command {
 #[derive(Debug)]
 pub struct MisskeyStream {
     commands: mpsc::Sender<Command>,
-    events: mpsc::Receiver<MisskeyStreamEvent>,
-    close: mpsc::Sender<()>,
-    stats: watch::Receiver<MisskeyStreamStats>,
-    task: Option<JoinHandle<()>>,
+    handle: TaskHandle<MisskeyStreamEvent, MisskeyStreamStats>,
 }
 
 impl std::fmt::Debug for Command {
@@ -127,10 +124,7 @@ impl MisskeyStream {
         };
         Self {
             commands,
-            events,
-            close,
-            stats,
-            task: Some(tokio::spawn(worker.run())),
+            handle: TaskHandle::new(events, close, stats, tokio::spawn(worker.run())),
         }
     }
 
@@ -172,40 +166,18 @@ impl MisskeyStream {
 
     /// The next event; `None` once the task has ended.
     pub async fn next_event(&mut self) -> Option<MisskeyStreamEvent> {
-        self.events.recv().await
+        self.handle.next_event().await
     }
 
     /// A receiver of the task's counters.
     pub fn stats(&self) -> watch::Receiver<MisskeyStreamStats> {
-        self.stats.clone()
+        self.handle.stats()
     }
 
     /// Closes the socket and waits for the task to end.
-    pub async fn close(mut self) {
-        let _ = self.close.try_send(());
-        self.events.close();
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+    pub async fn close(self) {
+        self.handle.close().await;
     }
-}
-
-impl Drop for MisskeyStream {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
-
-enum End {
-    Stop,
-    Lost(String),
-}
-
-enum OpenError {
-    Rejected(u16),
-    Failed(String),
 }
 
 struct Worker {

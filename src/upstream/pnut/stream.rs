@@ -11,7 +11,6 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -21,7 +20,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::PnutClientSettings;
 use crate::pnut::{Envelope, EventData, StreamEvent};
 use crate::ratelimit::token_hash;
-use crate::upstream::Backoff;
+use crate::upstream::task::{End, OpenError};
+use crate::upstream::{Backoff, TaskHandle};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -68,13 +68,7 @@ pub struct StreamStats {
 }
 
 /// Handle of a user stream owned by a background task. Dropping it stops the task.
-#[derive(Debug)]
-pub struct PnutStream {
-    events: mpsc::Receiver<PnutStreamEvent>,
-    close: mpsc::Sender<()>,
-    stats: watch::Receiver<StreamStats>,
-    task: Option<JoinHandle<()>>,
-}
+pub type PnutStream = TaskHandle<PnutStreamEvent, StreamStats>;
 
 impl PnutStream {
     /// Spawns the task for `token` with `settings`.
@@ -94,59 +88,10 @@ impl PnutStream {
             close: close_rx,
             stats: stats_tx,
         };
-        Self {
-            events,
-            close,
-            stats,
-            task: Some(tokio::spawn(worker.run())),
-        }
-    }
-
-    /// The next event; `None` once the task has ended.
-    pub async fn next_event(&mut self) -> Option<PnutStreamEvent> {
-        self.events.recv().await
-    }
-
-    /// A receiver of the task's counters.
-    pub fn stats(&self) -> watch::Receiver<StreamStats> {
-        self.stats.clone()
-    }
-
-    /// Closes the websocket and waits for the task to end.
-    pub async fn close(mut self) {
-        let _ = self.close.try_send(());
-        self.events.close();
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+        TaskHandle::new(events, close, stats, tokio::spawn(worker.run()))
     }
 }
 
-impl Drop for PnutStream {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
-
-/// How a connection ended.
-enum End {
-    /// The owner asked to close or went away: stop for good.
-    Stop,
-    /// Lost: reconnect.
-    Lost(String),
-}
-
-/// Why opening a connection failed.
-enum OpenError {
-    /// The upgrade was refused with this status: stop for good.
-    Rejected(u16),
-    /// Anything else: retry.
-    Failed(String),
-}
-
-/// Sends one keep-alive text frame and counts it.
 async fn send_keepalive(ws: &mut Ws, stats: &watch::Sender<StreamStats>) -> Result<(), End> {
     if ws.send(Message::Text(KEEPALIVE_TEXT.into())).await.is_err() {
         return Err(End::Lost("keep-alive send failed".into()));

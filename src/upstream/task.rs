@@ -1,0 +1,75 @@
+//! What both upstream stream clients share: the owner's handle on a background stream task,
+//! and how one connection attempt of that task ends.
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// The owner's side of a stream task: its events, its counters, and a way to stop it.
+/// Dropping the handle aborts the task.
+#[derive(Debug)]
+pub struct TaskHandle<E, S> {
+    events: mpsc::Receiver<E>,
+    close: mpsc::Sender<()>,
+    stats: watch::Receiver<S>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl<E, S> TaskHandle<E, S> {
+    /// Wraps a spawned `task` that sends `events`, publishes `stats` and stops on `close`.
+    pub fn new(
+        events: mpsc::Receiver<E>,
+        close: mpsc::Sender<()>,
+        stats: watch::Receiver<S>,
+        task: JoinHandle<()>,
+    ) -> Self {
+        Self {
+            events,
+            close,
+            stats,
+            task: Some(task),
+        }
+    }
+
+    /// The next event; `None` once the task has ended.
+    pub async fn next_event(&mut self) -> Option<E> {
+        self.events.recv().await
+    }
+
+    /// A receiver of the task's counters.
+    pub fn stats(&self) -> watch::Receiver<S> {
+        self.stats.clone()
+    }
+
+    /// Closes the socket and waits for the task to end.
+    pub async fn close(mut self) {
+        let _ = self.close.try_send(());
+        self.events.close();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl<E, S> Drop for TaskHandle<E, S> {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// How a connection ended.
+pub(crate) enum End {
+    /// The owner asked to close or went away: stop for good.
+    Stop,
+    /// Lost: reconnect.
+    Lost(String),
+}
+
+/// Why opening a connection failed.
+pub(crate) enum OpenError {
+    /// The upgrade was refused with this status: stop for good.
+    Rejected(u16),
+    /// Anything else: retry.
+    Failed(String),
+}
