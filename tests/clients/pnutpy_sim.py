@@ -18,6 +18,17 @@ import uuid
 import pnutpy
 
 
+HTTP_TIMEOUT_SECONDS = 10
+
+
+class TimedAPI(pnutpy.API):
+    """pnutpy's own API client, with a per-request timeout so a stuck server fails the run."""
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs.setdefault("timeout", HTTP_TIMEOUT_SECONDS)
+        return super().request(method, url, *args, **kwargs)
+
+
 class CheckFailed(Exception):
     """A response did not have the shape or content a pnut client relies on."""
 
@@ -71,7 +82,7 @@ def check_wire_post(api, post_id, expected_text):
 
 
 def run(base_url, token):
-    api = pnutpy.API.build_api(api_root=base_url.rstrip("/") + "/v1", access_token=token)
+    api = TimedAPI.build_api(api_root=base_url.rstrip("/") + "/v1", access_token=token)
 
     me, meta = api.get_user("me")
     check_meta(meta, "GET /users/me")
