@@ -21,6 +21,8 @@ use tokio::task::JoinHandle;
 const CLIENT_DEADLINE: Duration = Duration::from_secs(30);
 /// How long the misskey-js script waits for the note event once it printed READY (ms).
 const NOTE_WAIT_MS: &str = "10000";
+/// How long the pnut stream script waits for the post event once it printed READY (s).
+const POST_WAIT_SECONDS: &str = "10";
 /// Bound on collecting a killed client's stderr for the failure message.
 const STDERR_GRACE: Duration = Duration::from_secs(5);
 
@@ -170,6 +172,44 @@ async fn pnutpy_reads_creates_and_fetches_posts_on_sim_pnut() {
     assert_eq!(body["data"]["user"]["username"], "alice");
 }
 
+/// Runs a streaming client script: waits for its `READY` line, runs `trigger`, then waits for
+/// the line starting with `event_prefix` and for a successful exit. Returns that line without
+/// the prefix. The whole run is bounded by [`CLIENT_DEADLINE`].
+async fn run_stream_client<F>(
+    script: &str,
+    mut child: Child,
+    event_prefix: &str,
+    trigger: F,
+) -> String
+where
+    F: std::future::Future<Output = Result<(), String>>,
+{
+    let stderr = collect_stderr(&mut child);
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let flow = async {
+        let mut lines = BufReader::new(stdout).lines();
+        let mut seen = Vec::new();
+        read_until(&mut lines, &mut seen, |line| line == "READY").await?;
+        trigger.await?;
+        let event =
+            read_until(&mut lines, &mut seen, |line| line.starts_with(event_prefix)).await?;
+        let status = child.wait().await.map_err(|error| error.to_string())?;
+        Ok::<_, String>((event, status, seen))
+    };
+    let outcome = tokio::time::timeout(CLIENT_DEADLINE, flow).await;
+    let err = kill_and_stderr(&mut child, stderr).await;
+    let (event, status, seen) = match outcome {
+        Ok(Ok(done)) => done,
+        Ok(Err(problem)) => panic!("{script}: {problem}; stderr:\n{err}"),
+        Err(_) => panic!("{script} hung for {CLIENT_DEADLINE:?}; stderr:\n{err}"),
+    };
+    assert_success(script, status, &seen.join("\n"), &err);
+    event
+        .strip_prefix(event_prefix)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 #[tokio::test]
 async fn misskey_js_receives_a_home_timeline_note_from_sim_misskey() {
     require_node_modules();
@@ -177,37 +217,73 @@ async fn misskey_js_receives_a_home_timeline_note_from_sim_misskey() {
         .await
         .expect("start the simulated misskey server");
     let base_url = sim.base_url();
+    let text = format!("misskey-js sees this {}", std::process::id());
 
-    let mut child = spawn_client(
+    let child = spawn_client(
         PathBuf::from("node"),
         &["misskey_js_sim.mjs", &base_url, "demo-alice", NOTE_WAIT_MS],
     );
-    let stderr = collect_stderr(&mut child);
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let text = format!("misskey-js sees this {}", std::process::id());
+    let note_json = run_stream_client(
+        "misskey_js_sim.mjs",
+        child,
+        "NOTE ",
+        create_note(&base_url, "demo-bob", &text),
+    )
+    .await;
 
-    let flow = async {
-        let mut lines = BufReader::new(stdout).lines();
-        let mut seen = Vec::new();
-        read_until(&mut lines, &mut seen, |line| line == "READY").await?;
-        create_note(&base_url, "demo-bob", &text).await?;
-        let note_line = read_until(&mut lines, &mut seen, |line| line.starts_with("NOTE ")).await?;
-        let status = child.wait().await.map_err(|error| error.to_string())?;
-        Ok::<_, String>((note_line, status, seen))
-    };
-    let outcome = tokio::time::timeout(CLIENT_DEADLINE, flow).await;
-    let err = kill_and_stderr(&mut child, stderr).await;
-    let (note_line, status, seen) = match outcome {
-        Ok(Ok(done)) => done,
-        Ok(Err(problem)) => panic!("misskey_js_sim.mjs: {problem}; stderr:\n{err}"),
-        Err(_) => panic!("misskey_js_sim.mjs hung for {CLIENT_DEADLINE:?}; stderr:\n{err}"),
-    };
-    assert_success("misskey_js_sim.mjs", status, &seen.join("\n"), &err);
-
-    let note: Value = serde_json::from_str(note_line.trim_start_matches("NOTE "))
-        .unwrap_or_else(|error| panic!("note line is not JSON ({error}): {note_line}"));
+    let note: Value = serde_json::from_str(&note_json)
+        .unwrap_or_else(|error| panic!("note line is not JSON ({error}): {note_json}"));
     assert_eq!(note["text"], Value::String(text), "{note}");
     assert_eq!(note["user"]["username"], "bob", "{note}");
+}
+
+#[tokio::test]
+async fn pnut_user_stream_delivers_a_post_parsed_by_pnutpy() {
+    let python = venv_python();
+    let sim = SimPnut::start(SimPnutOptions::default())
+        .await
+        .expect("start the simulated pnut server");
+    let base_url = sim.base_url();
+    let text = format!("pnut stream sees this {}", std::process::id());
+
+    let child = spawn_client(
+        python,
+        &[
+            "pnut_stream_sim.py",
+            &base_url,
+            "demo-alice",
+            POST_WAIT_SECONDS,
+        ],
+    );
+    let post_json = run_stream_client(
+        "pnut_stream_sim.py",
+        child,
+        "POST ",
+        create_post(&base_url, "demo-bob", &text),
+    )
+    .await;
+
+    let post: Value = serde_json::from_str(&post_json)
+        .unwrap_or_else(|error| panic!("post line is not JSON ({error}): {post_json}"));
+    assert_eq!(post["content"]["text"], Value::String(text), "{post}");
+    assert_eq!(post["user"]["username"], "bob", "{post}");
+}
+
+/// Creates a post as the token's user through the sim's pnut REST `POST /v1/posts`.
+async fn create_post(base_url: &str, token: &str, text: &str) -> Result<(), String> {
+    let response = reqwest::Client::new()
+        .post(format!("{base_url}/v1/posts"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "text": text }))
+        .send()
+        .await
+        .map_err(|error| format!("POST /v1/posts: {error}"))?;
+    let status = response.status();
+    if !status.is_success() {
+        let body = response.text().await.unwrap_or_default();
+        return Err(format!("POST /v1/posts: HTTP {status}: {body}"));
+    }
+    Ok(())
 }
 
 /// Creates a note as the token's user through the sim's Misskey REST `notes/create`.
