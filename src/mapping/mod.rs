@@ -1,1 +1,20 @@
-//! Pure mapping resolution: Misskey channel connects ⇄ pnut subscription keys.
+//! Pure mapping resolution: Misskey channel connects ⇄ pnut subscription keys, driven by the
+//! configurable tables in `[mapping]` (mapping.md §3.1, §4.2).
+
+pub mod catalog;
+mod filters;
+mod resolve;
+mod tables;
+mod validate;
+
+pub use catalog::{is_known_misskey_channel, misskey_channel_params};
+pub use filters::{NoteFilters, connect_filters};
+pub use resolve::{
+    MAX_NEEDS_PER_CONNECT, MappingError, PollEntry, SubscribePlan, SubscriptionKey, UpstreamNeed,
+    resolve_connect, resolve_subscribe,
+};
+pub use tables::{
+    ChannelJoin, ChannelMapping, EndpointMapping, MappingTables, default_misskey_channels,
+    default_pnut_endpoints,
+};
+pub use validate::{toml_key, validate_tables};

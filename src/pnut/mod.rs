@@ -1,1 +1,26 @@
 //! pnut wire models (serde, pure, no IO).
+//!
+//! Shapes follow `spec/pnut-api.md` §2 (envelope), §3 (user streams) and §6 (objects).
+//! Every optional field is skipped when `None`, so a value built here serializes exactly
+//! like pnut writes it; unknown input fields are ignored everywhere.
+
+mod channel;
+mod entities;
+mod envelope;
+mod file;
+mod ids;
+mod post;
+mod stream;
+mod token;
+mod user;
+
+pub use channel::{
+    Acl, AclFull, AclRead, AclWrite, Channel, ChannelCounts, LimitedUser, Message, MessageCounts,
+};
+pub use entities::{Entities, Link, Mention, Tag};
+pub use envelope::{Envelope, ErrorEnvelope, Marker, Meta, StreamInfo};
+pub use file::{AttachedTo, AudioInfo, File, ImageInfo, UploadParameters, VideoInfo};
+pub use post::{Content, Post, PostCounts, Raw, Source};
+pub use stream::{EventData, EventKind, FollowEvent, StreamEvent, StreamHello, hello_frame};
+pub use token::{AccessTokenResponse, Token, TokenApp, TokenStorage};
+pub use user::{Badge, Image, Presence, User, UserContent, UserCounts, Verified};

@@ -1,7 +1,35 @@
-//! Simulated misskey server (stub: the sim work fills this in, keeping these signatures).
+//! Simulated Misskey server: `/streaming` websocket, the `POST /api/<endpoint>` subset of
+//! misskey.md §8, and a control API (Rust handle + `/_sim/` HTTP) for tests and demos.
+//!
+//! One in-memory [`world::World`] per server, guarded by a `tokio::sync::Mutex`; stream
+//! fan-out goes through bounded per-socket queues (a socket whose queue is full is closed).
+
+mod activity;
+mod aidx;
+mod control;
+mod control_http;
+mod events;
+mod filter;
+mod hub;
+mod ops;
+mod pack;
+mod ratelimit;
+mod rest;
+mod stream;
+mod world;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{any, get};
+use tokio::sync::{Mutex, watch};
+use tokio::task::JoinHandle;
+
+pub use control::{ControlError, SimCounts, SimMisskeyControl, SocketCounts};
+pub use ops::NewNote;
+pub use ratelimit::RateLimit;
 
 /// Options of the simulated misskey server.
 #[derive(Debug, Clone)]
@@ -12,6 +40,14 @@ pub struct SimMisskeyOptions {
     pub activity_interval: Option<Duration>,
     /// Seed of the deterministic world and activity generator.
     pub seed: u64,
+    /// Interval of the WS ping frames sent to every socket (misskey.md §11.2: ≤ 30 s).
+    pub ping_interval: Duration,
+    /// A socket that has not answered a ping (pong frame) for this long is terminated.
+    pub stream_silence_timeout: Duration,
+    /// Capacity of each socket's outbound queue; a socket whose queue is full is closed.
+    pub stream_queue_capacity: usize,
+    /// Per-token REST rate limit (`None`: unlimited, like a non-production Misskey).
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for SimMisskeyOptions {
@@ -20,23 +56,83 @@ impl Default for SimMisskeyOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             activity_interval: None,
             seed: 1,
+            ping_interval: Duration::from_secs(30),
+            stream_silence_timeout: Duration::from_secs(120),
+            stream_queue_capacity: 256,
+            rate_limit: Some(RateLimit {
+                max: 300,
+                window: Duration::from_secs(60),
+            }),
         }
     }
+}
+
+/// State shared by every handler and task of one server.
+#[derive(Debug)]
+struct Shared {
+    /// The world (records + live sockets + gate).
+    world: Mutex<world::World>,
+    /// The options the server started with.
+    options: SimMisskeyOptions,
+    /// `true` while streams are stalled (sockets stop pinging and sending).
+    stall: watch::Sender<bool>,
 }
 
 /// A running simulated misskey server.
 #[derive(Debug)]
 pub struct SimMisskey {
     addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    activity: Option<JoinHandle<()>>,
 }
 
 impl SimMisskey {
     /// Binds and starts the server in the background of the current tokio runtime.
     pub async fn start(options: SimMisskeyOptions) -> std::io::Result<Self> {
-        let _ = options;
-        Err(std::io::Error::other(
-            "simulated misskey server not built yet",
-        ))
+        let listener = tokio::net::TcpListener::bind(options.listen).await?;
+        let addr = listener.local_addr()?;
+        let gate = ratelimit::CallGate::new(options.rate_limit);
+        let world = world::World::seeded(
+            format!("http://{addr}"),
+            options.seed,
+            gate,
+            options.stream_queue_capacity,
+        );
+        let (stall, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            world: Mutex::new(world),
+            options: options.clone(),
+            stall,
+        });
+        let router = Router::new()
+            .route("/streaming", get(stream::upgrade))
+            .route("/api/{*endpoint}", any(rest::handle))
+            .merge(control_http::routes())
+            .with_state(Arc::clone(&shared));
+        let (shutdown, mut shutdown_rx) = watch::channel(false);
+        let server = tokio::spawn(async move {
+            let stopped = async move {
+                let _ = shutdown_rx.wait_for(|stop| *stop).await;
+            };
+            if let Err(error) = axum::serve(listener, router)
+                .with_graceful_shutdown(stopped)
+                .await
+            {
+                tracing::warn!(%error, "simulated misskey server stopped");
+            }
+        });
+        let activity = options
+            .activity_interval
+            .map(|interval| tokio::spawn(activity::run(Arc::clone(&shared), interval)));
+        Ok(Self {
+            addr,
+            shared,
+            shutdown,
+            server: Some(server),
+            activity,
+        })
     }
 
     /// The bound address.
@@ -48,15 +144,51 @@ impl SimMisskey {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    /// A clone-able handle to drive and inspect the world.
+    pub fn control(&self) -> SimMisskeyControl {
+        SimMisskeyControl::new(Arc::clone(&self.shared))
+    }
+
+    /// Stops accepting, closes every stream and waits (≤ 2 s) for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(activity) = self.activity.take() {
+            activity.abort();
+        }
+        let _ = self.shutdown.send(true);
+        self.shared.world.lock().await.hub.drop_all();
+        if let Some(mut server) = self.server.take()
+            && tokio::time::timeout(Duration::from_secs(2), &mut server)
+                .await
+                .is_err()
+        {
+            server.abort();
+        }
+    }
+}
+
+impl Drop for SimMisskey {
+    fn drop(&mut self) {
+        if let Some(activity) = self.activity.take() {
+            activity.abort();
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
 }
 
 /// Runs the simulated misskey server standalone on `listen` until the process ends.
 pub async fn run_standalone(listen: SocketAddr) -> std::io::Result<()> {
-    let _sim = SimMisskey::start(SimMisskeyOptions {
+    let sim = SimMisskey::start(SimMisskeyOptions {
         listen,
+        activity_interval: Some(Duration::from_secs(5)),
         ..Default::default()
     })
     .await?;
+    println!("simulated Misskey server on {}", sim.base_url());
+    println!("  streaming: ws://{}/streaming?i=<token>", sim.addr());
+    println!("  demo tokens (fake): demo-alice, demo-bob, demo-carol");
     std::future::pending::<()>().await;
     Ok(())
 }

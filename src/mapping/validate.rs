@@ -1,0 +1,199 @@
+//! Validation of the mapping tables; every problem names its full key path under `mapping.`.
+
+use serde_json::Value;
+
+use super::catalog::{
+    FILTER_PARAMS, MISSKEY_REST_ENDPOINTS, POLL_ONLY_PNUT_ENDPOINTS, SUBSCRIBABLE_PNUT_ENDPOINTS,
+    fits_any, misskey_channel_params, path_segments, placeholder_name, template_parts,
+    template_placeholders,
+};
+use super::tables::{ChannelMapping, EndpointMapping, MappingTables};
+
+/// A table key as it appears in a TOML key path (quoted unless it is a bare key).
+pub fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        key.to_owned()
+    } else {
+        format!("{key:?}")
+    }
+}
+
+/// Every problem in both tables, as `mapping.<path>: <what is wrong>`.
+pub fn validate_tables(tables: &MappingTables) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, mapping) in &tables.misskey_channels {
+        let path = format!("mapping.misskey_channels.{}", toml_key(name));
+        validate_channel(&path, name, mapping, &mut problems);
+    }
+    for (pattern, mapping) in &tables.pnut_endpoints {
+        let path = format!("mapping.pnut_endpoints.{}", toml_key(pattern));
+        validate_endpoint(&path, pattern, mapping, &mut problems);
+    }
+    problems
+}
+
+fn validate_channel(path: &str, name: &str, mapping: &ChannelMapping, problems: &mut Vec<String>) {
+    let Some(params) = misskey_channel_params(name) else {
+        problems.push(format!("{path}: {name:?} is not a Misskey channel"));
+        return;
+    };
+    let lists = [
+        (
+            "pnut",
+            &mapping.pnut,
+            SUBSCRIBABLE_PNUT_ENDPOINTS,
+            "subscribable",
+        ),
+        ("poll", &mapping.poll, POLL_ONLY_PNUT_ENDPOINTS, "pollable"),
+    ];
+    for (key, templates, extra, kind) in lists {
+        for (index, template) in templates.iter().enumerate() {
+            let at = format!("{path}.{key}[{index}]");
+            let fits = fits_any(SUBSCRIBABLE_PNUT_ENDPOINTS, template)
+                || (key == "poll" && fits_any(extra, template));
+            if let Err(reason) = template_parts(template) {
+                problems.push(format!("{at}: {reason}"));
+                continue;
+            }
+            if !fits {
+                problems.push(format!("{at}: {template:?} is not a {kind} pnut endpoint"));
+            }
+            for placeholder in template_placeholders(template) {
+                if !params.contains(&placeholder) {
+                    problems.push(format!(
+                        "{at}: placeholder {{{placeholder}}} is not a param of Misskey channel {name} (its params: {})",
+                        list_or_none(params)
+                    ));
+                }
+            }
+        }
+    }
+    for (index, filter) in mapping.filters.iter().enumerate() {
+        if !FILTER_PARAMS.contains(&filter.as_str()) || !params.contains(&filter.as_str()) {
+            problems.push(format!(
+                "{path}.filters[{index}]: {filter:?} is not a filter param of Misskey channel {name}"
+            ));
+        }
+    }
+    for key in mapping.query.keys() {
+        if key.is_empty() || key.contains(['&', '=', '?', '#']) {
+            problems.push(format!(
+                "{path}.query: {key:?} is not a valid query param name"
+            ));
+        }
+    }
+}
+
+fn validate_endpoint(
+    path: &str,
+    pattern: &str,
+    mapping: &EndpointMapping,
+    problems: &mut Vec<String>,
+) {
+    if !fits_any(SUBSCRIBABLE_PNUT_ENDPOINTS, pattern) {
+        problems.push(format!(
+            "{path}: {pattern:?} is not a subscribable pnut endpoint"
+        ));
+        return;
+    }
+    let captured: Vec<&str> = path_segments(pattern)
+        .into_iter()
+        .filter_map(placeholder_name)
+        .collect();
+    let check_template = |at: String, template: &str, problems: &mut Vec<String>| {
+        if let Err(reason) = template_parts(template) {
+            problems.push(format!("{at}: {reason}"));
+            return;
+        }
+        for placeholder in template_placeholders(template) {
+            if !captured.contains(&placeholder) {
+                problems.push(format!(
+                    "{at}: placeholder {{{placeholder}}} is not captured by {pattern:?} (it captures: {})",
+                    list_or_none(&captured)
+                ));
+            }
+        }
+    };
+    for (index, join) in mapping.channels.iter().enumerate() {
+        let at = format!("{path}.channels[{index}]");
+        let Some(params) = misskey_channel_params(&join.channel) else {
+            problems.push(format!(
+                "{at}.channel: {:?} is not a Misskey channel",
+                join.channel
+            ));
+            continue;
+        };
+        let Value::Object(map) = &join.params else {
+            problems.push(format!("{at}.params: must be a table"));
+            continue;
+        };
+        for (key, value) in map {
+            let key_at = format!("{at}.params.{}", toml_key(key));
+            if !params.contains(&key.as_str()) {
+                problems.push(format!(
+                    "{key_at}: not a param of Misskey channel {} (its params: {})",
+                    join.channel,
+                    list_or_none(params)
+                ));
+            }
+            for template in json_strings(value) {
+                check_template(key_at.clone(), template, problems);
+            }
+        }
+    }
+    if !mapping.capture.is_empty() {
+        check_template(format!("{path}.capture"), &mapping.capture, problems);
+    }
+    for (index, name) in mapping.first_page.iter().enumerate() {
+        if !MISSKEY_REST_ENDPOINTS.contains(&name.as_str()) {
+            problems.push(format!(
+                "{path}.first_page[{index}]: {name:?} is not a Misskey REST endpoint the bridge can call"
+            ));
+        }
+    }
+    if mapping.bridged && mapping.channels.is_empty() && mapping.capture.is_empty() {
+        problems.push(format!(
+            "{path}.channels: a bridged endpoint must join at least one Misskey channel (or set bridged = false)"
+        ));
+    }
+}
+
+fn json_strings(value: &Value) -> Vec<&str> {
+    match value {
+        Value::String(s) => vec![s.as_str()],
+        Value::Array(items) => items.iter().flat_map(json_strings).collect(),
+        Value::Object(map) => map.values().flat_map(json_strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn list_or_none(items: &[&str]) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_tables_are_valid() {
+        assert_eq!(
+            validate_tables(&MappingTables::default()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn keys_with_slashes_are_quoted() {
+        assert_eq!(toml_key("homeTimeline"), "homeTimeline");
+        assert_eq!(toml_key("/token"), "\"/token\"");
+    }
+}

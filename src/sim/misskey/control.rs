@@ -1,0 +1,275 @@
+//! The control API as a Rust handle: drive the world as a given user, disturb the streams,
+//! force REST failures and read live counts. Tests assert through it instead of sleeping.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::Shared;
+use super::ops::{self, NewNote, OpError};
+use super::pack::{self, Depth};
+use super::ratelimit::ForcedFailure;
+use super::world::World;
+
+/// Why a control call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    /// No user with that username.
+    #[error("no such user: {0}")]
+    NoSuchUser(String),
+    /// No Misskey-channel with that name or id.
+    #[error("no such channel: {0}")]
+    NoSuchChannel(String),
+    /// The world refused the operation.
+    #[error(transparent)]
+    Refused(#[from] OpError),
+}
+
+/// Live counts of one streaming socket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SocketCounts {
+    /// Username of the socket's user (None = anonymous).
+    pub username: Option<String>,
+    /// Number of channel connections.
+    pub channel_connections: usize,
+    /// Channel names of those connections, in connect order.
+    pub channels: Vec<String>,
+    /// Number of distinct captured notes (`subNote`).
+    pub captured_notes: usize,
+}
+
+/// Live counts of the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SimCounts {
+    /// Number of open streaming sockets.
+    pub connections: usize,
+    /// Per socket, in connect order.
+    pub sockets: Vec<SocketCounts>,
+    /// REST calls per endpoint name (e.g. `notes/create`).
+    pub calls: BTreeMap<String, u64>,
+}
+
+/// Clone-able handle to a running simulated Misskey server.
+#[derive(Debug, Clone)]
+pub struct SimMisskeyControl {
+    shared: Arc<Shared>,
+}
+
+/// The id of the user `username`.
+fn user_id(world: &World, username: &str) -> Result<String, ControlError> {
+    world
+        .user_by_name(username)
+        .map(|user| user.id.clone())
+        .ok_or_else(|| ControlError::NoSuchUser(username.to_string()))
+}
+
+/// The note packed in detail for nobody.
+fn packed_note(world: &World, note_id: &str) -> Value {
+    world
+        .notes
+        .get(note_id)
+        .map(|note| pack::note(world, note, None, Depth::Full))
+        .unwrap_or(Value::Null)
+}
+
+impl SimMisskeyControl {
+    /// A handle on `shared`.
+    pub(super) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    /// The user id of `username`.
+    pub async fn user_id(&self, username: &str) -> Result<String, ControlError> {
+        user_id(&*self.shared.world.lock().await, username)
+    }
+
+    /// The id of the Misskey-channel named `name` (e.g. `general`).
+    pub async fn channel_id(&self, name: &str) -> Result<String, ControlError> {
+        let world = self.shared.world.lock().await;
+        world
+            .channels
+            .values()
+            .find(|c| c.name == name)
+            .map(|c| c.id.clone())
+            .ok_or_else(|| ControlError::NoSuchChannel(name.to_string()))
+    }
+
+    /// Creates a note as `username`; returns the packed Note.
+    pub async fn create_note(&self, username: &str, note: NewNote) -> Result<Value, ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let author = user_id(&world, username)?;
+        let id = ops::create_note(&mut world, &author, note)?;
+        Ok(packed_note(&world, &id))
+    }
+
+    /// Creates a plain public note with `text` as `username`.
+    pub async fn post(&self, username: &str, text: &str) -> Result<Value, ControlError> {
+        let note = NewNote {
+            text: Some(text.to_string()),
+            ..NewNote::default()
+        };
+        self.create_note(username, note).await
+    }
+
+    /// Revises a note (captured sockets get `noteUpdated` `updated`).
+    pub async fn revise_note(
+        &self,
+        note_id: &str,
+        text: &str,
+        cw: Option<&str>,
+    ) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        ops::revise_note(
+            &mut world,
+            note_id,
+            text.to_string(),
+            cw.map(str::to_string),
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a note (captured sockets get `noteUpdated` `deleted`).
+    pub async fn delete_note(&self, note_id: &str) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        ops::delete_note(&mut world, note_id, None)?;
+        Ok(())
+    }
+
+    /// `username` reacts to a note.
+    pub async fn react(
+        &self,
+        username: &str,
+        note_id: &str,
+        reaction: &str,
+    ) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let user = user_id(&world, username)?;
+        ops::react(&mut world, &user, note_id, reaction)?;
+        Ok(())
+    }
+
+    /// `username` removes their reaction.
+    pub async fn unreact(&self, username: &str, note_id: &str) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let user = user_id(&world, username)?;
+        ops::unreact(&mut world, &user, note_id)?;
+        Ok(())
+    }
+
+    /// `follower` follows `followee` (usernames).
+    pub async fn follow(&self, follower: &str, followee: &str) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let (from, to) = (user_id(&world, follower)?, user_id(&world, followee)?);
+        ops::follow(&mut world, &from, &to)?;
+        Ok(())
+    }
+
+    /// `follower` unfollows `followee` (usernames).
+    pub async fn unfollow(&self, follower: &str, followee: &str) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let (from, to) = (user_id(&world, follower)?, user_id(&world, followee)?);
+        ops::unfollow(&mut world, &from, &to)?;
+        Ok(())
+    }
+
+    /// Posts `text` as `username` into the Misskey-channel with id or name `channel`.
+    pub async fn channel_message(
+        &self,
+        username: &str,
+        channel: &str,
+        text: &str,
+    ) -> Result<Value, ControlError> {
+        let channel_id = {
+            let world = self.shared.world.lock().await;
+            world
+                .channels
+                .values()
+                .find(|c| c.id == channel || c.name == channel)
+                .map(|c| c.id.clone())
+                .ok_or_else(|| ControlError::NoSuchChannel(channel.to_string()))?
+        };
+        let note = NewNote {
+            text: Some(text.to_string()),
+            channel_id: Some(channel_id),
+            ..NewNote::default()
+        };
+        self.create_note(username, note).await
+    }
+
+    /// Adds a file to `username`'s drive; returns the packed DriveFile.
+    pub async fn upload_file(
+        &self,
+        username: &str,
+        name: &str,
+        mime: &str,
+        size: u64,
+    ) -> Result<Value, ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let user = user_id(&world, username)?;
+        let id = ops::upload_file(&mut world, &user, name, mime, size)?;
+        Ok(world
+            .files
+            .get(&id)
+            .map(|file| pack::drive_file(&world, file))
+            .unwrap_or(Value::Null))
+    }
+
+    /// Closes every streaming socket.
+    pub async fn drop_streams(&self) {
+        self.shared.world.lock().await.hub.drop_all();
+    }
+
+    /// Stalls (`true`) or resumes (`false`) every stream: while stalled nothing is sent
+    /// (events are discarded, no pings) but sockets stay open.
+    pub async fn stall_streams(&self, stalled: bool) {
+        self.shared.world.lock().await.hub.stalled = stalled;
+        self.shared.stall.send_replace(stalled);
+    }
+
+    /// Makes the next `count` REST calls fail with `status` (429 or 500), optionally only
+    /// for one token and/or one endpoint (e.g. `notes/create`).
+    pub async fn force_failures(
+        &self,
+        count: u32,
+        status: u16,
+        token: Option<&str>,
+        endpoint: Option<&str>,
+    ) {
+        self.shared.world.lock().await.gate.force(ForcedFailure {
+            remaining: count,
+            status,
+            token: token.map(str::to_string),
+            endpoint: endpoint.map(str::to_string),
+        });
+    }
+
+    /// Live counts: sockets, their channel connections and captures, REST calls.
+    pub async fn counts(&self) -> SimCounts {
+        let world = self.shared.world.lock().await;
+        let sockets: Vec<SocketCounts> = world
+            .hub
+            .sockets()
+            .map(|(_, socket)| SocketCounts {
+                username: socket
+                    .user_id
+                    .as_deref()
+                    .and_then(|id| world.user(id))
+                    .map(|user| user.username.clone()),
+                channel_connections: socket.channels.len(),
+                channels: socket
+                    .channels
+                    .iter()
+                    .map(|c| c.kind.name().to_string())
+                    .collect(),
+                captured_notes: socket.captures.len(),
+            })
+            .collect();
+        SimCounts {
+            connections: sockets.len(),
+            sockets,
+            calls: world.calls.clone(),
+        }
+    }
+}
