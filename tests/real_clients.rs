@@ -219,17 +219,40 @@ async fn misskey_js_receives_a_home_timeline_note_from_sim_misskey() {
     let base_url = sim.base_url();
     let text = format!("misskey-js sees this {}", std::process::id());
 
+    let control = sim.control();
+    // After READY: the socket really holds alice's homeTimeline connection and the REST calls
+    // really reached the server; then bob (whom alice follows) posts through the control API.
+    let trigger = async {
+        let counts = control.counts().await;
+        let alice_home = counts.sockets.iter().any(|socket| {
+            socket.username.as_deref() == Some("alice")
+                && socket
+                    .channels
+                    .iter()
+                    .any(|channel| channel == "homeTimeline")
+        });
+        if !alice_home {
+            return Err(format!(
+                "READY without alice's homeTimeline connection: {counts:?}"
+            ));
+        }
+        for endpoint in ["i", "meta", "notes/timeline"] {
+            if counts.calls.get(endpoint).copied().unwrap_or(0) == 0 {
+                return Err(format!("misskey-js never called {endpoint}: {counts:?}"));
+            }
+        }
+        control
+            .post("bob", &text)
+            .await
+            .map(|_| ())
+            .map_err(|error| format!("control post as bob: {error}"))
+    };
+
     let child = spawn_client(
         PathBuf::from("node"),
         &["misskey_js_sim.mjs", &base_url, "demo-alice", NOTE_WAIT_MS],
     );
-    let note_json = run_stream_client(
-        "misskey_js_sim.mjs",
-        child,
-        "NOTE ",
-        create_note(&base_url, "demo-bob", &text),
-    )
-    .await;
+    let note_json = run_stream_client("misskey_js_sim.mjs", child, "NOTE ", trigger).await;
 
     let note: Value = serde_json::from_str(&note_json)
         .unwrap_or_else(|error| panic!("note line is not JSON ({error}): {note_json}"));
@@ -282,22 +305,6 @@ async fn create_post(base_url: &str, token: &str, text: &str) -> Result<(), Stri
     if !status.is_success() {
         let body = response.text().await.unwrap_or_default();
         return Err(format!("POST /v1/posts: HTTP {status}: {body}"));
-    }
-    Ok(())
-}
-
-/// Creates a note as the token's user through the sim's Misskey REST `notes/create`.
-async fn create_note(base_url: &str, token: &str, text: &str) -> Result<(), String> {
-    let response = reqwest::Client::new()
-        .post(format!("{base_url}/api/notes/create"))
-        .json(&serde_json::json!({ "i": token, "text": text, "visibility": "public" }))
-        .send()
-        .await
-        .map_err(|error| format!("notes/create: {error}"))?;
-    let status = response.status();
-    if status != reqwest::StatusCode::OK {
-        let body = response.text().await.unwrap_or_default();
-        return Err(format!("notes/create: HTTP {status}: {body}"));
     }
     Ok(())
 }
