@@ -643,17 +643,15 @@ async fn stall_drop_and_protocol_pings() {
     .await;
     let control = sim.control();
     let mut ws = open(&sim, "demo-alice").await;
-    let ping = loop {
+    // A protocol ping arrives (next_json would skip it, so read raw frames).
+    loop {
         let frame = tokio::time::timeout(WAIT, ws.next())
             .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        if let Message::Ping(_) = frame {
-            break true;
+            .expect("a ping in time");
+        if let Some(Ok(Message::Ping(_))) = frame {
+            break;
         }
-    };
-    assert!(ping);
+    }
     join(&mut ws, "globalTimeline", "g", None).await;
     control.stall_streams(true).await;
     control.post("bob", "lost while stalled").await.unwrap();
@@ -888,4 +886,119 @@ async fn activity_generator_produces_live_notes() {
     let frame = next_json(&mut ws).await;
     assert_eq!(frame["body"]["type"], "note");
     assert!(frame["body"]["body"]["id"].as_str().unwrap().len() == 16);
+}
+
+#[tokio::test]
+async fn socket_that_never_answers_pings_is_terminated() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sim = start_with(SimMisskeyOptions {
+        rate_limit: None,
+        ping_interval: Duration::from_millis(20),
+        stream_silence_timeout: Duration::from_millis(100),
+        ..Default::default()
+    })
+    .await;
+    let mut tcp = TcpStream::connect(sim.addr()).await.unwrap();
+    let handshake = format!(
+        "GET /streaming?i=demo-alice HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\n\r\n",
+        sim.addr()
+    );
+    tcp.write_all(handshake.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 1024];
+    loop {
+        match tokio::time::timeout(WAIT, tcp.read(&mut buffer))
+            .await
+            .expect("server ends the socket")
+        {
+            Ok(0) | Err(_) => break,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 101"), "{text}");
+    assert!(
+        received.contains(&0x89),
+        "at least one ping frame (opcode 0x9) was sent"
+    );
+}
+
+#[tokio::test]
+async fn timelines_apply_the_reply_and_renote_rules() {
+    let sim = start().await;
+    let control = sim.control();
+    let root = control.post("bob", "root by bob").await.unwrap();
+    let reply = control
+        .create_note(
+            "carol",
+            NewNote {
+                text: Some("carol answers bob".into()),
+                reply_id: root["id"].as_str().map(str::to_string),
+                ..NewNote::default()
+            },
+        )
+        .await
+        .unwrap();
+    let renote = control
+        .create_note(
+            "carol",
+            NewNote {
+                renote_id: root["id"].as_str().map(str::to_string),
+                ..NewNote::default()
+            },
+        )
+        .await
+        .unwrap();
+    let reply_id = reply["id"].as_str().unwrap().to_string();
+    let renote_id = renote["id"].as_str().unwrap().to_string();
+    let home = ids(&api(
+        &sim,
+        "notes/timeline",
+        json!({"i": "demo-alice", "limit": 100}),
+    )
+    .await
+    .json());
+    assert!(
+        !home.contains(&reply_id),
+        "reply to a third party is not on alice's home"
+    );
+    assert!(home.contains(&renote_id));
+    let local = ids(&api(
+        &sim,
+        "notes/local-timeline",
+        json!({"withReplies": true, "limit": 100}),
+    )
+    .await
+    .json());
+    assert!(local.contains(&reply_id));
+    let no_renotes = ids(&api(
+        &sim,
+        "notes/global-timeline",
+        json!({"withRenotes": false, "limit": 100}),
+    )
+    .await
+    .json());
+    assert!(!no_renotes.contains(&renote_id));
+    let renotes = api(&sim, "notes/renotes", json!({"noteId": root["id"]}))
+        .await
+        .json();
+    assert_eq!(ids(&renotes), vec![renote_id.clone()]);
+    let conversation = api(&sim, "notes/conversation", json!({"noteId": reply_id}))
+        .await
+        .json();
+    assert_eq!(conversation[0]["id"], root["id"]);
+    let unrenoted = api(
+        &sim,
+        "notes/unrenote",
+        json!({"i": "demo-carol", "noteId": root["id"]}),
+    )
+    .await;
+    assert_eq!(unrenoted.status, StatusCode::NO_CONTENT);
+    assert_error(
+        &api(&sim, "notes/show", json!({"noteId": renote_id})).await,
+        StatusCode::BAD_REQUEST,
+        "NO_SUCH_NOTE",
+    );
 }

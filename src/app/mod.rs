@@ -1,9 +1,115 @@
-//! Wiring: logging set-up and the `run` command (listeners, embedded simulated upstreams).
+//! Wiring: the `run` command — starts the embedded simulated upstreams when the config says
+//! `sim`, binds the listener, prints how to connect, and drains on SIGINT/SIGTERM.
 
-use crate::config::Config;
+mod banner;
+mod plan;
+mod signal;
+
+pub use plan::RunPlan;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use crate::config::{Config, UpstreamTarget};
+use crate::sim::misskey::{SimMisskey, SimMisskeyOptions};
+use crate::sim::pnut::{SimPnut, SimPnutOptions};
 
 /// Runs the bridge with `config` until SIGINT/SIGTERM.
 pub async fn run(config: Config) -> std::io::Result<()> {
-    let _ = config;
+    let plan = RunPlan::from_config(&config);
+    let running = start(&plan).await?;
+    banner::print(&running);
+    signal::shutdown_requested().await;
+    tracing::info!("shutdown requested, draining");
+    running.stop(plan.grace).await;
     Ok(())
+}
+
+/// The running pieces of a bridge process.
+pub struct Running {
+    /// The bridge listener's address.
+    pub addr: std::net::SocketAddr,
+    /// The embedded simulated pnut server, when the pnut upstream is `sim`.
+    pub sim_pnut: Option<SimPnut>,
+    /// The embedded simulated Misskey server, when the Misskey upstream is `sim`.
+    pub sim_misskey: Option<SimMisskey>,
+    /// Where the pnut upstream is (the embedded sim's URL or the configured one, masked).
+    pub pnut_url: String,
+    /// Where the Misskey upstream is.
+    pub misskey_url: String,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Running {
+    /// Stops accepting and waits for the listener to finish, at most `grace`.
+    pub async fn stop(self, grace: Duration) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(grace, self.server).await.is_err() {
+            tracing::warn!(?grace, "grace period over, stopping anyway");
+        }
+    }
+}
+
+/// Starts the upstream sims (if any) and the listener, in the current runtime.
+pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
+    let (sim_pnut, pnut_url) = match &plan.pnut {
+        UpstreamTarget::Sim => {
+            let sim = SimPnut::start(SimPnutOptions {
+                activity_interval: plan.activity_interval,
+                seed: plan.seed,
+                ..Default::default()
+            })
+            .await?;
+            let url = format!("{}/v1", sim.base_url());
+            (Some(sim), url)
+        }
+        UpstreamTarget::Url(_) => (None, plan.pnut.to_string()),
+    };
+    let (sim_misskey, misskey_url) = match &plan.misskey {
+        UpstreamTarget::Sim => {
+            let sim = SimMisskey::start(SimMisskeyOptions {
+                activity_interval: plan.activity_interval,
+                seed: plan.seed,
+                ..Default::default()
+            })
+            .await?;
+            let url = sim.base_url();
+            (Some(sim), url)
+        }
+        UpstreamTarget::Url(_) => (None, plan.misskey.to_string()),
+    };
+    let listener = TcpListener::bind(plan.listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let router = router();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        sim_pnut,
+        sim_misskey,
+        pnut_url,
+        misskey_url,
+        server,
+        stop,
+    })
+}
+
+/// The bridge's HTTP routes.
+fn router() -> Router {
+    Router::new().route("/healthz", get(healthz))
+}
+
+/// `/healthz`: 200 while the process serves (upstream reachability joins with the upstream clients).
+async fn healthz() -> &'static str {
+    "ok\n"
 }

@@ -9,11 +9,13 @@ mod client_message;
 mod drive;
 mod emoji;
 mod error;
+mod following;
 mod me;
 mod meta;
 mod note;
 mod note_updated;
 mod notification;
+mod request;
 mod server_message;
 mod user;
 
@@ -24,6 +26,7 @@ pub use client_message::{
 pub use drive::{DriveFile, DriveFileProperties, DriveFolder};
 pub use emoji::{Announcement, Emoji};
 pub use error::{ApiError, ApiErrorBody, ErrorKind};
+pub use following::Following;
 pub use me::{MeDetailed, MeDetailedFields, default_role_policies};
 pub use meta::InstanceMeta;
 pub use note::{Note, NoteChannel, Poll, PollChoice, Visibility};
@@ -32,6 +35,10 @@ pub use note_updated::{
     UpdatedBody,
 };
 pub use notification::{Notification, NotificationType};
+pub use request::{
+    CreatedNote, EmojisResponse, NoteCreateRequest, NoteIdRequest, Pagination, PollRequest,
+    ReactionRequest, UserRequest,
+};
 pub use server_message::ServerMessage;
 pub use user::{
     AvatarDecoration, OnlineStatus, ProfileField, RoleLite, UserDetailed, UserDetailedFields,

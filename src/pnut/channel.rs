@@ -195,8 +195,12 @@ pub struct Message {
     /// Counters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counts: Option<MessageCounts>,
-    /// Client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Client (a bare client-id string is accepted on input).
+    #[serde(
+        default,
+        deserialize_with = "super::post::lenient_source",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source: Option<Source>,
     /// Present (true) only when deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,8 +11,8 @@ use serde_json::Value;
 pub struct Envelope<T> {
     /// Response metadata.
     pub meta: Meta,
-    /// The payload; `None` is serialized as an absent key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The payload; `None` is serialized as an absent key (a missing key reads as `None`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<T>,
 }
 

@@ -61,8 +61,12 @@ pub struct File {
     /// Read token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_token_read: Option<String>,
-    /// Client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Client (a bare client-id string is accepted on input).
+    #[serde(
+        default,
+        deserialize_with = "super::post::lenient_source",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source: Option<Source>,
     /// Owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -38,8 +38,12 @@ pub struct Post {
     /// Interaction counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counts: Option<PostCounts>,
-    /// Client that created the post.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Client that created the post (a bare client-id string is accepted on input).
+    #[serde(
+        default,
+        deserialize_with = "lenient_source",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source: Option<Source>,
     /// Present (true) only when deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,6 +123,29 @@ pub struct PostCounts {
     /// Posts in the thread.
     #[serde(default)]
     pub threads: u64,
+}
+
+/// Wire forms of `source`: the client object, or a bare client id (`include_client=0`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SourceWire {
+    Object(Source),
+    Id(String),
+}
+
+/// Deserializes an optional `source`, accepting a bare client-id string as `Source { id, .. }`.
+pub(crate) fn lenient_source<'de, D>(deserializer: D) -> Result<Option<Source>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let wire: Option<SourceWire> = Option::deserialize(deserializer)?;
+    Ok(wire.map(|wire| match wire {
+        SourceWire::Object(source) => source,
+        SourceWire::Id(id) => Source {
+            id,
+            ..Source::default()
+        },
+    }))
 }
 
 /// The client (app) that created a post or message.

@@ -119,7 +119,9 @@ impl EventData {
     pub fn single<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         match self {
             EventData::Object(item) => T::deserialize(item),
-            EventData::List(items) => T::deserialize(&Value::Array(items.clone())),
+            EventData::List(_) => Err(serde::de::Error::custom(
+                "expected single-object event data, found a list",
+            )),
         }
     }
 

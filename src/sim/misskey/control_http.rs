@@ -1,5 +1,21 @@
 //! The control API over HTTP under `/_sim/` (JSON, no auth; loopback only). Each route
 //! calls the same [`SimMisskeyControl`] method the Rust handle offers.
+//!
+//! | route | body | answer |
+//! |---|---|---|
+//! | `POST /_sim/notes` | `{user, text?, cw?, visibility?, visibleUserIds?, replyId?, renoteId?, channelId?, fileIds?}` | 200 Note |
+//! | `POST /_sim/notes/{id}/revise` | `{text, cw?}` | 204 (`noteUpdated` `updated`) |
+//! | `DELETE /_sim/notes/{id}` | — | 204 (`noteUpdated` `deleted`) |
+//! | `POST /_sim/notes/{id}/react` | `{user, reaction}` | 204 |
+//! | `POST /_sim/follow`, `/_sim/unfollow` | `{follower, followee}` (usernames) | 204 |
+//! | `POST /_sim/channel-messages` | `{user, channel (id or name), text}` | 200 Note |
+//! | `POST /_sim/files` | `{user, name, type?, size?}` | 200 DriveFile |
+//! | `POST /_sim/streams/drop` | — | 204 |
+//! | `POST /_sim/streams/stall` | `{stalled: bool}` | 204 |
+//! | `POST /_sim/failures` | `{count, status (429\|500), token?, endpoint?}` | 204 |
+//! | `GET /_sim/counts` | — | 200 `{connections, sockets:[{username, channel_connections, channels, captured_notes}], calls}` |
+//!
+//! Errors: 404 `{"error": "..."}` for unknown users/channels/notes, 400 for refusals.
 
 use std::sync::Arc;
 

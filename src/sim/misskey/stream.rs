@@ -239,12 +239,13 @@ fn connect(world: &mut World, key: u64, body: &ConnectBody) {
         return;
     }
     let defaults = TimelineParams::default();
+    let takes_replies = matches!(kind, ChannelKind::Local | ChannelKind::Hybrid);
     socket.channels.push(ChannelConnection {
         id: id.clone(),
         kind,
         params: TimelineParams {
             with_renotes: flag(params, "withRenotes", defaults.with_renotes),
-            with_replies: flag(params, "withReplies", defaults.with_replies),
+            with_replies: takes_replies && flag(params, "withReplies", defaults.with_replies),
             with_files: flag(params, "withFiles", defaults.with_files),
         },
     });

@@ -1,7 +1,35 @@
-//! Simulated pnut server (stub: the sim work fills this in, keeping these signatures).
+//! Simulated pnut server: the `GET /v1/user` stream websocket, the `/v1` REST subset of
+//! pnut-api.md §7 (envelope, pagination, rate limits), and a control API (Rust handle +
+//! `/_sim/` HTTP) for tests and demos.
+//!
+//! One in-memory [`world::World`] per server behind a `tokio::sync::Mutex`; stream fan-out
+//! goes through bounded per-connection queues (a connection whose queue is full is closed).
+
+mod activity;
+mod control;
+mod control_http;
+mod events;
+mod hub;
+mod ops;
+mod ratelimit;
+mod render;
+mod rest;
+mod stream;
+mod world;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use tokio::sync::{Mutex, watch};
+use tokio::task::JoinHandle;
+
+pub use control::{ControlError, ForcedFailure, SimCounts, SimPnutControl};
+pub use ops::OpError;
+pub use ratelimit::{PnutRateLimits, RateLimit};
+pub use world::DEMO_USERS;
 
 /// Options of the simulated pnut server.
 #[derive(Debug, Clone)]
@@ -12,6 +40,14 @@ pub struct SimPnutOptions {
     pub activity_interval: Option<Duration>,
     /// Seed of the deterministic world and activity generator.
     pub seed: u64,
+    /// A stream whose client sent nothing for this long is closed (pnut: 60 s).
+    pub stream_silence_timeout: Duration,
+    /// Max subscriptions per stream connection (pnut: 16).
+    pub max_subscriptions: usize,
+    /// Capacity (frames) of each connection's outbound queue; when full, the socket is closed.
+    pub stream_queue_capacity: usize,
+    /// Rate-limit buckets (pnut: GET 5000/h per token, writes 20/min, anonymous 40/min).
+    pub rate_limits: PnutRateLimits,
 }
 
 impl Default for SimPnutOptions {
@@ -20,21 +56,82 @@ impl Default for SimPnutOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             activity_interval: None,
             seed: 1,
+            stream_silence_timeout: Duration::from_secs(60),
+            max_subscriptions: 16,
+            stream_queue_capacity: 256,
+            rate_limits: PnutRateLimits::default(),
         }
     }
+}
+
+/// State shared by every handler and task of one server.
+#[derive(Debug)]
+struct Shared {
+    /// The world (records + live connections).
+    world: Mutex<world::World>,
+    /// Rate limits, forced failures, call counts.
+    gate: Mutex<ratelimit::Gate>,
+    /// The options the server started with.
+    options: SimPnutOptions,
+    /// `ws://127.0.0.1:PORT/v1/user` (hello frame `meta.stream.endpoint`).
+    stream_endpoint: String,
+    /// `true` while streams are stalled (sockets stay open but send nothing).
+    stall: watch::Sender<bool>,
 }
 
 /// A running simulated pnut server.
 #[derive(Debug)]
 pub struct SimPnut {
     addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    activity: Option<JoinHandle<()>>,
 }
 
 impl SimPnut {
     /// Binds and starts the server in the background of the current tokio runtime.
     pub async fn start(options: SimPnutOptions) -> std::io::Result<Self> {
-        let _ = options;
-        Err(std::io::Error::other("simulated pnut server not built yet"))
+        let listener = tokio::net::TcpListener::bind(options.listen).await?;
+        let addr = listener.local_addr()?;
+        let hub = hub::Hub::new(options.max_subscriptions, options.stream_queue_capacity);
+        let world = world::World::seeded(format!("http://{addr}"), options.seed, hub);
+        let (stall, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            world: Mutex::new(world),
+            gate: Mutex::new(ratelimit::Gate::new(options.rate_limits)),
+            options: options.clone(),
+            stream_endpoint: format!("ws://{addr}/v1/user"),
+            stall,
+        });
+        let router = Router::new()
+            .route("/v1/user", get(stream::upgrade))
+            .merge(control_http::routes())
+            .merge(rest::routes(Arc::clone(&shared)))
+            .with_state(Arc::clone(&shared));
+        let (shutdown, mut shutdown_rx) = watch::channel(false);
+        let server = tokio::spawn(async move {
+            let stopped = async move {
+                let _ = shutdown_rx.wait_for(|stop| *stop).await;
+            };
+            let service = router.into_make_service_with_connect_info::<SocketAddr>();
+            if let Err(error) = axum::serve(listener, service)
+                .with_graceful_shutdown(stopped)
+                .await
+            {
+                tracing::warn!(%error, "simulated pnut server stopped");
+            }
+        });
+        let activity = options
+            .activity_interval
+            .map(|interval| tokio::spawn(activity::run(Arc::clone(&shared), interval)));
+        Ok(Self {
+            addr,
+            shared,
+            shutdown,
+            server: Some(server),
+            activity,
+        })
     }
 
     /// The bound address.
@@ -46,15 +143,52 @@ impl SimPnut {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    /// A clone-able handle to drive and inspect the world.
+    pub fn control(&self) -> SimPnutControl {
+        SimPnutControl::new(Arc::clone(&self.shared))
+    }
+
+    /// Stops accepting, closes every stream and waits (≤ 2 s) for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(activity) = self.activity.take() {
+            activity.abort();
+        }
+        let _ = self.shutdown.send(true);
+        self.shared.world.lock().await.hub.drop_all();
+        if let Some(mut server) = self.server.take()
+            && tokio::time::timeout(Duration::from_secs(2), &mut server)
+                .await
+                .is_err()
+        {
+            server.abort();
+        }
+    }
+}
+
+impl Drop for SimPnut {
+    fn drop(&mut self) {
+        if let Some(activity) = self.activity.take() {
+            activity.abort();
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
 }
 
 /// Runs the simulated pnut server standalone on `listen` until the process ends.
 pub async fn run_standalone(listen: SocketAddr) -> std::io::Result<()> {
-    let _sim = SimPnut::start(SimPnutOptions {
+    let sim = SimPnut::start(SimPnutOptions {
         listen,
+        activity_interval: Some(Duration::from_secs(5)),
         ..Default::default()
     })
     .await?;
+    println!("simulated pnut server on {}/v1", sim.base_url());
+    println!("  user stream: ws://{}/v1/user?access_token=<token>", sim.addr());
+    println!("  demo tokens (fake): demo-alice, demo-bob, demo-carol");
+    println!("  control API: {}/_sim/", sim.base_url());
     std::future::pending::<()>().await;
     Ok(())
 }

@@ -28,9 +28,10 @@ fn list(world: &World, call: Call<'_>, page: &Page, keep: impl Fn(&NoteRecord) -
 
 /// A timeline endpoint.
 fn timeline(world: &World, call: Call<'_>, timeline: Timeline) -> Result<Reply, ApiError> {
+    let takes_replies = matches!(timeline, Timeline::Local | Timeline::Hybrid);
     let params = TimelineParams {
         with_renotes: call.params.flag("withRenotes", true)?,
-        with_replies: call.params.flag("withReplies", false)?,
+        with_replies: takes_replies && call.params.flag("withReplies", false)?,
         with_files: call.params.flag("withFiles", false)?,
     };
     let _ = call.params.flag("allowPartial", false)?;

@@ -1,0 +1,38 @@
+//! The start-up banner: where the bridge listens and how to point a client at it.
+
+use super::Running;
+
+/// The demo accounts of the simulated servers. Their tokens are fake and public, the one
+/// exception to "no token in a log line".
+pub const DEMO_TOKENS: [(&str, &str); 3] = [
+    ("alice", "demo-alice"),
+    ("bob", "demo-bob"),
+    ("carol", "demo-carol"),
+];
+
+/// Logs the listener, the upstreams, the demo tokens and one copy-paste line per client kind.
+pub fn print(running: &Running) {
+    let bridge = format!("http://{}", running.addr);
+    tracing::info!(%bridge, "pnutkey {} listening", env!("CARGO_PKG_VERSION"));
+    tracing::info!(pnut = %running.pnut_url, misskey = %running.misskey_url, "upstreams");
+    if running.sim_pnut.is_some() || running.sim_misskey.is_some() {
+        let demo: Vec<String> = DEMO_TOKENS
+            .iter()
+            .map(|(u, t)| format!("{u}={t}"))
+            .collect();
+        tracing::info!(accounts = %demo.join(" "), "simulated upstreams: demo tokens");
+    }
+    if let Some(sim) = &running.sim_misskey {
+        tracing::info!(
+            "misskey-js against the simulated Misskey: new api.APIClient({{ origin: '{}', credential: 'demo-alice' }})",
+            sim.base_url()
+        );
+    }
+    if let Some(sim) = &running.sim_pnut {
+        tracing::info!(
+            "pnut tool against the simulated pnut: curl -H 'Authorization: Bearer demo-alice' {}/v1/posts/streams/global",
+            sim.base_url()
+        );
+    }
+    tracing::info!("health: curl {bridge}/healthz");
+}
