@@ -170,6 +170,20 @@ async fn pnutpy_reads_creates_and_fetches_posts_on_sim_pnut() {
     assert_eq!(body["data"]["id"], Value::String(post_id.to_string()));
     assert_eq!(body["data"]["content"]["text"], text);
     assert_eq!(body["data"]["user"]["username"], "alice");
+
+    // pnutpy's calls reached the server as the routes they name.
+    let calls = sim.control().counts().await.calls;
+    for route in [
+        "GET /v1/token",
+        "GET /v1/posts/streams/me",
+        "GET /v1/posts/streams/unified",
+        "POST /v1/posts",
+    ] {
+        assert!(
+            calls.get(route).copied().unwrap_or(0) >= 1,
+            "no {route} call recorded: {calls:?}"
+        );
+    }
 }
 
 /// Runs a streaming client script: waits for its `READY` line, runs `trigger`, then waits for
@@ -269,6 +283,23 @@ async fn pnut_user_stream_delivers_a_post_parsed_by_pnutpy() {
     let base_url = sim.base_url();
     let text = format!("pnut stream sees this {}", std::process::id());
 
+    let control = sim.control();
+    // After READY: the server holds one connection with the script's subscription; then bob
+    // (whom alice follows) posts through the control API.
+    let trigger = async {
+        let counts = control.counts().await;
+        if counts.connections != 1 || counts.subscriptions.values().sum::<usize>() != 1 {
+            return Err(format!(
+                "READY without exactly one connection and subscription: {counts:?}"
+            ));
+        }
+        control
+            .create_post("bob", &text, None)
+            .await
+            .map(|_| ())
+            .map_err(|error| format!("control post as bob: {error}"))
+    };
+
     let child = spawn_client(
         python,
         &[
@@ -278,35 +309,12 @@ async fn pnut_user_stream_delivers_a_post_parsed_by_pnutpy() {
             POST_WAIT_SECONDS,
         ],
     );
-    let post_json = run_stream_client(
-        "pnut_stream_sim.py",
-        child,
-        "POST ",
-        create_post(&base_url, "demo-bob", &text),
-    )
-    .await;
+    let post_json = run_stream_client("pnut_stream_sim.py", child, "POST ", trigger).await;
 
     let post: Value = serde_json::from_str(&post_json)
         .unwrap_or_else(|error| panic!("post line is not JSON ({error}): {post_json}"));
     assert_eq!(post["content"]["text"], Value::String(text), "{post}");
     assert_eq!(post["user"]["username"], "bob", "{post}");
-}
-
-/// Creates a post as the token's user through the sim's pnut REST `POST /v1/posts`.
-async fn create_post(base_url: &str, token: &str, text: &str) -> Result<(), String> {
-    let response = reqwest::Client::new()
-        .post(format!("{base_url}/v1/posts"))
-        .bearer_auth(token)
-        .json(&serde_json::json!({ "text": text }))
-        .send()
-        .await
-        .map_err(|error| format!("POST /v1/posts: {error}"))?;
-    let status = response.status();
-    if !status.is_success() {
-        let body = response.text().await.unwrap_or_default();
-        return Err(format!("POST /v1/posts: HTTP {status}: {body}"));
-    }
-    Ok(())
 }
 
 fn assert_success(script: &str, status: ExitStatus, stdout: &str, stderr: &str) {
