@@ -118,15 +118,8 @@ async fn read_until(
     }
 }
 
-#[tokio::test]
-async fn pnutpy_reads_creates_and_fetches_posts_on_sim_pnut() {
-    let python = venv_python();
-    let sim = SimPnut::start(SimPnutOptions::default())
-        .await
-        .expect("start the simulated pnut server");
-    let base_url = sim.base_url();
-
-    let mut child = spawn_client(python, &["pnutpy_sim.py", &base_url, "demo-alice"]);
+/// Runs a client to its exit (bounded by [`CLIENT_DEADLINE`]); returns its status, stdout, stderr.
+async fn run_to_exit(script: &str, mut child: Child) -> (ExitStatus, String, String) {
     let stderr = collect_stderr(&mut child);
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let run = async {
@@ -135,15 +128,28 @@ async fn pnutpy_reads_creates_and_fetches_posts_on_sim_pnut() {
         let status = child.wait().await;
         (read.map(|_| out), status)
     };
-    let (out, status) = match tokio::time::timeout(CLIENT_DEADLINE, run).await {
-        Ok((Ok(out), Ok(status))) => (String::from_utf8_lossy(&out).into_owned(), status),
-        Ok((read, status)) => panic!("pnutpy_sim.py: io error {read:?} {status:?}"),
-        Err(_) => {
-            let err = kill_and_stderr(&mut child, stderr).await;
-            panic!("pnutpy_sim.py hung for {CLIENT_DEADLINE:?}; stderr:\n{err}");
-        }
-    };
+    let outcome = tokio::time::timeout(CLIENT_DEADLINE, run).await;
     let err = kill_and_stderr(&mut child, stderr).await;
+    match outcome {
+        Ok((Ok(out), Ok(status))) => (status, String::from_utf8_lossy(&out).into_owned(), err),
+        Ok((read, status)) => panic!("{script}: io error {read:?} {status:?}; stderr:\n{err}"),
+        Err(_) => panic!("{script} hung for {CLIENT_DEADLINE:?}; stderr:\n{err}"),
+    }
+}
+
+#[tokio::test]
+async fn pnutpy_reads_creates_and_fetches_posts_on_sim_pnut() {
+    let python = venv_python();
+    let sim = SimPnut::start(SimPnutOptions::default())
+        .await
+        .expect("start the simulated pnut server");
+    let base_url = sim.base_url();
+
+    let (status, out, err) = run_to_exit(
+        "pnutpy_sim.py",
+        spawn_client(python, &["pnutpy_sim.py", &base_url, "demo-alice"]),
+    )
+    .await;
     assert_success("pnutpy_sim.py", status, &out, &err);
 
     let summary_line = out.lines().last().unwrap_or_default();
@@ -321,5 +327,54 @@ fn assert_success(script: &str, status: ExitStatus, stdout: &str, stderr: &str) 
     assert!(
         status.success(),
         "{script} failed ({status}); stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn pnutpy_reports_an_unknown_token_as_a_pnut_auth_error() {
+    let python = venv_python();
+    let sim = SimPnut::start(SimPnutOptions::default())
+        .await
+        .expect("start the simulated pnut server");
+    let base_url = sim.base_url();
+
+    let (status, out, err) = run_to_exit(
+        "pnutpy_sim.py",
+        spawn_client(python, &["pnutpy_sim.py", &base_url, "not-a-token"]),
+    )
+    .await;
+    assert_eq!(status.code(), Some(1), "stdout:\n{out}\nstderr:\n{err}");
+    // pnutpy maps meta.code 401 to PnutAuthAPIException, reading meta.error_message.
+    assert!(
+        err.contains("PnutAuthAPIException"),
+        "expected a pnut 401 envelope; stderr:\n{err}"
+    );
+}
+
+#[tokio::test]
+async fn misskey_js_reports_an_unknown_token_as_authentication_failed() {
+    require_node_modules();
+    let sim = SimMisskey::start(SimMisskeyOptions::default())
+        .await
+        .expect("start the simulated misskey server");
+    let base_url = sim.base_url();
+
+    let (status, out, err) = run_to_exit(
+        "misskey_js_sim.mjs",
+        spawn_client(
+            PathBuf::from("node"),
+            &["misskey_js_sim.mjs", &base_url, "not-a-token", NOTE_WAIT_MS],
+        ),
+    )
+    .await;
+    assert_eq!(status.code(), Some(1), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        !out.contains("READY"),
+        "READY despite a refused token:\n{out}"
+    );
+    // misskey-js rejects with the Misskey error body (misskey.md §7.2).
+    assert!(
+        err.contains("\"code\":\"AUTHENTICATION_FAILED\""),
+        "expected AUTHENTICATION_FAILED; stderr:\n{err}"
     );
 }
