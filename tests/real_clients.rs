@@ -26,6 +26,7 @@ const POST_WAIT_SECONDS: &str = "10";
 /// Bound on collecting a killed client's stderr for the failure message.
 const STDERR_GRACE: Duration = Duration::from_secs(5);
 
+/// `tests/clients/`: the scripts, pins and installed clients.
 fn clients_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
@@ -135,6 +136,14 @@ async fn run_to_exit(script: &str, mut child: Child) -> (ExitStatus, String, Str
         Ok((read, status)) => panic!("{script}: io error {read:?} {status:?}; stderr:\n{err}"),
         Err(_) => panic!("{script} hung for {CLIENT_DEADLINE:?}; stderr:\n{err}"),
     }
+}
+
+/// Fails the test with the client's output unless it exited 0.
+fn assert_success(script: &str, status: ExitStatus, stdout: &str, stderr: &str) {
+    assert!(
+        status.success(),
+        "{script} failed ({status}); stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -321,13 +330,6 @@ async fn pnut_user_stream_delivers_a_post_parsed_by_pnutpy() {
         .unwrap_or_else(|error| panic!("post line is not JSON ({error}): {post_json}"));
     assert_eq!(post["content"]["text"], Value::String(text), "{post}");
     assert_eq!(post["user"]["username"], "bob", "{post}");
-}
-
-fn assert_success(script: &str, status: ExitStatus, stdout: &str, stderr: &str) {
-    assert!(
-        status.success(),
-        "{script} failed ({status}); stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
 }
 
 #[tokio::test]
