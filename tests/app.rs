@@ -149,3 +149,27 @@ fn version_and_help() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("check-config"));
 }
+
+/// `/healthz` answers 503 naming the unreachable upstream (mapping.md §1), 200 when both are up.
+#[tokio::test]
+async fn healthz_is_503_while_an_upstream_is_unreachable() {
+    // A port that was just free: nothing listens there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let closed_addr = closed.local_addr().expect("addr");
+    drop(closed);
+    let mut config = pnutkey::config::Config::default();
+    config.listen.addr = "127.0.0.1:0".parse().expect("addr");
+    config.sim.activity_interval = None;
+    config.upstream.misskey.url =
+        pnutkey::config::UpstreamTarget::Url(format!("http://{closed_addr}").parse().expect("url"));
+    let plan = pnutkey::app::RunPlan::from_config(&config);
+    let running = pnutkey::app::start(&plan).await.expect("start");
+    let reply = reqwest::get(format!("http://{}/healthz", running.addr))
+        .await
+        .expect("healthz");
+    assert_eq!(reply.status(), 503);
+    let body: serde_json::Value = reply.json().await.expect("json");
+    assert_eq!(body["upstreams"]["misskey"], "unreachable");
+    assert_eq!(body["upstreams"]["pnut"], "reachable");
+    running.stop(std::time::Duration::from_secs(5)).await;
+}

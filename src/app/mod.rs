@@ -2,6 +2,7 @@
 //! `sim`, binds the listener, prints how to connect, and drains on SIGINT/SIGTERM.
 
 mod banner;
+mod health;
 mod plan;
 mod signal;
 
@@ -96,7 +97,9 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
     )
     .map_err(std::io::Error::other)?;
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let router = router(ctx);
+    let targets = health::HealthTargets::from_urls(&pnut_api_url, &misskey_api_url)
+        .ok_or_else(|| std::io::Error::other("an upstream URL has no host"))?;
+    let router = router(ctx, targets);
     let server = tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -116,11 +119,9 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
 }
 
 /// The bridge's HTTP routes: both fronts and `/healthz`.
-fn router(ctx: Arc<BridgeContext>) -> Router {
-    front::routes(ctx).route("/healthz", get(healthz))
-}
-
-/// `/healthz`: 200 while the process serves (upstream reachability joins with the upstream clients).
-async fn healthz() -> &'static str {
-    "ok\n"
+fn router(ctx: Arc<BridgeContext>, targets: health::HealthTargets) -> Router {
+    let health = Router::new()
+        .route("/healthz", get(health::healthz))
+        .with_state(Arc::new(targets));
+    front::routes(ctx).merge(health)
 }
