@@ -66,7 +66,8 @@ impl Bridge {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap()
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         Answer {
             status,
@@ -530,4 +531,74 @@ async fn upstream_429_and_500_are_mapped() {
     assert_eq!(failed.code(), "INTERNAL_ERROR");
     assert_eq!(failed.body["error"]["kind"], "server");
     bridge.running.stop(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn children_conversation_and_mentions() {
+    let bridge = start().await;
+    let control = bridge.control();
+    let root = control.create_post("alice", "root", None).await.unwrap();
+    let reply = control
+        .create_post("bob", "reply @alice", Some(&root.id))
+        .await
+        .unwrap();
+    let deeper = control
+        .create_post("alice", "deeper", Some(&reply.id))
+        .await
+        .unwrap();
+
+    let children = bridge
+        .api(
+            "demo-alice",
+            "notes/children",
+            json!({"noteId": padded(&root.id)}),
+        )
+        .await;
+    assert_eq!(children.status, StatusCode::OK);
+    assert_eq!(ids(&children), vec![padded(&reply.id).as_str()]);
+
+    let conversation = bridge
+        .api(
+            "demo-alice",
+            "notes/conversation",
+            json!({"noteId": padded(&deeper.id)}),
+        )
+        .await;
+    assert_eq!(
+        ids(&conversation),
+        vec![padded(&reply.id).as_str(), padded(&root.id).as_str()],
+        "parent first"
+    );
+    let missing = bridge
+        .api(
+            "demo-alice",
+            "notes/conversation",
+            json!({"noteId": "424242"}),
+        )
+        .await;
+    assert_eq!(missing.code(), "NO_SUCH_NOTE");
+
+    let mentions = bridge
+        .api("demo-alice", "notes/mentions", json!({"limit": 1}))
+        .await;
+    assert_eq!(ids(&mentions), vec![padded(&reply.id).as_str()]);
+}
+
+#[tokio::test]
+async fn get_only_for_emojis_and_non_string_i() {
+    let bridge = start().await;
+    let url = |endpoint: &str| format!("http://{}/api/{endpoint}", bridge.running.addr);
+    let emojis = bridge.http.get(url("emojis")).send().await.unwrap();
+    assert_eq!(emojis.status(), StatusCode::OK);
+    assert_eq!(emojis.json::<Value>().await.unwrap(), json!({"emojis": []}));
+    let meta = bridge.http.get(url("notes/timeline")).send().await.unwrap();
+    assert_eq!(meta.status(), StatusCode::METHOD_NOT_ALLOWED);
+
+    let numeric_i = bridge.raw("i", br#"{"i": 5}"#.to_vec(), None).await;
+    assert_eq!(numeric_i.status, StatusCode::BAD_REQUEST);
+    assert_eq!(numeric_i.code(), "INVALID_PARAM");
+
+    let huge = vec![b' '; 1024 * 1024 + 16];
+    let too_big = bridge.raw("i", huge, None).await;
+    assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
 }

@@ -202,3 +202,78 @@ impl IntoResponse for RestError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upstream::{Side, UpstreamKind};
+
+    fn status(code: u16) -> UpstreamError {
+        UpstreamError::Status {
+            upstream: UpstreamKind::Pnut,
+            status: code,
+            message: "upstream says no".into(),
+            code: None,
+        }
+    }
+
+    fn mapped(error: &UpstreamError, missing: Missing) -> (u16, String) {
+        let rest = RestError::from_upstream(error, missing);
+        (rest.status.as_u16(), rest.body.error.code.clone())
+    }
+
+    #[test]
+    fn upstream_statuses_map_to_misskey_errors() {
+        let cases = [
+            (401, Missing::Other, 401, "AUTHENTICATION_FAILED"),
+            (403, Missing::Other, 403, "PERMISSION_DENIED"),
+            (404, Missing::Note, 400, "NO_SUCH_NOTE"),
+            (404, Missing::UserShow, 404, "NO_SUCH_USER"),
+            (404, Missing::User, 400, "NO_SUCH_USER"),
+            (404, Missing::Other, 400, "INVALID_PARAM"),
+            (400, Missing::Note, 400, "INVALID_PARAM"),
+            (500, Missing::Note, 500, "INTERNAL_ERROR"),
+            (503, Missing::Other, 500, "INTERNAL_ERROR"),
+        ];
+        for (upstream, missing, want_status, want_code) in cases {
+            assert_eq!(
+                mapped(&status(upstream), missing),
+                (want_status, want_code.to_owned()),
+                "upstream {upstream} {missing:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rate_limits_and_transport_failures() {
+        let limited = UpstreamError::RateLimited {
+            upstream: UpstreamKind::Pnut,
+            side: Side::Bridge,
+            retry_in: Duration::from_millis(2_500),
+        };
+        let rest = RestError::from_upstream(&limited, Missing::Note);
+        assert_eq!(rest.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(rest.retry_after, Some(3));
+        let response = rest.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "3");
+
+        let transport = UpstreamError::Transport {
+            upstream: UpstreamKind::Pnut,
+            message: "timed out".into(),
+        };
+        assert_eq!(
+            mapped(&transport, Missing::Other),
+            (500, "INTERNAL_ERROR".to_owned())
+        );
+    }
+
+    #[test]
+    fn unknown_endpoint_names_it_and_authentication_sets_header() {
+        let error = RestError::no_such_endpoint("notes/nope");
+        assert_eq!(error.status, StatusCode::BAD_REQUEST);
+        assert!(error.body.error.message.contains("notes/nope"));
+        let response = RestError::authentication_failed().into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+    }
+}
