@@ -1,125 +1,14 @@
 //! The Misskey REST front end to end: Misskey calls to the bridge (`POST /api/*`) against the
 //! embedded simulated pnut, observed through the bridge's answers and the sim's control handle.
 
+mod misskey_rest_support;
+
 use std::time::Duration;
 
-use pnutkey::app::{self, RunPlan, Running};
-use pnutkey::config::Config;
-use pnutkey::sim::pnut::{ForcedFailure, SimPnutControl};
+use misskey_rest_support::{ids, padded, start};
+use pnutkey::sim::pnut::ForcedFailure;
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
-
-struct Bridge {
-    running: Running,
-    http: reqwest::Client,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or("")
-    }
-}
-
-async fn start() -> Bridge {
-    let mut config = Config::default();
-    config.listen.addr = "127.0.0.1:0".parse().unwrap();
-    config.sim.activity_interval = None;
-    config.ratelimit.get_retries = 0;
-    let plan = RunPlan::from_config(&config);
-    let running = app::start(&plan).await.unwrap();
-    Bridge {
-        running,
-        http: reqwest::Client::new(),
-    }
-}
-
-/// A pnut id as the bridge shows it to Misskey clients (zero-padded to 16).
-fn padded(id: &str) -> String {
-    format!("{id:0>16}")
-}
-
-impl Bridge {
-    fn control(&self) -> SimPnutControl {
-        self.running.sim_pnut.as_ref().unwrap().control()
-    }
-
-    async fn raw(&self, endpoint: &str, body: Vec<u8>, bearer: Option<&str>) -> Answer {
-        let mut request = self
-            .http
-            .post(format!("http://{}/api/{endpoint}", self.running.addr))
-            .header("content-type", "application/json")
-            .body(body);
-        if let Some(token) = bearer {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.unwrap();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    /// `POST /api/{endpoint}` with `body` plus `"i": token`.
-    async fn api(&self, token: &str, endpoint: &str, mut body: Value) -> Answer {
-        body["i"] = json!(token);
-        self.raw(endpoint, serde_json::to_vec(&body).unwrap(), None)
-            .await
-    }
-
-    /// A post read straight from the sim pnut, as `token`.
-    async fn upstream_post(&self, token: &str, id: &str) -> Value {
-        let base = self.running.sim_pnut.as_ref().unwrap().base_url();
-        let response = self
-            .http
-            .get(format!("{base}/v1/posts/{id}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        response.json::<Value>().await.unwrap()
-    }
-
-    async fn upstream_calls(&self, key: &str) -> u64 {
-        self.control()
-            .counts()
-            .await
-            .calls
-            .get(key)
-            .copied()
-            .unwrap_or(0)
-    }
-
-    async fn total_upstream_calls(&self) -> u64 {
-        self.control().counts().await.calls.values().sum()
-    }
-}
-
-fn ids(answer: &Answer) -> Vec<&str> {
-    answer
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|note| note["id"].as_str().unwrap())
-        .collect()
-}
 
 #[tokio::test]
 async fn i_by_body_and_bearer_meta_and_emojis() {
@@ -398,6 +287,24 @@ async fn following_and_users_show() {
         assert_eq!(missing.code(), "NO_SUCH_USER");
     }
 
+    let alice_id = padded(&bridge.control().user_id("alice").await.unwrap());
+    let many = bridge
+        .api(
+            "demo-alice",
+            "users/show",
+            json!({"userIds": [alice_id, bob_id, "987654321"]}),
+        )
+        .await;
+    let names: Vec<&str> = many
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|user| user["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "unknown ids are left out: {names:?}");
+    assert!(names.contains(&"alice") && names.contains(&"bob"));
+
     let unfollowed = bridge
         .api("demo-alice", "following/delete", json!({"userId": bob_id}))
         .await;
@@ -459,6 +366,30 @@ async fn notifications_and_drive_files() {
         .expect("a mention notification");
     assert_eq!(found["note"]["id"], padded(&mention.id));
     assert_eq!(found["note"]["text"], "hello @alice");
+
+    let _already_following = control.follow("carol", "alice").await;
+    let only_follows = bridge
+        .api(
+            "demo-alice",
+            "i/notifications",
+            json!({"includeTypes": ["follow"]}),
+        )
+        .await;
+    let follows = only_follows.body.as_array().unwrap();
+    assert!(follows.iter().all(|n| n["type"] == "follow"));
+    assert!(
+        follows.iter().any(|n| n["user"]["username"] == "carol"),
+        "{follows:?}"
+    );
+    let without_mentions = bridge
+        .api(
+            "demo-alice",
+            "i/notifications",
+            json!({"excludeTypes": ["mention"]}),
+        )
+        .await;
+    let rest = without_mentions.body.as_array().unwrap();
+    assert!(!rest.is_empty() && rest.iter().all(|n| n["type"] != "mention"));
 
     let file = control.upload_file("alice", "pic.png").await.unwrap();
     let files = bridge.api("demo-alice", "drive/files", json!({})).await;

@@ -122,7 +122,8 @@ pub async fn follow(call: &Call<'_>, on: bool) -> Result<Reply, RestError> {
 /// `i/notifications`: my mentions (paginated) as `mention`/`reply` notifications; on the
 /// first page (no `sinceId`/`untilId`) my newest followers follow as `follow`
 /// notifications (pnut has no follow time: the follower's account creation time stands in),
-/// all cut to `limit`.
+/// filtered by `includeTypes`/`excludeTypes`, all cut to `limit`. `markAsRead` has no pnut
+/// counterpart and is ignored.
 pub async fn notifications(call: &Call<'_>) -> Result<Reply, RestError> {
     let me = me_user(call).await?;
     let opts = &call.ctx.translate;
@@ -160,6 +161,12 @@ pub async fn notifications(call: &Call<'_>) -> Result<Reply, RestError> {
             }
         }
     }
+    let include = call.params.strings("includeTypes")?;
+    let exclude = call.params.strings("excludeTypes")?.unwrap_or_default();
+    items.retain(|item| {
+        let kind = item["type"].as_str().unwrap_or_default();
+        include.as_ref().is_none_or(|wanted| wanted.contains(&kind)) && !exclude.contains(&kind)
+    });
     items.truncate(limit);
     Ok(Reply::Json(Value::Array(items)))
 }
