@@ -205,6 +205,29 @@ async fn show_create_reply_renote_delete() {
 
     let empty = bridge.api("demo-bob", "notes/create", json!({})).await;
     assert_eq!(empty.code(), "INVALID_PARAM");
+    let creates_before = bridge.upstream_calls("POST /v1/posts").await;
+    for body in [
+        json!({"text": "secret", "visibility": "specified"}),
+        json!({"text": "followers", "visibility": "followers"}),
+        json!({"text": "in a channel", "channelId": "abc"}),
+    ] {
+        let refused = bridge.api("demo-bob", "notes/create", body).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert_eq!(refused.code(), "INVALID_PARAM");
+    }
+    let home = bridge
+        .api(
+            "demo-bob",
+            "notes/create",
+            json!({"text": "home note", "visibility": "home"}),
+        )
+        .await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert_eq!(
+        bridge.upstream_calls("POST /v1/posts").await,
+        creates_before + 1,
+        "only the home note went upstream"
+    );
 
     let deleted = bridge
         .api("demo-bob", "notes/delete", json!({"noteId": note["id"]}))

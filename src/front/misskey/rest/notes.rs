@@ -10,6 +10,7 @@ use super::call::{Call, Reply};
 use super::error::{Missing, RestError};
 use super::params::{Page, borrow_query};
 use crate::ids::cmp_decimal;
+use crate::misskey::Visibility;
 use crate::pnut::{Post, PostRequest};
 use crate::translate::{self, post_to_note};
 
@@ -148,7 +149,8 @@ pub async fn conversation(call: &Call<'_>) -> Result<Reply, RestError> {
 
 /// `notes/create` → `{"createdNote": Note}`: a pure renote (`renoteId` without text) is a
 /// pnut repost; anything else is `POST /posts` (`cw` becomes the first line and `is_nsfw`,
-/// `replyId` → `reply_to`). A quote's `renoteId` has no pnut counterpart and is dropped.
+/// `replyId` → `reply_to`). A quote's `renoteId` has no pnut counterpart and is dropped;
+/// visibilities that are not bridged and `channelId` are refused (`INVALID_PARAM`).
 pub async fn create(call: &Call<'_>) -> Result<Reply, RestError> {
     call.token()?;
     let params = &call.params;
@@ -156,6 +158,7 @@ pub async fn create(call: &Call<'_>) -> Result<Reply, RestError> {
     let cw = params.string("cw")?;
     let reply_to = params.pnut_id("replyId", RestError::no_such_note)?;
     let renote = params.pnut_id("renoteId", RestError::no_such_note)?;
+    check_audience(call)?;
     let created = match (text, renote) {
         (None, Some(original)) => repost(call, &original).await?,
         (None, None) => return Err(RestError::invalid_param("text", "text is required")),
@@ -176,6 +179,31 @@ pub async fn create(call: &Call<'_>) -> Result<Reply, RestError> {
     Ok(Reply::Json(
         json!({"createdNote": note_json(&created, None, call)?}),
     ))
+}
+
+/// Refuses what a public pnut post would leak: a `visibility` outside the bridged ones
+/// (`[translate] visibilities`, default public/home) and a Misskey `channelId`.
+fn check_audience(call: &Call<'_>) -> Result<(), RestError> {
+    let params = &call.params;
+    let visibility = match params.string("visibility")? {
+        None => Visibility::Public,
+        Some(text) => serde_json::from_value(Value::String(text.to_owned())).map_err(|_| {
+            RestError::invalid_param("visibility", "must be one of the allowed values")
+        })?,
+    };
+    if !call.ctx.translate.visibilities.contains(&visibility) {
+        return Err(RestError::invalid_param(
+            "visibility",
+            "pnut posts are public: this visibility is not bridged",
+        ));
+    }
+    if params.string("channelId")?.is_some() {
+        return Err(RestError::invalid_param(
+            "channelId",
+            "Misskey channels are not bridged",
+        ));
+    }
+    Ok(())
 }
 
 /// Reposts `original` and finds the new repost among my newest posts (pnut's repost call
