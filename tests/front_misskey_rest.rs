@@ -445,6 +445,20 @@ async fn errors_unknown_endpoint_tokens_and_bodies() {
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     assert_eq!(anonymous.code(), "CREDENTIAL_REQUIRED");
 
+    let public = bridge
+        .raw("notes/global-timeline", b"{}".to_vec(), None)
+        .await;
+    assert_eq!(public.status, StatusCode::OK, "{:?}", public.body);
+    assert!(public.body.is_array());
+    let needs_token = bridge.raw("notes/timeline", Vec::new(), None).await;
+    assert_eq!(needs_token.code(), "CREDENTIAL_REQUIRED");
+
+    let no_user = bridge
+        .api("demo-alice", "users/notes", json!({"userId": "987654321"}))
+        .await;
+    assert_eq!(no_user.status, StatusCode::BAD_REQUEST);
+    assert_eq!(no_user.code(), "NO_SUCH_USER");
+
     let malformed = bridge.raw("i", b"{\"i\": ".to_vec(), None).await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
     assert_eq!(malformed.code(), "INVALID_PARAM");
