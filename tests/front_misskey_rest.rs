@@ -128,6 +128,56 @@ async fn timeline_pages_both_directions_and_checks_limit() {
 }
 
 #[tokio::test]
+async fn timeline_with_renotes_and_with_files() {
+    let bridge = start().await;
+    let photo = bridge
+        .upstream_create(
+            "demo-bob",
+            json!({"text": "look", "raw": {"io.pnut.core.oembed": [{
+                "type": "photo", "version": "1.0", "url": "https://example.test/cat.png",
+                "width": 10, "height": 10,
+            }]}}),
+        )
+        .await;
+    let original = bridge
+        .control()
+        .create_post("carol", "repost me", None)
+        .await
+        .unwrap();
+    let repost = bridge.control().repost("bob", &original.id).await.unwrap();
+
+    let all = bridge
+        .api("demo-alice", "notes/timeline", json!({"limit": 2}))
+        .await;
+    assert_eq!(all.body[0]["id"], padded(&repost.id));
+    assert_eq!(all.body[0]["renoteId"], padded(&original.id));
+
+    let without = bridge
+        .api(
+            "demo-alice",
+            "notes/timeline",
+            json!({"limit": 3, "withRenotes": false}),
+        )
+        .await;
+    let without = ids(&without);
+    assert!(!without.contains(&padded(&repost.id).as_str()));
+    assert!(without.contains(&padded(&original.id).as_str()));
+
+    let files = bridge
+        .api(
+            "demo-alice",
+            "notes/timeline",
+            json!({"limit": 3, "withFiles": true}),
+        )
+        .await;
+    assert_eq!(ids(&files), vec![padded(&photo).as_str()]);
+    assert_eq!(
+        files.body[0]["files"][0]["url"],
+        "https://example.test/cat.png"
+    );
+}
+
+#[tokio::test]
 async fn show_create_reply_renote_delete() {
     let bridge = start().await;
     let original = bridge

@@ -94,6 +94,22 @@ impl Bridge {
         response.json::<Value>().await.unwrap()
     }
 
+    /// Creates a post straight on the sim pnut (as `token`, with `body` as the JSON
+    /// request); its pnut id.
+    pub async fn upstream_create(&self, token: &str, body: Value) -> String {
+        let base = self.running.sim_pnut.as_ref().unwrap().base_url();
+        let response = self
+            .http
+            .post(format!("{base}/v1/posts"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let created = response.json::<Value>().await.unwrap();
+        created["data"]["id"].as_str().unwrap().to_owned()
+    }
+
     pub async fn upstream_calls(&self, key: &str) -> u64 {
         self.control()
             .counts()

@@ -11,7 +11,7 @@ use super::error::{Missing, RestError};
 use super::params::{Page, borrow_query};
 use crate::ids::cmp_decimal;
 use crate::misskey::Visibility;
-use crate::pnut::{Post, PostRequest};
+use crate::pnut::{Post, PostRequest, oembeds};
 use crate::translate::{self, post_to_note};
 
 /// How many thread posts one `notes/children` / `notes/conversation` call reads.
@@ -40,7 +40,9 @@ fn note_json(post: &Post, parent: Option<&Post>, call: &Call<'_>) -> Result<Valu
     serde_json::to_value(note).map_err(|error| RestError::internal(&error.to_string()))
 }
 
-/// A paginated post list at `path` (timelines, mentions, a user's notes).
+/// A paginated post list at `path` (timelines, mentions, a user's notes), with raws (for
+/// `files`). `withRenotes: false` drops reposts and `withFiles: true` keeps only posts with
+/// photos, after the page is read (such a page may be short, as with `allowPartial`).
 pub async fn post_list(
     call: &Call<'_>,
     path: &str,
@@ -51,10 +53,25 @@ pub async fn post_list(
         call.token()?;
     }
     let page = call.params.page()?;
+    let with_renotes = call.params.flag("withRenotes", true)?;
+    let with_files = call.params.flag("withFiles", false)?;
     let mut query = page.pnut_query();
     query.push(("include_deleted", "0".to_owned()));
-    let posts: Vec<Post> = call.get(path, &borrow_query(&query), missing).await?;
+    query.push(("include_post_raw", "1".to_owned()));
+    let mut posts: Vec<Post> = call.get(path, &borrow_query(&query), missing).await?;
+    posts.retain(|post| {
+        (with_renotes || post.repost_of.is_none()) && (!with_files || has_photos(post))
+    });
     Ok(Reply::Json(notes_json(posts, &page, &call.ctx.translate)))
+}
+
+/// Whether a post (or the post it reposts) carries oembed photos (a Note's `files`).
+fn has_photos(post: &Post) -> bool {
+    let own = post
+        .raw
+        .as_ref()
+        .is_some_and(|raw| !oembeds(raw).is_empty());
+    own || post.repost_of.as_deref().is_some_and(has_photos)
 }
 
 /// `notes/timeline`, `notes/hybrid-timeline`, `notes/{global,local}-timeline`,
@@ -66,7 +83,11 @@ pub async fn timeline(call: &Call<'_>, path: &str, needs_token: bool) -> Result<
 /// `GET /posts/{id}`; a deleted post is `NO_SUCH_NOTE`.
 async fn fetch_post(call: &Call<'_>, id: &str) -> Result<Post, RestError> {
     let post: Post = call
-        .get(&format!("/posts/{id}"), &[], Missing::Note)
+        .get(
+            &format!("/posts/{id}"),
+            &[("include_post_raw", "1")],
+            Missing::Note,
+        )
         .await?;
     if post.deleted() {
         return Err(RestError::no_such_note());
@@ -90,7 +111,11 @@ async fn thread(call: &Call<'_>, id: &str) -> Result<Vec<Post>, RestError> {
     let mut posts: Vec<Post> = call
         .get(
             &format!("/posts/{id}/thread"),
-            &[("count", THREAD_COUNT), ("include_deleted", "0")],
+            &[
+                ("count", THREAD_COUNT),
+                ("include_deleted", "0"),
+                ("include_post_raw", "1"),
+            ],
             Missing::Note,
         )
         .await?;
