@@ -240,6 +240,12 @@ async fn show_create_reply_renote_delete() {
         "only the home note went upstream"
     );
 
+    let not_mine = bridge
+        .api("demo-alice", "notes/delete", json!({"noteId": note["id"]}))
+        .await;
+    assert_eq!(not_mine.status, StatusCode::BAD_REQUEST);
+    assert_eq!(not_mine.code(), "ACCESS_DENIED");
+
     let deleted = bridge
         .api("demo-bob", "notes/delete", json!({"noteId": note["id"]}))
         .await;

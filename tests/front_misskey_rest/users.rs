@@ -26,7 +26,11 @@ async fn i_by_body_and_bearer_meta_and_emojis() {
     assert_eq!(meta.status, StatusCode::OK);
     assert_eq!(meta.body["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(meta.body["name"], "pnutkey");
-    assert!(meta.body["uri"].as_str().unwrap().starts_with("http://"));
+    assert_eq!(
+        meta.body["uri"],
+        format!("http://{}", bridge.running.addr),
+        "the bound address, not port 0"
+    );
     let emojis = bridge.api("demo-alice", "emojis", json!({})).await;
     assert_eq!(emojis.status, StatusCode::OK);
     assert_eq!(emojis.body, json!({"emojis": []}));

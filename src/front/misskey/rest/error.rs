@@ -97,6 +97,19 @@ impl RestError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, body)
     }
 
+    /// `ACCESS_DENIED` (400): e.g. deleting someone else's note (pnut 403 in `notes/delete`).
+    pub fn access_denied() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ApiErrorBody::new(
+                "ACCESS_DENIED",
+                "Access denied.",
+                "fe8d7103-0ea8-4ec3-814d-f8b401dc69e9",
+                ErrorKind::Client,
+            ),
+        )
+    }
+
     /// `NO_SUCH_NOTE` (400).
     pub fn no_such_note() -> Self {
         Self::new(StatusCode::BAD_REQUEST, ApiErrorBody::no_such_note())

@@ -6,10 +6,15 @@ use crate::front::BridgeContext;
 use crate::misskey::default_role_policies;
 
 /// MetaDetailed for this bridge: `version` is pnutkey's version string, `name`/`uri`/
-/// `description` come from the config, every optional feature is off.
+/// `description` come from the config (an empty `uri`: this listener's URL, which knows the
+/// bound port), every optional feature is off.
 pub fn meta(ctx: &BridgeContext) -> Value {
     let config = &ctx.config;
-    let uri = config.misskey_meta_uri();
+    let uri = if config.misskey_meta.uri.is_empty() {
+        ctx.bridge_url.clone()
+    } else {
+        config.misskey_meta.uri.clone()
+    };
     let mut meta = json!({
         "maintainerName": null, "maintainerEmail": null,
         "version": env!("CARGO_PKG_VERSION"),

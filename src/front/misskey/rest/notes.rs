@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 
+use axum::http::StatusCode;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -257,12 +258,19 @@ async fn repost(call: &Call<'_>, original: &str) -> Result<Post, RestError> {
         .unwrap_or(reposted))
 }
 
-/// `notes/delete` → 204.
+/// `notes/delete` → 204; someone else's note (pnut 403) is `ACCESS_DENIED` (400).
 pub async fn delete(call: &Call<'_>) -> Result<Reply, RestError> {
     call.token()?;
     let id = call.params.note_id("noteId")?;
     call.write::<Value>(Method::DELETE, &format!("/posts/{id}"), None, Missing::Note)
-        .await?;
+        .await
+        .map_err(|error| {
+            if error.status == StatusCode::FORBIDDEN {
+                RestError::access_denied()
+            } else {
+                error
+            }
+        })?;
     Ok(Reply::NoContent)
 }
 
