@@ -1,0 +1,222 @@
+//! Request parsing of the Misskey REST front: the JSON body, the token (body `i` or
+//! `Authorization: Bearer`, misskey.md §7.1), typed parameters and pagination (§7.4).
+
+use axum::http::{HeaderMap, header};
+use serde_json::{Map, Value};
+
+use super::error::RestError;
+use crate::ids::pnut_id_from_misskey;
+
+/// Misskey's default list `limit`.
+pub const DEFAULT_LIMIT: u32 = 10;
+/// Misskey's largest list `limit`.
+pub const MAX_LIMIT: u32 = 100;
+
+/// The parsed JSON object body of one call.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    body: Map<String, Value>,
+}
+
+/// The token a client presented: `Authorization: Bearer` first, else body `i`.
+/// A non-string, non-null `i` is `INVALID_PARAM`; an empty token counts as none.
+pub fn presented_token(headers: &HeaderMap, params: &Params) -> Result<Option<String>, RestError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty());
+    if let Some(token) = bearer {
+        return Ok(Some(token.to_owned()));
+    }
+    Ok(params
+        .string("i")?
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned))
+}
+
+impl Params {
+    /// Parses a request body: empty → `{}`; anything but a JSON object → `INVALID_PARAM`.
+    pub fn parse(bytes: &[u8]) -> Result<Self, RestError> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self::default());
+        }
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(body)) => Ok(Self { body }),
+            Ok(_) => Err(RestError::invalid_param("body", "must be object")),
+            Err(_) => Err(RestError::invalid_param("body", "malformed JSON")),
+        }
+    }
+
+    /// An optional string (`null` or absent → `None`; another type → `INVALID_PARAM`).
+    pub fn string(&self, name: &str) -> Result<Option<&str>, RestError> {
+        match self.body.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(_) => Err(RestError::invalid_param(name, "must be string")),
+        }
+    }
+
+    /// A required string.
+    pub fn required_string(&self, name: &str) -> Result<&str, RestError> {
+        self.string(name)?
+            .ok_or_else(|| RestError::invalid_param(name, "must have required property"))
+    }
+
+    /// An optional boolean with a default.
+    pub fn flag(&self, name: &str, default: bool) -> Result<bool, RestError> {
+        match self.body.get(name) {
+            None | Some(Value::Null) => Ok(default),
+            Some(Value::Bool(value)) => Ok(*value),
+            Some(_) => Err(RestError::invalid_param(name, "must be boolean")),
+        }
+    }
+
+    /// An optional list of strings.
+    pub fn strings(&self, name: &str) -> Result<Option<Vec<&str>>, RestError> {
+        match self.body.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| {
+                    item.as_str()
+                        .ok_or_else(|| RestError::invalid_param(name, "must be array of string"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(_) => Err(RestError::invalid_param(name, "must be array")),
+        }
+    }
+
+    /// A required note id as a pnut post id; an id that cannot be a pnut id names no note
+    /// (`NO_SUCH_NOTE`).
+    pub fn note_id(&self, name: &str) -> Result<String, RestError> {
+        let id = self.required_string(name)?;
+        pnut_id_from_misskey(id).map_err(|_| RestError::no_such_note())
+    }
+
+    /// An optional id parameter as a pnut id; `unknown` is the error for an id that cannot
+    /// be a pnut id.
+    pub fn pnut_id(
+        &self,
+        name: &str,
+        unknown: impl FnOnce() -> RestError,
+    ) -> Result<Option<String>, RestError> {
+        match self.string(name)? {
+            None => Ok(None),
+            Some(id) => pnut_id_from_misskey(id).map(Some).map_err(|_| unknown()),
+        }
+    }
+
+    /// Misskey pagination (`sinceId`, `untilId`, `limit` 1–100, default 10).
+    pub fn page(&self) -> Result<Page, RestError> {
+        let limit = match self.body.get("limit") {
+            None | Some(Value::Null) => DEFAULT_LIMIT,
+            Some(value) => value
+                .as_u64()
+                .filter(|n| (1..=u64::from(MAX_LIMIT)).contains(n))
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| RestError::invalid_param("limit", "must be integer 1-100"))?,
+        };
+        let bad = |name: &str| {
+            let name = name.to_owned();
+            move || RestError::invalid_param(&name, "must be an id")
+        };
+        Ok(Page {
+            since: self.pnut_id("sinceId", bad("sinceId"))?,
+            until: self.pnut_id("untilId", bad("untilId"))?,
+            limit,
+        })
+    }
+}
+
+/// A Misskey page request, already in pnut ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// Exclusive lower bound (pnut id).
+    pub since: Option<String>,
+    /// Exclusive upper bound (pnut id).
+    pub until: Option<String>,
+    /// Items wanted (1–100).
+    pub limit: u32,
+}
+
+impl Page {
+    /// `sinceId` alone: Misskey answers oldest first (misskey.md §7.4).
+    pub fn oldest_first(&self) -> bool {
+        self.since.is_some() && self.until.is_none()
+    }
+
+    /// The pnut query: `since_id`, `before_id`, and `count` — negative (pnut's "oldest
+    /// matching items") when the page is oldest first.
+    pub fn pnut_query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::with_capacity(3);
+        if let Some(since) = &self.since {
+            query.push(("since_id", since.clone()));
+        }
+        if let Some(until) = &self.until {
+            query.push(("before_id", until.clone()));
+        }
+        let count = i64::from(self.limit);
+        let count = if self.oldest_first() { -count } else { count };
+        query.push(("count", count.to_string()));
+        query
+    }
+
+    /// Puts a newest-first pnut page in Misskey order.
+    pub fn order<T>(&self, mut items: Vec<T>) -> Vec<T> {
+        if self.oldest_first() {
+            items.reverse();
+        }
+        items
+    }
+}
+
+/// Borrows an owned query as the `&[(&str, &str)]` the pnut client takes.
+pub fn borrow_query<'a>(query: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
+    query.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_alone_asks_for_the_oldest_and_reverses() {
+        let params = Params::parse(br#"{"sinceId":"0000000000000005","limit":3}"#).unwrap();
+        let page = params.page().unwrap();
+        assert!(page.oldest_first());
+        assert_eq!(
+            page.pnut_query(),
+            vec![("since_id", "5".to_owned()), ("count", "-3".to_owned())]
+        );
+        assert_eq!(page.order(vec![3, 2, 1]), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn limit_bounds_and_defaults() {
+        assert_eq!(Params::parse(b"").unwrap().page().unwrap().limit, 10);
+        for bad in ["0", "101", "-1", "1.5", "\"5\""] {
+            let body = format!(r#"{{"limit":{bad}}}"#);
+            assert!(
+                Params::parse(body.as_bytes()).unwrap().page().is_err(),
+                "{bad}"
+            );
+        }
+        let page = Params::parse(br#"{"untilId":"9","sinceId":"2","limit":100}"#)
+            .unwrap()
+            .page()
+            .unwrap();
+        assert!(!page.oldest_first());
+        assert_eq!(page.order(vec![2, 1]), vec![2, 1]);
+    }
+
+    #[test]
+    fn malformed_bodies_are_invalid_param() {
+        for body in [&b"{"[..], b"[1]", b"\"x\""] {
+            let error = Params::parse(body).unwrap_err();
+            assert_eq!(error.body.error.code, "INVALID_PARAM");
+        }
+    }
+}

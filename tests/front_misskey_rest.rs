@@ -1,0 +1,11 @@
+//! The Misskey REST front end to end: Misskey calls to the bridge (`POST /api/*`) against the
+//! embedded simulated pnut, observed through the bridge's answers and the sim's control handle.
+
+#[path = "front_misskey_rest/errors.rs"]
+mod errors;
+#[path = "front_misskey_rest/notes.rs"]
+mod notes;
+#[path = "front_misskey_rest/support.rs"]
+mod support;
+#[path = "front_misskey_rest/users.rs"]
+mod users;
