@@ -266,16 +266,41 @@ async fn post_lookup_thread_and_not_found() {
     assert_eq!(post["data"]["thread_id"], json!(root_pnut));
     assert_eq!(post["data"]["content"]["text"], "@alice a reply");
 
-    let (status, thread) = bridge
-        .get(&format!("/posts/{root_pnut}/thread"), "demo-alice")
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let thread_ids = ids(&thread);
-    assert!(thread_ids.contains(&assert_int_id(&json!(root_pnut))));
-    assert!(thread_ids.contains(&assert_int_id(&json!(reply_pnut))));
-    for post in thread["data"].as_array().expect("list") {
-        assert_eq!(post["thread_id"], json!(root_pnut));
+    let nested = control
+        .create_note(
+            "carol",
+            pnutkey::sim::misskey::NewNote {
+                text: Some("@bob nested".to_owned()),
+                reply_id: Some(reply_id.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("nested");
+    let nested_pnut = Bridge::pnut_id(nested["id"].as_str().expect("id"));
+    let expected: Vec<u128> = [&nested_pnut, &reply_pnut, &root_pnut]
+        .iter()
+        .map(|id| assert_int_id(&json!(id)))
+        .collect();
+    // The whole thread, whichever of its posts is asked for, newest first.
+    for asked in [&root_pnut, &reply_pnut, &nested_pnut] {
+        let (status, thread) = bridge
+            .get(&format!("/posts/{asked}/thread"), "demo-alice")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(ids(&thread), expected, "{thread}");
+        for post in thread["data"].as_array().expect("list") {
+            assert_eq!(post["thread_id"], json!(root_pnut));
+        }
     }
+    let (_, older) = bridge
+        .get(
+            &format!("/posts/{root_pnut}/thread?before_id={nested_pnut}&count=1"),
+            "demo-alice",
+        )
+        .await;
+    assert_eq!(ids(&older), expected[1..2].to_vec());
+    assert_eq!(older["meta"]["more"], true);
 
     control.delete_note(&reply_id).await.expect("deleted");
     let (status, gone) = bridge
@@ -527,4 +552,41 @@ async fn errors_are_envelopes() {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After");
     assert_eq!(retry_after, retry_in);
+}
+
+#[tokio::test]
+async fn first_page_is_reusable_and_connection_id_is_answered_normally() {
+    let bridge = start().await;
+    let sim_url = bridge.running.sim_misskey.as_ref().expect("sim").base_url();
+    let ctx = pnutkey::front::BridgeContext::new(
+        Config::default(),
+        bridge.running.pnut_url.clone(),
+        sim_url,
+        format!("http://{}", bridge.running.addr),
+    )
+    .expect("context");
+    let query = pnutkey::front::pnut::rest::parse_query(Some("count=3"));
+    let (status, page) = pnutkey::front::pnut::rest::first_page_json(
+        &ctx,
+        "demo-alice",
+        "/v1/posts/streams/me",
+        &query,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids(&page).len(), 3, "{page}");
+    let (over_http, _) = bridge.get("/posts/streams/me?count=3", "demo-alice").await;
+    assert_eq!(over_http, StatusCode::OK);
+    let (_, listed) = bridge
+        .get("/posts/streams/me?count=3&connection_id=abc", "demo-alice")
+        .await;
+    assert_eq!(ids(&listed), ids(&page));
+    let (status, _) = pnutkey::front::pnut::rest::first_page_json(
+        &ctx,
+        "demo-alice",
+        "/posts/streams/nope",
+        &query,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

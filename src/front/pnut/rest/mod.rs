@@ -15,7 +15,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
@@ -74,6 +74,29 @@ pub async fn first_page(ctx: &BridgeContext, token: &str, path: &str, query: &Qu
     dispatch(caller, &Method::GET, path, query, &HeaderMap::new(), &[])
         .await
         .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Largest first-page body [`first_page_json`] reads back.
+const FIRST_PAGE_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// [`first_page`] as status and JSON envelope, for callers that add keys to `meta`
+/// (e.g. `subscription_id`). An unreadable body becomes a 500 envelope.
+pub async fn first_page_json(
+    ctx: &BridgeContext,
+    token: &str,
+    path: &str,
+    query: &Query,
+) -> (StatusCode, serde_json::Value) {
+    let response = first_page(ctx, token, path, query).await;
+    let status = response.status();
+    let body = axum::body::to_bytes(response.into_body(), FIRST_PAGE_MAX_BYTES).await;
+    match body.map(|b| serde_json::from_slice::<serde_json::Value>(&b)) {
+        Ok(Ok(value)) => (status, value),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({"meta": {"code": 500, "error_message": "Internal Server Error"}}),
+        ),
+    }
 }
 
 /// Whether `method` + `path` is an endpoint of this front.

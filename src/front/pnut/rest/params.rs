@@ -1,6 +1,7 @@
 //! Request inputs of the pnut REST front: the token, query parameters, pnut ids → Misskey ids,
 //! pagination (`since_id`, `before_id`, `count`) and post bodies (JSON or form).
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use axum::http::{HeaderMap, header};
@@ -8,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::reply::RestError;
 use crate::front::BridgeContext;
-use crate::ids::pnut_to_misskey;
+use crate::ids::{cmp_decimal, pnut_to_misskey};
 
 /// Query parameters by name (the last value of a repeated name wins).
 pub type Query = BTreeMap<String, String>;
@@ -65,6 +66,10 @@ pub struct Page {
     /// The Misskey body: `limit` (one more than `count` when possible, to know `more`),
     /// `sinceId`, `untilId`.
     pub body: Map<String, Value>,
+    /// `since_id` as the tool sent it (decimal), for lists filtered by the bridge.
+    pub since_id: Option<String>,
+    /// `before_id` as the tool sent it (decimal).
+    pub before_id: Option<String>,
 }
 
 impl Page {
@@ -91,6 +96,8 @@ impl Page {
         Ok(Page {
             count: usize::try_from(count).unwrap_or(20),
             body,
+            since_id: query.get("since_id").cloned(),
+            before_id: query.get("before_id").cloned(),
         })
     }
 
@@ -101,6 +108,19 @@ impl Page {
             body.insert((*key).to_owned(), value.clone());
         }
         body
+    }
+
+    /// Whether the decimal `id` lies inside `since_id` / `before_id` (both exclusive).
+    pub fn admits(&self, id: &str) -> bool {
+        let newer = self
+            .since_id
+            .as_deref()
+            .is_none_or(|since| cmp_decimal(id, since) == Some(Ordering::Greater));
+        let older = self
+            .before_id
+            .as_deref()
+            .is_none_or(|before| cmp_decimal(id, before) == Some(Ordering::Less));
+        newer && older
     }
 
     /// Truncates newest-first `items` to `count`; returns whether more exist.
@@ -168,5 +188,65 @@ pub fn new_post(headers: &HeaderMap, body: &[u8]) -> Result<NewPost, RestError> 
                 .get("is_nsfw")
                 .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(content_type: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = content_type.parse() {
+            headers.insert(header::CONTENT_TYPE, value);
+        }
+        headers
+    }
+
+    #[test]
+    fn post_bodies_decode_from_json_and_form() {
+        let json = new_post(
+            &headers("application/json"),
+            br#"{"text":"hi","reply_to":42,"is_nsfw":true}"#,
+        );
+        assert_eq!(
+            json.ok(),
+            Some(NewPost {
+                text: Some("hi".into()),
+                reply_to: Some("42".into()),
+                is_nsfw: true
+            })
+        );
+        let form = new_post(
+            &headers("application/x-www-form-urlencoded"),
+            b"text=a+b%21&reply_to=7",
+        );
+        assert_eq!(
+            form.ok(),
+            Some(NewPost {
+                text: Some("a b!".into()),
+                reply_to: Some("7".into()),
+                is_nsfw: false
+            })
+        );
+        assert!(new_post(&headers("application/json"), b"{oops").is_err());
+        assert!(new_post(&headers("application/json"), b"[1]").is_err());
+        assert!(new_post(&headers("application/json"), br#"{"text":5}"#).is_err());
+    }
+
+    #[test]
+    fn bearer_wins_over_access_token() {
+        let mut with_bearer = HeaderMap::new();
+        with_bearer.insert(header::AUTHORIZATION, "Bearer abc".parse().expect("value"));
+        let query = parse_query(Some("access_token=xyz"));
+        assert_eq!(
+            presented_token(&with_bearer, &query).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            presented_token(&HeaderMap::new(), &query).as_deref(),
+            Some("xyz")
+        );
+        assert_eq!(presented_token(&HeaderMap::new(), &Query::new()), None);
     }
 }

@@ -52,38 +52,55 @@ pub async fn post(caller: Caller<'_>, post_id: &str) -> RestResult {
     ok(StatusCode::OK, caller.post(&note_id).await?)
 }
 
-/// `GET /posts/{id}/thread`: the note, its ancestors and its children, newest first.
+/// Most `notes/children` calls one thread request makes (breadth first from the root).
+const THREAD_EXPANSIONS: usize = 8;
+
+/// `GET /posts/{id}/thread`: the whole thread of the post (its root's reply tree, explored
+/// breadth first with at most [`THREAD_EXPANSIONS`] `notes/children` calls, plus the post's
+/// ancestors), newest first, paginated by the bridge.
 pub async fn thread(caller: Caller<'_>, post_id: &str, query: &Query) -> RestResult {
     let page_params = Page::from_query(caller.ctx, query)?;
     let note_id = misskey_id(caller.ctx, post_id, "post id")?;
     let note = caller.note(&note_id).await?;
-    let ancestors: Vec<Note> = caller
-        .read(
-            "notes/conversation",
-            body1("noteId", json!(note_id))
-                .into_iter()
-                .chain([("limit".to_owned(), json!(100))])
-                .collect(),
-        )
-        .await?;
-    let children: Vec<Note> = caller
-        .read(
-            "notes/children",
-            page_params.body_with(&[("noteId", json!(note_id))]),
-        )
-        .await?;
-    let root = ancestors
+    let mut notes: Vec<Note> = if note.reply_id.is_some() {
+        let mut body = body1("noteId", json!(note_id));
+        body.insert("limit".into(), json!(100));
+        caller.read("notes/conversation", body).await?
+    } else {
+        Vec::new()
+    };
+    let root = notes
         .iter()
         .find(|n| n.reply_id.is_none())
         .map(|n| n.id.clone())
         .unwrap_or_else(|| note.id.clone());
+    notes.push(note);
+    let mut queue = std::collections::VecDeque::from([root.clone()]);
+    let mut expanded = 0;
+    while let Some(parent) = queue.pop_front() {
+        if expanded >= THREAD_EXPANSIONS {
+            break;
+        }
+        expanded += 1;
+        let mut body = body1("noteId", json!(parent));
+        body.insert("limit".into(), json!(100));
+        let children: Vec<Note> = caller.read("notes/children", body).await?;
+        for child in children {
+            if child.reply_id.as_deref() == Some(parent.as_str()) {
+                queue.push_back(child.id.clone());
+            }
+            notes.push(child);
+        }
+    }
     let mut posts = Vec::new();
-    for item in std::iter::once(&note).chain(&ancestors).chain(&children) {
+    for item in &notes {
         if let translate::Translated::Done(mut post) =
             translate::note_to_post(item, Some(&root), &caller.ctx.translate)?
         {
-            post.pagination_id = Some(post.id.clone());
-            posts.push((post.id.clone(), post));
+            if page_params.admits(&post.id) {
+                post.pagination_id = Some(post.id.clone());
+                posts.push((post.id.clone(), post));
+            }
         }
     }
     newest_first(&mut posts);

@@ -64,8 +64,10 @@ fn upstream_parts(error: &UpstreamError) -> (StatusCode, String, Option<u64>) {
             let not_found = code
                 .as_deref()
                 .is_some_and(|c| NOT_FOUND_CODES.contains(&c));
+            let code = code.as_deref().unwrap_or_default();
             let status = match *status {
                 _ if not_found => StatusCode::NOT_FOUND,
+                _ if code == "ACCESS_DENIED" => StatusCode::FORBIDDEN,
                 401 => StatusCode::UNAUTHORIZED,
                 403 => StatusCode::FORBIDDEN,
                 s @ 400..=499 => StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST),
