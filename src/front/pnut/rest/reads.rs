@@ -96,11 +96,10 @@ pub async fn thread(caller: Caller<'_>, post_id: &str, query: &Query) -> RestRes
     for item in &notes {
         if let translate::Translated::Done(mut post) =
             translate::note_to_post(item, Some(&root), &caller.ctx.translate)?
+            && page_params.admits(&post.id)
         {
-            if page_params.admits(&post.id) {
-                post.pagination_id = Some(post.id.clone());
-                posts.push((post.id.clone(), post));
-            }
+            post.pagination_id = Some(post.id.clone());
+            posts.push((post.id.clone(), post));
         }
     }
     newest_first(&mut posts);
