@@ -15,11 +15,16 @@ struct Bridge {
 }
 
 async fn start() -> Bridge {
+    start_with(|_| {}).await
+}
+
+async fn start_with(tweak: impl FnOnce(&mut Config)) -> Bridge {
     let mut config = Config::default();
     config.listen.addr = "127.0.0.1:0".parse().expect("addr");
     config.sim.activity_interval = None;
     // Forced upstream 5xx must surface at once, not after read retries.
     config.ratelimit.get_retries = 0;
+    tweak(&mut config);
     let plan = app::RunPlan::from_config(&config);
     let running = app::start(&plan).await.expect("app starts");
     Bridge {
@@ -589,4 +594,52 @@ async fn first_page_is_reusable_and_connection_id_is_answered_normally() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bookmark_as_favorite_when_configured() {
+    let bridge = start_with(|config| {
+        config.translate.bookmark_as = pnutkey::config::BookmarkAs::Favorite;
+    })
+    .await;
+    let control = bridge.control();
+    let note = control.post("bob", "favorite me").await.expect("note");
+    let id = Bridge::pnut_id(note["id"].as_str().expect("id"));
+    for method in [Method::PUT, Method::DELETE] {
+        let (status, _, _) = bridge
+            .call(
+                method,
+                &format!("/posts/{id}/bookmark"),
+                Some("demo-alice"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let calls = control.counts().await.calls;
+    assert_eq!(calls.get("notes/favorites/create"), Some(&1));
+    assert_eq!(calls.get("notes/favorites/delete"), Some(&1));
+    assert_eq!(calls.get("notes/reactions/create"), None);
+}
+
+#[tokio::test]
+async fn refused_tokens_never_reach_the_upstream() {
+    let bridge = start_with(|config| {
+        config.tokens.passthrough = false;
+    })
+    .await;
+    let (status, refused) = bridge.get("/users/me", "demo-alice").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused}");
+    let (status, _, _) = bridge
+        .call(
+            Method::POST,
+            "/posts",
+            Some("demo-alice"),
+            Some(("application/json", json!({"text": "no"}).to_string())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let calls = bridge.control().counts().await.calls;
+    assert_eq!(calls.get("i"), None, "{calls:?}");
+    assert_eq!(calls.get("notes/create"), None, "{calls:?}");
 }

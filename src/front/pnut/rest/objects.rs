@@ -77,7 +77,14 @@ impl Caller<'_> {
             return Ok(translate::misskey_me_to_pnut(&me, &self.ctx.translate)?);
         }
         let id = self.user_id(reference).await?;
-        let user: UserDetailed = self.read("users/show", body1("userId", json!(id))).await?;
+        self.user_by_id(&id).await
+    }
+
+    /// The pnut user of a Misskey user id.
+    pub async fn user_by_id(&self, misskey_id: &str) -> Result<User, RestError> {
+        let user: UserDetailed = self
+            .read("users/show", body1("userId", json!(misskey_id)))
+            .await?;
         Ok(translate::misskey_detailed_to_pnut(
             &user,
             &self.ctx.translate,
@@ -120,8 +127,13 @@ impl Caller<'_> {
         for (endpoint, body) in calls {
             let notes: Vec<Note> = self.read(endpoint, body.clone()).await?;
             for note in &notes {
-                if let Some(post) = self.note_to_post(note)? {
-                    posts.push((post.id.clone(), post));
+                // An untranslatable note is dropped from the list, not the whole answer (§5).
+                match self.note_to_post(note) {
+                    Ok(Some(post)) => posts.push((post.id.clone(), post)),
+                    Ok(None) => {}
+                    Err(error) => {
+                        tracing::warn!(kind = "note", endpoint, %error, "dropped untranslatable note");
+                    }
                 }
             }
         }

@@ -111,12 +111,7 @@ pub async fn follow(caller: Caller<'_>, reference: &str, on: bool) -> RestResult
     caller
         .write(endpoint, body1("userId", json!(user_id)))
         .await?;
-    let mut user = caller
-        .user(
-            &crate::ids::misskey_to_pnut(&user_id, caller.ctx.translate.id_format)
-                .map_err(|_| RestError::BadRequest("invalid user id".to_owned()))?,
-        )
-        .await?;
+    let mut user = caller.user_by_id(&user_id).await?;
     user.you_follow = Some(on);
     ok(StatusCode::OK, user)
 }
