@@ -643,3 +643,48 @@ async fn refused_tokens_never_reach_the_upstream() {
     assert_eq!(calls.get("i"), None, "{calls:?}");
     assert_eq!(calls.get("notes/create"), None, "{calls:?}");
 }
+
+#[tokio::test]
+async fn specific_v1_routes_of_other_fronts_take_precedence() {
+    use axum::routing::{delete, get};
+    let bridge = start().await;
+    let sim_url = bridge.running.sim_misskey.as_ref().expect("sim").base_url();
+    let ctx = pnutkey::front::BridgeContext::new(
+        Config::default(),
+        bridge.running.pnut_url.clone(),
+        sim_url,
+        "http://127.0.0.1".to_owned(),
+    )
+    .expect("context");
+    // What the pnut stream front registers next to this front (merging must not panic).
+    let router = pnutkey::front::pnut::rest::routes(ctx)
+        .route("/v1/user", get(|| async { "stream" }))
+        .route("/v1/users/me/streams/{id}", delete(|| async { "deleted" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let http = reqwest::Client::new();
+    let text = |path: &'static str, method: Method| {
+        let http = http.clone();
+        async move {
+            let response = http
+                .request(method, format!("http://{addr}{path}"))
+                .bearer_auth("demo-alice")
+                .send()
+                .await
+                .expect("answers");
+            (response.status(), response.text().await.unwrap_or_default())
+        }
+    };
+    assert_eq!(text("/v1/user", Method::GET).await.1, "stream");
+    assert_eq!(
+        text("/v1/users/me/streams/abc", Method::DELETE).await.1,
+        "deleted"
+    );
+    let (status, body) = text("/v1/users/me", Method::GET).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("\"username\":\"alice\""), "{body}");
+    server.abort();
+}
