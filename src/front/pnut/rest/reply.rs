@@ -1,0 +1,127 @@
+//! pnut envelopes out of the REST front: success bodies, paginated lists and typed errors
+//! (pnut-api.md §2: `meta.code` mirrors the HTTP status, errors carry no `data`).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::ids::cmp_decimal;
+use crate::pnut::{Envelope, Meta};
+use crate::translate::TranslateError;
+use crate::upstream::UpstreamError;
+
+/// Why a pnut REST call failed; each variant maps to one pnut error envelope.
+#[derive(Debug, thiserror::Error)]
+pub enum RestError {
+    /// No token, or a token the bridge refuses.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Malformed input (bad id, bad JSON or form, missing field).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Unknown endpoint or object.
+    #[error("{0}")]
+    NotFound(String),
+    /// The upstream call failed.
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    /// The upstream answer could not be translated.
+    #[error(transparent)]
+    Translate(#[from] TranslateError),
+}
+
+/// Misskey error codes that mean "no such object" (Misskey answers them with HTTP 400).
+const NOT_FOUND_CODES: &[&str] = &["NO_SUCH_NOTE", "NO_SUCH_USER", "NO_SUCH_FILE"];
+
+impl RestError {
+    /// HTTP status, message and `retry_in` seconds of this error.
+    fn parts(&self) -> (StatusCode, String, Option<u64>) {
+        match self {
+            RestError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.clone(), None),
+            RestError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone(), None),
+            RestError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone(), None),
+            RestError::Translate(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None),
+            RestError::Upstream(e) => upstream_parts(e),
+        }
+    }
+}
+
+/// Maps an upstream error to the front's status: rate limits → 429 with `retry_in`,
+/// "no such" codes → 404, 4xx kept, 5xx → 502, unreachable/undecodable → 502.
+fn upstream_parts(error: &UpstreamError) -> (StatusCode, String, Option<u64>) {
+    match error {
+        UpstreamError::RateLimited { retry_in, .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too Many Requests".to_owned(),
+            Some(retry_in.as_secs_f64().ceil().max(1.0) as u64),
+        ),
+        UpstreamError::Status {
+            status,
+            message,
+            code,
+            ..
+        } => {
+            let not_found = code
+                .as_deref()
+                .is_some_and(|c| NOT_FOUND_CODES.contains(&c));
+            let code = code.as_deref().unwrap_or_default();
+            let status = match *status {
+                _ if not_found => StatusCode::NOT_FOUND,
+                _ if code == "ACCESS_DENIED" => StatusCode::FORBIDDEN,
+                401 => StatusCode::UNAUTHORIZED,
+                403 => StatusCode::FORBIDDEN,
+                s @ 400..=499 => StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_REQUEST),
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            (status, message.clone(), None)
+        }
+        UpstreamError::Transport { .. } | UpstreamError::Decode { .. } => {
+            (StatusCode::BAD_GATEWAY, error.to_string(), None)
+        }
+    }
+}
+
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        let (status, message, retry_in) = self.parts();
+        let mut envelope = Envelope::<serde_json::Value>::error(status.as_u16(), message);
+        envelope.meta.retry_in = retry_in.map(|s| i64::try_from(s).unwrap_or(i64::MAX));
+        let mut response = (status, axum::Json(envelope)).into_response();
+        if let Some(value) = retry_in.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+/// A REST handler's result.
+pub type RestResult = Result<Response, RestError>;
+
+/// A success envelope with `data` and `meta.code` = `status`.
+pub fn ok<T: Serialize>(status: StatusCode, data: T) -> RestResult {
+    Ok((status, axum::Json(Envelope::ok(status.as_u16(), data))).into_response())
+}
+
+/// A newest-first list page: `meta.min_id`/`max_id` from `pagination_id`s, `meta.more`.
+pub fn page<T: Serialize>(items: Vec<(String, T)>, more: bool) -> RestResult {
+    let max_id = items.first().map(|(id, _)| id.clone());
+    let min_id = items.last().map(|(id, _)| id.clone());
+    let data: Vec<T> = items.into_iter().map(|(_, item)| item).collect();
+    let envelope = Envelope {
+        meta: Meta {
+            code: Some(200),
+            min_id,
+            max_id,
+            more: Some(more),
+            ..Meta::default()
+        },
+        data: Some(data),
+    };
+    Ok((StatusCode::OK, axum::Json(envelope)).into_response())
+}
+
+/// Sorts `(pagination_id, item)` pairs newest first (decimal ids) and drops duplicate ids.
+pub fn newest_first<T>(items: &mut Vec<(String, T)>) {
+    items.sort_by(|a, b| cmp_decimal(&b.0, &a.0).unwrap_or(std::cmp::Ordering::Equal));
+    items.dedup_by(|a, b| a.0 == b.0);
+}
