@@ -380,3 +380,67 @@ async fn misskey_js_reports_an_unknown_token_as_authentication_failed() {
         "expected AUTHENTICATION_FAILED; stderr:\n{err}"
     );
 }
+
+/// Starts the bridge on its embedded default (both simulated upstreams, no activity) on an
+/// ephemeral port.
+async fn start_bridge() -> pnutkey::app::Running {
+    let mut config = pnutkey::config::Config::default();
+    config.listen.addr = "127.0.0.1:0".parse().expect("listen address");
+    config.sim.activity_interval = None;
+    let plan = pnutkey::app::RunPlan::from_config(&config);
+    pnutkey::app::start(&plan).await.expect("start the bridge")
+}
+
+/// The digits of a numeric field in a JSON line, as written (pnut ids made from Misskey ids
+/// exceed u64, so they are compared as decimal strings).
+fn raw_number_field(line: &str, field: &str) -> Option<String> {
+    let at = line.find(&format!("\"{field}\": "))? + field.len() + 4;
+    let digits: String = line[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (!digits.is_empty()).then_some(digits)
+}
+
+/// pnutpy through the bridge's pnut REST front over the simulated Misskey (mapping.md §4.3):
+/// its own models parse every answer, and its post really is a Misskey note upstream.
+#[tokio::test]
+async fn pnutpy_works_through_the_bridge_over_sim_misskey() {
+    let python = venv_python();
+    let bridge = start_bridge().await;
+    let base_url = format!("http://{}", bridge.addr);
+    let (status, out, err) = run_to_exit(
+        "pnutpy_sim.py",
+        spawn_client(python, &["pnutpy_sim.py", &base_url, "demo-alice"]),
+    )
+    .await;
+    assert_success("pnutpy_sim.py", status, &out, &err);
+    let summary_line = out.lines().last().unwrap_or_default();
+    let summary: Value = serde_json::from_str(summary_line)
+        .unwrap_or_else(|error| panic!("summary line is not JSON ({error}): {out}"));
+    assert_eq!(summary["ok"], Value::Bool(true), "{summary}");
+    assert_eq!(summary["username"], "alice", "{summary}");
+    let post_id = raw_number_field(summary_line, "created_post_id")
+        .unwrap_or_else(|| panic!("no numeric created_post_id: {summary_line}"));
+    let text = summary["created_text"].as_str().expect("created_text");
+
+    // Another user reads the post back through the bridge by its decimal id.
+    let response = reqwest::Client::new()
+        .get(format!("{base_url}/v1/posts/{post_id}"))
+        .bearer_auth("demo-bob")
+        .send()
+        .await
+        .expect("GET /v1/posts/{id} as bob");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let body: Value = response.json().await.expect("post envelope is JSON");
+    assert_eq!(body["data"]["content"]["text"], text);
+    assert_eq!(body["data"]["user"]["username"], "alice");
+
+    // Upstream, it was a Misskey notes/create.
+    let sim = bridge.sim_misskey.as_ref().expect("embedded sim Misskey");
+    let calls = sim.control().counts().await.calls;
+    assert!(
+        calls.get("notes/create").copied().unwrap_or(0) >= 1,
+        "{calls:?}"
+    );
+}
