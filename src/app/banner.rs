@@ -22,17 +22,17 @@ pub fn print(running: &Running) {
             .collect();
         tracing::info!(accounts = %demo.join(" "), "simulated upstreams: demo tokens");
     }
+    tracing::info!(
+        "Misskey client over pnut: new api.APIClient({{ origin: '{bridge}', credential: 'demo-alice' }})"
+    );
+    tracing::info!(
+        "pnut tool over Misskey: curl -H 'Authorization: Bearer demo-alice' {bridge}/v1/posts/streams/me"
+    );
     if let Some(sim) = &running.sim_misskey {
-        tracing::info!(
-            "misskey-js against the simulated Misskey: new api.APIClient({{ origin: '{}', credential: 'demo-alice' }})",
-            sim.base_url()
-        );
+        tracing::info!("simulated Misskey itself: {}", sim.base_url());
     }
     if let Some(sim) = &running.sim_pnut {
-        tracing::info!(
-            "pnut tool against the simulated pnut: curl -H 'Authorization: Bearer demo-alice' {}/v1/posts/streams/global",
-            sim.base_url()
-        );
+        tracing::info!("simulated pnut itself: {}/v1", sim.base_url());
     }
     tracing::info!("health: curl {bridge}/healthz");
 }
