@@ -1,0 +1,402 @@
+//! The pnut user-stream front against the embedded simulated Misskey: hello, subscriptions
+//! through the subscribe-only routes, event fan-out with `subscription_ids`, the 16-subscription
+//! limit, deletes, refcounted upstream channel connections, and token refusal.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use pnutkey::config::Config;
+use pnutkey::front::BridgeContext;
+use pnutkey::front::pnut::stream::{routes, subscribe_routes};
+use pnutkey::sim::misskey::{SimMisskey, SimMisskeyControl, SimMisskeyOptions};
+use serde_json::Value;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Upper bound for anything a test awaits.
+const LIMIT: Duration = Duration::from_secs(10);
+
+struct Env {
+    addr: std::net::SocketAddr,
+    sim: SimMisskey,
+    http: reqwest::Client,
+    _ctx: Arc<BridgeContext>,
+}
+
+impl Env {
+    fn control(&self) -> SimMisskeyControl {
+        self.sim.control()
+    }
+
+    fn url(&self, path_and_query: &str) -> String {
+        format!("http://{}{}", self.addr, path_and_query)
+    }
+
+    async fn open(&self, token: &str) -> (Ws, String) {
+        let url = format!("ws://{}/v1/user?access_token={token}", self.addr);
+        let (mut ws, _) = connect_async(url).await.expect("upgrade");
+        let hello = next_json(&mut ws).await;
+        let id = hello["meta"]["connection_id"]
+            .as_str()
+            .expect("connection_id")
+            .to_owned();
+        (ws, id)
+    }
+
+    async fn subscribe(&self, token: &str, path: &str, connection_id: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(self.url(&format!("{path}?connection_id={connection_id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json body"))
+    }
+
+    async fn delete(&self, token: &str, path: &str) -> u16 {
+        self.http
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+            .status()
+            .as_u16()
+    }
+}
+
+async fn start_with(config: Config) -> Env {
+    let sim = SimMisskey::start(SimMisskeyOptions::default())
+        .await
+        .expect("sim");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let ctx = BridgeContext::new(
+        config,
+        "http://127.0.0.1:9/v1".to_owned(),
+        sim.base_url(),
+        format!("http://{addr}"),
+    )
+    .expect("context");
+    let router = routes(Arc::clone(&ctx)).merge(subscribe_routes(Arc::clone(&ctx)));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Env {
+        addr,
+        sim,
+        http: reqwest::Client::new(),
+        _ctx: ctx,
+    }
+}
+
+async fn start() -> Env {
+    start_with(Config::default()).await
+}
+
+async fn next_json(ws: &mut Ws) -> Value {
+    loop {
+        let message = tokio::time::timeout(LIMIT, ws.next())
+            .await
+            .expect("a frame in time")
+            .expect("socket open")
+            .expect("frame");
+        match message {
+            Message::Text(text) => return serde_json::from_str(&text).expect("JSON text frame"),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+/// Awaits the close of `ws` (a close frame or the end of the stream), skipping nothing else.
+async fn expect_closed(ws: &mut Ws) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(LIMIT, ws.next())
+            .await
+            .expect("closed in time")
+        {
+            None | Some(Err(_)) => return None,
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(other)) => panic!("unexpected frame before close: {other:?}"),
+        }
+    }
+}
+
+/// Channel connections of `username`'s upstream sockets, polled until `want` holds.
+async fn wait_channels(
+    control: &SimMisskeyControl,
+    username: &str,
+    want: impl Fn(usize, usize) -> bool,
+) -> (usize, usize) {
+    tokio::time::timeout(LIMIT, async {
+        loop {
+            let counts = control.counts().await;
+            let mine: Vec<_> = counts
+                .sockets
+                .iter()
+                .filter(|s| s.username.as_deref() == Some(username))
+                .collect();
+            let sockets = mine.len();
+            let channels = mine.iter().map(|s| s.channel_connections).sum();
+            if want(sockets, channels) {
+                return (sockets, channels);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("upstream counts reached in time")
+}
+
+#[tokio::test]
+async fn hello_names_endpoint_and_connection_id() {
+    let env = start().await;
+    let url = format!("ws://{}/v1/user?access_token=demo-alice", env.addr);
+    let (mut ws, _) = connect_async(url).await.expect("upgrade");
+    let hello = next_json(&mut ws).await;
+    assert_eq!(
+        hello["meta"]["stream"]["endpoint"],
+        format!("ws://{}/v1/user", env.addr)
+    );
+    let id = hello["meta"]["connection_id"].as_str().expect("id");
+    assert_eq!(id.len(), 32);
+    assert!(
+        id.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    );
+    assert!(hello.get("data").is_none());
+}
+
+#[tokio::test]
+async fn refused_tokens_get_401_envelope_at_upgrade() {
+    let env = start().await;
+    for query in ["?access_token=not-a-token", ""] {
+        let response = env
+            .http
+            .get(env.url(&format!("/v1/user{query}")))
+            .header("connection", "upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status().as_u16(), 401);
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["meta"]["code"], 401);
+        assert!(body["meta"]["error_message"].is_string());
+    }
+    let refused = connect_async(format!("ws://{}/v1/user?access_token=nope", env.addr)).await;
+    assert!(refused.is_err());
+}
+
+#[tokio::test]
+async fn subscribe_answers_page_and_events_name_every_matching_subscription() {
+    let env = start().await;
+    let control = env.control();
+    control
+        .post("bob", "before subscribing")
+        .await
+        .expect("post");
+    let (mut ws, cid) = env.open("demo-alice").await;
+    let (status, first) = env
+        .subscribe("demo-alice", "/v1/posts/streams/me", &cid)
+        .await;
+    assert_eq!(status, 200, "{first}");
+    let sid_a = first["meta"]["subscription_id"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+    assert_eq!(sid_a.len(), 32);
+    let page = first["data"].as_array().expect("page");
+    assert!(
+        page.iter()
+            .any(|p| p["content"]["text"] == "before subscribing"),
+        "{first}"
+    );
+    let (status, second) = env
+        .subscribe("demo-alice", "/v1/posts/streams/me", &cid)
+        .await;
+    assert_eq!(status, 200);
+    let sid_b = second["meta"]["subscription_id"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+    assert_ne!(sid_a, sid_b);
+    // Both subscriptions share one upstream channel connection.
+    assert_eq!(
+        wait_channels(&control, "alice", |s, c| s == 1 && c == 1).await,
+        (1, 1)
+    );
+
+    control.post("bob", "hello from bob").await.expect("post");
+    let frame = next_json(&mut ws).await;
+    let mut ids: Vec<String> = frame["meta"]["subscription_ids"]
+        .as_array()
+        .expect("subscription_ids")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+    let mut want = vec![sid_a.clone(), sid_b];
+    want.sort();
+    assert_eq!(ids, want);
+    assert_eq!(frame["data"][0]["content"]["text"], "hello from bob");
+    assert_eq!(frame["meta"]["id"], frame["data"][0]["id"]);
+    assert!(frame["meta"]["timestamp"].is_i64());
+
+    // The tool's keep-alive is accepted and nothing else is sent.
+    ws.send(Message::Text(".".into()))
+        .await
+        .expect("keep-alive");
+    control.post("bob", "second").await.expect("post");
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["data"][0]["content"]["text"], "second");
+}
+
+#[tokio::test]
+async fn at_most_16_subscriptions_and_refusals() {
+    let env = start().await;
+    let (_ws, cid) = env.open("demo-alice").await;
+    let mut sids = Vec::new();
+    for _ in 0..16 {
+        let (status, body) = env
+            .subscribe("demo-alice", "/v1/users/me/mentions", &cid)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        sids.push(
+            body["meta"]["subscription_id"]
+                .as_str()
+                .expect("sid")
+                .to_owned(),
+        );
+    }
+    let (status, body) = env
+        .subscribe("demo-alice", "/v1/users/me/mentions", &cid)
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        serde_json::json!({"meta":{"code":400,"error_message":format!("connection {cid} already has the maximum of 16 subscriptions")}})
+    );
+    let first = sids.first().expect("one");
+    assert_eq!(
+        env.delete("demo-alice", &format!("/v1/users/me/streams/{cid}/{first}"))
+            .await,
+        204
+    );
+    assert_eq!(
+        env.delete("demo-alice", &format!("/v1/users/me/streams/{cid}/{first}"))
+            .await,
+        404
+    );
+    let (status, _) = env
+        .subscribe("demo-alice", "/v1/users/me/mentions", &cid)
+        .await;
+    assert_eq!(status, 200);
+
+    let (status, body) = env
+        .subscribe("demo-bob", "/v1/users/me/mentions", &cid)
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = env
+        .subscribe("demo-alice", "/v1/users/me/mentions", "nosuchconnection")
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["meta"]["code"], 400);
+    let (status, body) = env
+        .subscribe("demo-alice", "/v1/users/me/channels/subscribed", &cid)
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["meta"]["error_message"].as_str().is_some_and(|m| m
+            .contains("/users/me/channels/subscribed")
+            && m.contains("not bridged")),
+        "{body}"
+    );
+    assert_eq!(
+        env.delete("demo-alice", "/v1/users/me/streams/nosuchconnection")
+            .await,
+        404
+    );
+}
+
+#[tokio::test]
+async fn closing_the_socket_releases_upstream_channels() {
+    let env = start().await;
+    let control = env.control();
+    let (mut ws, cid) = env.open("demo-alice").await;
+    for path in ["/v1/posts/streams/unified", "/v1/users/me/mentions"] {
+        let (status, _) = env.subscribe("demo-alice", path, &cid).await;
+        assert_eq!(status, 200);
+    }
+    // unified joins homeTimeline + main; mentions shares main.
+    assert_eq!(
+        wait_channels(&control, "alice", |s, c| s == 1 && c == 2).await,
+        (1, 2)
+    );
+    ws.close(None).await.expect("close");
+    assert_eq!(wait_channels(&control, "alice", |s, _| s == 0).await.0, 0);
+}
+
+#[tokio::test]
+async fn two_tool_connections_share_one_upstream_channel() {
+    let env = start().await;
+    let control = env.control();
+    let (mut ws1, cid1) = env.open("demo-alice").await;
+    let (mut ws2, cid2) = env.open("demo-alice").await;
+    let (_, b1) = env
+        .subscribe("demo-alice", "/v1/posts/streams/me", &cid1)
+        .await;
+    let (_, b2) = env
+        .subscribe("demo-alice", "/v1/posts/streams/me", &cid2)
+        .await;
+    assert_eq!(
+        wait_channels(&control, "alice", |s, c| s == 1 && c == 1).await,
+        (1, 1)
+    );
+    control.post("carol", "to both").await.expect("post");
+    for (ws, body) in [(&mut ws1, &b1), (&mut ws2, &b2)] {
+        let frame = next_json(ws).await;
+        assert_eq!(
+            frame["meta"]["subscription_ids"],
+            serde_json::json!([body["meta"]["subscription_id"]])
+        );
+        assert_eq!(frame["data"][0]["content"]["text"], "to both");
+    }
+    // Deleting one connection closes its socket; the channel stays for the other.
+    assert_eq!(
+        env.delete("demo-alice", &format!("/v1/users/me/streams/{cid1}"))
+            .await,
+        204
+    );
+    expect_closed(&mut ws1).await;
+    control.post("carol", "still here").await.expect("post");
+    assert_eq!(
+        next_json(&mut ws2).await["data"][0]["content"]["text"],
+        "still here"
+    );
+    assert_eq!(
+        wait_channels(&control, "alice", |s, c| s == 1 && c == 1).await,
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn silent_tool_is_closed() {
+    let mut config = Config::default();
+    config.timeouts.pnut_front_client_silence = Duration::from_millis(300);
+    let env = start_with(config).await;
+    let (mut ws, _) = env.open("demo-alice").await;
+    assert_eq!(expect_closed(&mut ws).await, Some(1000));
+}
