@@ -400,3 +400,97 @@ async fn silent_tool_is_closed() {
     let (mut ws, _) = env.open("demo-alice").await;
     assert_eq!(expect_closed(&mut ws).await, Some(1000));
 }
+
+fn text_of(frame: &Value) -> &str {
+    frame["data"][0]["content"]["text"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn unified_sends_a_mentioning_note_once() {
+    let env = start().await;
+    let control = env.control();
+    let (mut ws, cid) = env.open("demo-alice").await;
+    let (status, body) = env
+        .subscribe("demo-alice", "/v1/posts/streams/unified", &cid)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    control.post("bob", "@alice look").await.expect("post");
+    control.post("bob", "plain").await.expect("post");
+    let first = next_json(&mut ws).await;
+    assert_eq!(text_of(&first), "@alice look");
+    let second = next_json(&mut ws).await;
+    assert_eq!(
+        text_of(&second),
+        "plain",
+        "the mention arrived twice: {second}"
+    );
+}
+
+#[tokio::test]
+async fn thread_subscription_reports_deletion_of_the_captured_post() {
+    let config = Config::default();
+    let format = config.ids.misskey_format;
+    let env = start_with(config).await;
+    let control = env.control();
+    let note = control.post("bob", "thread root").await.expect("post");
+    let note_id = note["id"].as_str().expect("note id").to_owned();
+    let post_id = pnutkey::ids::misskey_to_pnut(&note_id, format).expect("pnut id");
+    let (mut ws, cid) = env.open("demo-alice").await;
+    let (status, body) = env
+        .subscribe("demo-alice", &format!("/v1/posts/{post_id}/thread"), &cid)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let sid = body["meta"]["subscription_id"].clone();
+    let captured = tokio::time::timeout(LIMIT, async {
+        loop {
+            let counts = control.counts().await;
+            if counts.sockets.iter().any(|s| s.captured_notes == 1) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    captured.await.expect("subNote reached the upstream");
+    control.delete_note(&note_id).await.expect("delete");
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["meta"]["is_deleted"], true, "{frame}");
+    assert_eq!(frame["meta"]["id"], post_id.as_str());
+    assert_eq!(frame["meta"]["subscription_ids"], serde_json::json!([sid]));
+}
+
+#[tokio::test]
+async fn following_subscription_gets_follow_events() {
+    let env = start().await;
+    let control = env.control();
+    let (mut ws, cid) = env.open("demo-bob").await;
+    let (status, body) = env
+        .subscribe("demo-bob", "/v1/users/me/following", &cid)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    control.follow("bob", "carol").await.expect("follow");
+    let frame = next_json(&mut ws).await;
+    assert_eq!(
+        frame["data"]["followed_user"]["username"], "carol",
+        "{frame}"
+    );
+    assert_eq!(frame["data"]["user"]["username"], "bob");
+    assert!(frame["meta"].get("is_deleted").is_none());
+}
+
+#[tokio::test]
+async fn upstream_drop_rejoins_channels() {
+    let env = start().await;
+    let control = env.control();
+    let (mut ws, cid) = env.open("demo-alice").await;
+    let (status, _) = env
+        .subscribe("demo-alice", "/v1/posts/streams/me", &cid)
+        .await;
+    assert_eq!(status, 200);
+    wait_channels(&control, "alice", |s, c| s == 1 && c == 1).await;
+    control.drop_streams().await;
+    wait_channels(&control, "alice", |s, c| s == 1 && c == 1).await;
+    control.post("bob", "after reconnect").await.expect("post");
+    assert_eq!(text_of(&next_json(&mut ws).await), "after reconnect");
+}

@@ -93,6 +93,7 @@ struct Waiter {
 struct Hub {
     ctx: Arc<BridgeContext>,
     stream: MisskeyStream,
+    stream_ended: bool,
     me: User,
     token: Token,
     channels: HashMap<ChannelKey, Joined>,
@@ -124,6 +125,7 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut commands: mpsc::Receive
     let mut hub = Hub {
         ctx,
         stream,
+        stream_ended: false,
         me,
         token: pnut_token,
         channels: HashMap::new(),
@@ -140,9 +142,14 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut commands: mpsc::Receive
                 Some(command) => hub.command(command).await,
                 None => break,
             },
-            event = hub.stream.next_event() => match event {
+            event = hub.stream.next_event(), if !hub.stream_ended => match event {
                 Some(event) => hub.upstream(event),
-                None => break,
+                None => {
+                    // The upstream refused the token for good: subscriptions stay (they end
+                    // with their connections) but nothing more arrives.
+                    hub.stream_ended = true;
+                    hub.release_waiters();
+                }
             },
         }
     }
@@ -167,6 +174,14 @@ impl Hub {
                 spec,
                 ready,
             } => {
+                // Captured first: the channel joins' acknowledgements then imply it is live.
+                if let Some(note_id) = &spec.capture {
+                    let count = self.captures.entry(note_id.clone()).or_insert(0);
+                    if *count == 0 {
+                        let _ = self.stream.sub_note(note_id).await;
+                    }
+                    *count += 1;
+                }
                 let mut keys = Vec::new();
                 let mut remaining = BTreeSet::new();
                 for (channel, params) in &spec.joins {
@@ -200,14 +215,7 @@ impl Hub {
                         },
                     );
                 }
-                if let Some(note_id) = &spec.capture {
-                    let count = self.captures.entry(note_id.clone()).or_insert(0);
-                    if *count == 0 {
-                        let _ = self.stream.sub_note(note_id).await;
-                    }
-                    *count += 1;
-                }
-                if remaining.is_empty() {
+                if remaining.is_empty() || self.stream_ended {
                     let _ = ready.send(());
                 } else {
                     self.waiters.push(Waiter {
@@ -250,6 +258,15 @@ impl Hub {
                         let _ = self.stream.unsub_note(&note_id).await;
                     }
                 }
+            }
+        }
+    }
+
+    /// Completes every pending `ready` (the stream has ended: no acknowledgement will come).
+    fn release_waiters(&mut self) {
+        for waiter in self.waiters.drain(..) {
+            if let Some(ready) = waiter.ready {
+                let _ = ready.send(());
             }
         }
     }
