@@ -494,3 +494,32 @@ async fn upstream_drop_rejoins_channels() {
     control.post("bob", "after reconnect").await.expect("post");
     assert_eq!(text_of(&next_json(&mut ws).await), "after reconnect");
 }
+
+#[tokio::test]
+async fn channel_messages_subscription_gets_chat_messages() {
+    let config = Config::default();
+    let format = config.ids.misskey_format;
+    let env = start_with(config).await;
+    let control = env.control();
+    let channel_id = control.channel_id("general").await.expect("channel");
+    let pnut_channel = pnutkey::ids::misskey_to_pnut(&channel_id, format).expect("pnut id");
+    let (mut ws, cid) = env.open("demo-alice").await;
+    let (status, body) = env
+        .subscribe(
+            "demo-alice",
+            &format!("/v1/channels/{pnut_channel}/messages"),
+            &cid,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    control
+        .channel_message("bob", &channel_id, "in general")
+        .await
+        .expect("message");
+    let frame = next_json(&mut ws).await;
+    assert_eq!(
+        frame["meta"]["channel_type"], "io.pnut.core.chat",
+        "{frame}"
+    );
+    assert_eq!(text_of(&frame), "in general");
+}
