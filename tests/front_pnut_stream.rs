@@ -523,3 +523,20 @@ async fn channel_messages_subscription_gets_chat_messages() {
     );
     assert_eq!(text_of(&frame), "in general");
 }
+
+#[tokio::test]
+async fn overflowing_the_outbound_byte_bound_closes_as_slow_consumer() {
+    let mut config = Config::default();
+    config.limits.outbound_queue = bytesize::ByteSize(64);
+    let env = start_with(config).await;
+    let (mut ws, cid) = env.open("demo-alice").await;
+    let (status, _) = env
+        .subscribe("demo-alice", "/v1/posts/streams/me", &cid)
+        .await;
+    assert_eq!(status, 200);
+    env.control()
+        .post("bob", "too big for 64 bytes of queue")
+        .await
+        .expect("post");
+    assert_eq!(expect_closed(&mut ws).await, Some(1008));
+}

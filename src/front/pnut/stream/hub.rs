@@ -4,7 +4,7 @@
 //! connection, naming every matching subscription of that connection (mapping.md §4.2).
 //!
 //! The hub only receives commands from the registry and never waits on it; frames go to the
-//! tool connections with `try_send` — a full queue closes that connection (slow consumer).
+//! tool connections without waiting — a full queue closes that connection (slow consumer).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -368,9 +368,7 @@ impl Hub {
             let Ok(text) = serde_json::to_string(&frame) else {
                 continue;
             };
-            if pipe.outbound.try_send(text).is_err() {
-                pipe.kill.notify_one();
-            }
+            pipe.push(text);
         }
     }
 }

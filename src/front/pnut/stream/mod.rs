@@ -9,6 +9,7 @@ mod auth;
 mod hub;
 mod ids;
 mod matching;
+mod pipe;
 mod registry;
 mod socket;
 mod subscribe;

@@ -6,24 +6,16 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, Weak};
 
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use super::hub::{self, HubCommand, SubSpec};
 use super::ids::random_id;
+pub use super::pipe::ConnectionPipe;
 use super::subscribe::SubscribeError;
 use crate::front::BridgeContext;
 
 /// Capacity of the registry's command queue (senders wait while it is full).
 const REGISTRY_QUEUE: usize = 256;
-
-/// What a tool connection's socket task holds: where frames for it arrive and how it is told to close.
-#[derive(Debug, Clone)]
-pub struct ConnectionPipe {
-    /// Frames (JSON text) to send to the tool; bounded, a full queue closes the connection.
-    pub outbound: mpsc::Sender<String>,
-    /// Notified when the connection must close (DELETE, slow consumer).
-    pub kill: Arc<Notify>,
-}
 
 /// Why the registry refused or could not do something.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,7 +239,7 @@ async fn run(ctx: Weak<BridgeContext>, mut commands: mpsc::Receiver<Command>) {
                     .is_some_and(|c| c.token == token);
                 if owned {
                     if let Some(connection) = state.connections.get(&connection_id) {
-                        connection.pipe.kill.notify_one();
+                        connection.pipe.close();
                     }
                     state.remove_connection(&connection_id).await;
                 }

@@ -10,7 +10,6 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use serde_json::Map;
-use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, sleep_until};
 
 use super::auth::{error_response, presented_token};
@@ -83,13 +82,10 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
 }
 
 async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
-    let frames = (ctx.config.limits.outbound_queue.as_u64() / AVERAGE_FRAME_BYTES).clamp(16, 4096);
-    let (outbound, mut frames_rx) = mpsc::channel::<String>(frames as usize);
-    let kill = Arc::new(Notify::new());
-    let pipe = ConnectionPipe {
-        outbound: outbound.clone(),
-        kill: Arc::clone(&kill),
-    };
+    let max_bytes = ctx.config.limits.outbound_queue.as_u64();
+    let frames = (max_bytes / AVERAGE_FRAME_BYTES).clamp(16, 4096);
+    let (pipe, mut frames_rx) = ConnectionPipe::new(frames as usize, max_bytes);
+    let control = pipe.clone();
     let registry = registry(&ctx);
     let Some(connection_id) = registry.open(token, pipe).await else {
         close(&mut socket, 1011, "registry unavailable").await;
@@ -110,6 +106,7 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
         tokio::select! {
             frame = frames_rx.recv() => {
                 let Some(text) = frame else { break };
+                control.sent(text.len());
                 if socket.send(Message::Text(text.into())).await.is_err() {
                     break;
                 }
@@ -118,8 +115,8 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => deadline = Instant::now() + silence,
             },
-            () = kill.notified() => {
-                if outbound.capacity() == 0 {
+            () = control.closing() => {
+                if control.is_slow() {
                     close(&mut socket, CLOSE_POLICY, "slow consumer").await;
                 } else {
                     close(&mut socket, CLOSE_NORMAL, "connection deleted").await;
