@@ -540,3 +540,25 @@ async fn overflowing_the_outbound_byte_bound_closes_as_slow_consumer() {
         .expect("post");
     assert_eq!(expect_closed(&mut ws).await, Some(1008));
 }
+
+#[tokio::test]
+async fn notes_missed_while_upstream_was_down_are_backfilled() {
+    let env = start().await;
+    let control = env.control();
+    let (mut ws, cid) = env.open("demo-alice").await;
+    let (status, _) = env
+        .subscribe("demo-alice", "/v1/posts/streams/me", &cid)
+        .await;
+    assert_eq!(status, 200);
+    control.post("bob", "seen live").await.expect("post");
+    assert_eq!(text_of(&next_json(&mut ws).await), "seen live");
+    // While stalled the upstream discards events: only the backfill can deliver this note.
+    control.stall_streams(true).await;
+    control.post("bob", "missed live").await.expect("post");
+    control.drop_streams().await;
+    control.stall_streams(false).await;
+    let frame = next_json(&mut ws).await;
+    assert_eq!(text_of(&frame), "missed live", "{frame}");
+    control.post("bob", "live again").await.expect("post");
+    assert_eq!(text_of(&next_json(&mut ws).await), "live again");
+}

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, oneshot};
 
+use super::backfill::{self, Backfilled};
 use super::matching::{Accept, EventFacts, translate_channel_event, translate_note_updated};
 use super::registry::ConnectionPipe;
 use crate::front::BridgeContext;
@@ -24,6 +25,8 @@ use crate::upstream::misskey::{MisskeyStream, MisskeyStreamEvent};
 const HUB_QUEUE: usize = 64;
 /// How many recently delivered (subscription, event) pairs are remembered for deduplication.
 const DEDUP_WINDOW: usize = 1024;
+/// Capacity of the queue of backfill results.
+const BACKFILL_QUEUE: usize = 16;
 
 /// One subscription as the hub sees it.
 #[derive(Debug, Clone)]
@@ -74,6 +77,9 @@ type ChannelKey = (String, String);
 
 struct Joined {
     upstream_id: String,
+    params: Map<String, Value>,
+    /// Newest note id seen on this channel connection (backfill starts after it).
+    last_note: Option<String>,
     refcount: usize,
     acknowledged: bool,
 }
@@ -92,6 +98,8 @@ struct Waiter {
 
 struct Hub {
     ctx: Arc<BridgeContext>,
+    token_text: String,
+    backfill_tx: mpsc::Sender<Backfilled>,
     stream: MisskeyStream,
     stream_ended: bool,
     me: User,
@@ -122,8 +130,11 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut commands: mpsc::Receive
         user: Some(me.clone()),
         ..Token::default()
     };
+    let (backfill_tx, mut backfill_rx) = mpsc::channel(BACKFILL_QUEUE);
     let mut hub = Hub {
         ctx,
+        token_text: token.clone(),
+        backfill_tx,
         stream,
         stream_ended: false,
         me,
@@ -138,6 +149,7 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut commands: mpsc::Receive
     };
     loop {
         tokio::select! {
+            Some(done) = backfill_rx.recv() => hub.replay(done),
             command = commands.recv() => match command {
                 Some(command) => hub.command(command).await,
                 None => break,
@@ -199,10 +211,10 @@ impl Hub {
                     }
                     self.next_channel += 1;
                     let upstream_id = format!("pnutkey-{}", self.next_channel);
-                    let params = (!params.is_empty()).then(|| params.clone());
+                    let connect_params = (!params.is_empty()).then(|| params.clone());
                     let _ = self
                         .stream
-                        .connect_channel(&upstream_id, channel, params)
+                        .connect_channel(&upstream_id, channel, connect_params)
                         .await;
                     remaining.insert(upstream_id.clone());
                     self.by_upstream_id.insert(upstream_id.clone(), key.clone());
@@ -210,6 +222,8 @@ impl Hub {
                         key,
                         Joined {
                             upstream_id,
+                            params: params.clone(),
+                            last_note: None,
                             refcount: 1,
                             acknowledged: false,
                         },
@@ -296,6 +310,7 @@ impl Hub {
                     return;
                 };
                 let key = self.by_upstream_id.get(&id).cloned();
+                self.saw_note(key.as_ref(), &body);
                 let facts = translate_channel_event(
                     &channel,
                     &kind,
@@ -322,11 +337,53 @@ impl Hub {
                 }
             }
             MisskeyStreamEvent::Message(ServerMessage::Broadcast { .. })
-            | MisskeyStreamEvent::Connected { .. }
+            | MisskeyStreamEvent::Connected { reconnect: false }
             | MisskeyStreamEvent::Disconnected { .. } => {}
+            MisskeyStreamEvent::Connected { reconnect: true } => self.start_backfill(),
             MisskeyStreamEvent::Rejected { status } => {
                 tracing::warn!(status, "pnut hub: upstream stream refused");
             }
+        }
+    }
+
+    /// Remembers the newest note id seen on a channel connection.
+    fn saw_note(&mut self, key: Option<&ChannelKey>, body: &Value) {
+        let id = backfill::note_id(body);
+        if id.is_empty() {
+            return;
+        }
+        if let Some(joined) = key.and_then(|key| self.channels.get_mut(key))
+            && joined.last_note.as_deref().is_none_or(|last| last < id)
+        {
+            joined.last_note = Some(id.to_owned());
+        }
+    }
+
+    /// After a reconnect: fetches what each note channel missed.
+    fn start_backfill(&self) {
+        for ((channel, _), joined) in &self.channels {
+            if let Some(since) = &joined.last_note {
+                backfill::spawn(
+                    Arc::clone(&self.ctx),
+                    self.token_text.clone(),
+                    joined.upstream_id.clone(),
+                    channel.clone(),
+                    joined.params.clone(),
+                    since.clone(),
+                    self.backfill_tx.clone(),
+                );
+            }
+        }
+    }
+
+    /// Replays backfilled notes through the normal event path (deduplicated there).
+    fn replay(&mut self, done: Backfilled) {
+        for body in done.notes {
+            self.upstream(MisskeyStreamEvent::Message(ServerMessage::Channel {
+                id: done.upstream_id.clone(),
+                kind: done.kind.to_owned(),
+                body,
+            }));
         }
     }
 

@@ -6,6 +6,7 @@
 //! (refusals: [`SubscribeError::response`]).
 
 mod auth;
+mod backfill;
 mod hub;
 mod ids;
 mod matching;
