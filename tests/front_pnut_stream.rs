@@ -562,3 +562,23 @@ async fn notes_missed_while_upstream_was_down_are_backfilled() {
     control.post("bob", "live again").await.expect("post");
     assert_eq!(text_of(&next_json(&mut ws).await), "live again");
 }
+
+#[tokio::test]
+async fn files_subscription_gets_file_events() {
+    let env = start().await;
+    let (mut ws, cid) = env.open("demo-alice").await;
+    let (status, body) = env
+        .subscribe("demo-alice", "/v1/users/me/files", &cid)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    env.control()
+        .upload_file("alice", "cat.png", "image/png", 1234)
+        .await
+        .expect("upload");
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame["data"]["name"], "cat.png", "{frame}");
+    assert_eq!(
+        frame["meta"]["subscription_ids"],
+        serde_json::json!([body["meta"]["subscription_id"]])
+    );
+}
