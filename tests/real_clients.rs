@@ -444,3 +444,51 @@ async fn pnutpy_works_through_the_bridge_over_sim_misskey() {
         "{calls:?}"
     );
 }
+
+/// A pnutty-style tool through the bridge's pnut front over the simulated Misskey
+/// (mapping.md §4.1–4.2): it opens `/v1/user`, subscribes with `?connection_id=` on the REST
+/// front, and a note bob posts upstream arrives as a post pnutpy parses.
+#[tokio::test]
+async fn pnut_user_stream_works_through_the_bridge_over_sim_misskey() {
+    let python = venv_python();
+    let bridge = start_bridge().await;
+    let base_url = format!("http://{}", bridge.addr);
+    let text = format!("bridged stream sees this {}", std::process::id());
+    let control = bridge
+        .sim_misskey
+        .as_ref()
+        .expect("embedded sim Misskey")
+        .control();
+    // After READY the subscription has joined homeTimeline upstream; bob (whom alice follows)
+    // then posts a note on the simulated Misskey.
+    let trigger = async {
+        let counts = control.counts().await;
+        let joined = counts.sockets.iter().any(|s| {
+            s.username.as_deref() == Some("alice") && s.channels.iter().any(|c| c == "homeTimeline")
+        });
+        if !joined {
+            return Err(format!(
+                "READY without an upstream homeTimeline join: {counts:?}"
+            ));
+        }
+        control
+            .post("bob", &text)
+            .await
+            .map(|_| ())
+            .map_err(|error| format!("control post as bob: {error}"))
+    };
+    let child = spawn_client(
+        python,
+        &[
+            "pnut_stream_sim.py",
+            &base_url,
+            "demo-alice",
+            POST_WAIT_SECONDS,
+        ],
+    );
+    let post_json = run_stream_client("pnut_stream_sim.py", child, "POST ", trigger).await;
+    let post: Value = serde_json::from_str(&post_json)
+        .unwrap_or_else(|error| panic!("post line is not JSON ({error}): {post_json}"));
+    assert_eq!(post["content"]["text"], Value::String(text), "{post}");
+    assert_eq!(post["user"]["username"], "bob", "{post}");
+}

@@ -1,13 +1,14 @@
 //! The pnut REST front (`/v1/*`, mapping.md §4.3): pnut tools' REST calls answered from the
 //! Misskey upstream. Every answer is a pnut envelope; unknown endpoints are a 404 envelope.
 //!
-//! Requests carrying `?connection_id=` are answered like any other call here; the pnut stream
-//! front turns them into subscriptions and can reuse [`first_page`] for the first page.
+//! A GET carrying `?connection_id=` on a subscribable endpoint is a subscription: the normal
+//! answer plus `meta.subscription_id`, through the pnut stream front (mapping.md §4.1).
 
 mod objects;
 mod params;
 mod reads;
 mod reply;
+mod subscription;
 mod writes;
 
 use std::sync::Arc;
@@ -56,6 +57,12 @@ async fn handle(
             return error.into_response();
         }
     };
+    if method == Method::GET
+        && query.contains_key("connection_id")
+        && let Some(response) = subscription::subscribe_call(&ctx, &token, &path, &query).await
+    {
+        return response;
+    }
     let caller = Caller {
         ctx: &ctx,
         token: &token,
