@@ -560,7 +560,7 @@ async fn errors_are_envelopes() {
 }
 
 #[tokio::test]
-async fn first_page_is_reusable_and_connection_id_is_answered_normally() {
+async fn first_page_is_reusable_and_connection_id_subscribes() {
     let bridge = start().await;
     let sim_url = bridge.running.sim_misskey.as_ref().expect("sim").base_url();
     let ctx = pnutkey::front::BridgeContext::new(
@@ -582,10 +582,28 @@ async fn first_page_is_reusable_and_connection_id_is_answered_normally() {
     assert_eq!(ids(&page).len(), 3, "{page}");
     let (over_http, _) = bridge.get("/posts/streams/me?count=3", "demo-alice").await;
     assert_eq!(over_http, StatusCode::OK);
-    let (_, listed) = bridge
+    // With `connection_id` the call is a subscription (mapping.md §4.1): an unknown
+    // connection is refused with a 400 envelope naming it, and nothing is subscribed.
+    let (refused, body) = bridge
         .get("/posts/streams/me?count=3&connection_id=abc", "demo-alice")
         .await;
-    assert_eq!(ids(&listed), ids(&page));
+    assert_eq!(refused, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["meta"]["code"], 400);
+    assert!(
+        body["meta"]["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("abc")),
+        "{body}"
+    );
+    // On an endpoint with no subscription mapping, pnut ignores `connection_id`.
+    let (global, listed) = bridge
+        .get(
+            "/posts/streams/global?count=3&connection_id=abc",
+            "demo-alice",
+        )
+        .await;
+    assert_eq!(global, StatusCode::OK, "{listed}");
+    assert!(listed["meta"].get("subscription_id").is_none(), "{listed}");
     let (status, _) = pnutkey::front::pnut::rest::first_page_json(
         &ctx,
         "demo-alice",

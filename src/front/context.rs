@@ -1,7 +1,7 @@
 //! What every front handler shares: the effective config, the translation options, and the
 //! two rate-limited upstream clients, built once from the config.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::config::{self, Config};
 use crate::misskey;
@@ -24,6 +24,8 @@ pub struct BridgeContext {
     pub misskey: MisskeyClient,
     /// This listener's base URL, e.g. `http://127.0.0.1:8080` (for the pnut hello's endpoint).
     pub bridge_url: String,
+    /// The pnut front's connection/subscription registry task, started on first use.
+    pub(crate) pnut_streams: OnceLock<crate::front::pnut::stream::Registry>,
 }
 
 impl BridgeContext {
@@ -45,6 +47,7 @@ impl BridgeContext {
             pnut,
             misskey,
             bridge_url,
+            pnut_streams: OnceLock::new(),
         }))
     }
 

@@ -4,7 +4,7 @@
 //! stops (by dropping its command sender) when the token's last subscription ends.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -68,24 +68,12 @@ impl std::fmt::Debug for Registry {
     }
 }
 
-type Registries = Mutex<Vec<(Weak<BridgeContext>, Registry)>>;
-static REGISTRIES: Registries = Mutex::new(Vec::new());
-
-/// The registry of `ctx` (one per context, started on first use; must run inside tokio).
+/// The registry of `ctx`: one task per context, started on first use (inside tokio) and
+/// owned by the context.
 pub fn registry(ctx: &Arc<BridgeContext>) -> Registry {
-    let mut all = REGISTRIES
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    all.retain(|(weak, _)| weak.strong_count() > 0);
-    if let Some((_, found)) = all
-        .iter()
-        .find(|(weak, _)| std::ptr::eq(weak.as_ptr(), Arc::as_ptr(ctx)))
-    {
-        return found.clone();
-    }
-    let registry = Registry::start(Arc::downgrade(ctx));
-    all.push((Arc::downgrade(ctx), registry.clone()));
-    registry
+    ctx.pnut_streams
+        .get_or_init(|| Registry::start(Arc::downgrade(ctx)))
+        .clone()
 }
 
 impl Registry {
