@@ -1,0 +1,532 @@
+//! The pool task: owns the pnut connections, the refcounted subscription keys and the channel
+//! connections of one token.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::deliver::{Target, deliver_event, newer};
+use super::{ClientId, PoolCommand};
+use crate::front::BridgeContext;
+use crate::front::misskey::stream::outbound::ClientSink;
+use crate::mapping::{self, NoteFilters, SubscriptionKey, UpstreamNeed};
+use crate::pnut::{Envelope, Post};
+use crate::ratelimit::token_hash;
+use crate::upstream::pnut::PnutStreamEvent;
+
+/// One Misskey channel connection of a client.
+struct ChannelConn {
+    sink: ClientSink,
+    keys: Vec<SubscriptionKey>,
+    filters: NoteFilters,
+}
+
+/// One shared pnut subscription.
+struct KeyState {
+    refs: usize,
+    slot: usize,
+    subscription_id: Option<String>,
+    newest_id: Option<String>,
+    unused_since: Option<Instant>,
+}
+
+/// One pnut user-stream connection.
+struct UpConn {
+    generation: u64,
+    connection_id: Option<String>,
+    keys: BTreeSet<SubscriptionKey>,
+    empty_since: Option<Instant>,
+    forwarder: JoinHandle<()>,
+}
+
+struct Pool {
+    ctx: Arc<BridgeContext>,
+    token: String,
+    me_id: String,
+    commands: mpsc::Sender<PoolCommand>,
+    channels: HashMap<(ClientId, String), ChannelConn>,
+    keys: HashMap<SubscriptionKey, KeyState>,
+    by_subscription: HashMap<String, SubscriptionKey>,
+    conns: Vec<Option<UpConn>>,
+    next_generation: u64,
+    refused_keys: u64,
+}
+
+/// Spawns the pool task of `token`.
+pub(super) fn spawn(
+    ctx: Arc<BridgeContext>,
+    token: String,
+    me_id: String,
+    commands: mpsc::Sender<PoolCommand>,
+    inbox: mpsc::Receiver<PoolCommand>,
+) {
+    let pool = Pool {
+        ctx,
+        token,
+        me_id,
+        commands,
+        channels: HashMap::new(),
+        keys: HashMap::new(),
+        by_subscription: HashMap::new(),
+        conns: Vec::new(),
+        next_generation: 0,
+        refused_keys: 0,
+    };
+    tokio::spawn(pool.run(inbox));
+}
+
+impl Pool {
+    async fn run(mut self, mut inbox: mpsc::Receiver<PoolCommand>) {
+        loop {
+            let deadline = self.next_deadline();
+            tokio::select! {
+                command = inbox.recv() => match command {
+                    Some(command) => self.handle(command).await,
+                    None => break,
+                },
+                () = sleep_until_opt(deadline) => self.expire(Instant::now()).await,
+            }
+        }
+        for conn in self.conns.iter().flatten() {
+            conn.forwarder.abort();
+        }
+    }
+
+    async fn handle(&mut self, command: PoolCommand) {
+        match command {
+            PoolCommand::Connect {
+                client,
+                id,
+                channel,
+                params,
+                sink,
+            } => self.connect(client, id, &channel, &params, sink).await,
+            PoolCommand::Disconnect { client, id } => self.release_channel(&(client, id)),
+            PoolCommand::ClientGone { client } => {
+                let gone: Vec<_> = self
+                    .channels
+                    .keys()
+                    .filter(|(c, _)| *c == client)
+                    .cloned()
+                    .collect();
+                for key in gone {
+                    self.release_channel(&key);
+                }
+            }
+            PoolCommand::Upstream {
+                slot,
+                generation,
+                event,
+            } => self.upstream(slot, generation, event).await,
+        }
+    }
+
+    async fn connect(
+        &mut self,
+        client: ClientId,
+        id: String,
+        channel: &str,
+        params: &Value,
+        sink: ClientSink,
+    ) {
+        let tables = &self.ctx.config.mapping;
+        let needs = match mapping::resolve_connect(tables, channel, params) {
+            Ok(needs) => needs,
+            Err(error) => {
+                tracing::debug!(%error, "connect not resolvable; ignored");
+                Vec::new()
+            }
+        };
+        let filters = mapping::connect_filters(tables, channel, params);
+        let keys: Vec<SubscriptionKey> = needs
+            .into_iter()
+            .filter_map(|need| match need {
+                UpstreamNeed::Subscribe(key) => Some(key),
+                UpstreamNeed::Poll(_) => None,
+            })
+            .collect();
+        // Acquire before releasing a replaced connect, so a shared key never lingers.
+        let mut held = Vec::new();
+        for key in keys {
+            if self.acquire(&key).await {
+                held.push(key);
+            }
+        }
+        let conn = ChannelConn {
+            sink,
+            keys: held,
+            filters,
+        };
+        if let Some(old) = self.channels.insert((client, id), conn) {
+            for key in &old.keys {
+                self.release_key(key);
+            }
+        }
+    }
+
+    /// Takes a reference on `key`, subscribing it if new; false when no connection has room.
+    async fn acquire(&mut self, key: &SubscriptionKey) -> bool {
+        if let Some(state) = self.keys.get_mut(key) {
+            state.refs += 1;
+            state.unused_since = None;
+            return true;
+        }
+        let Some(slot) = self.slot_with_room() else {
+            self.refused_keys += 1;
+            tracing::warn!(
+                token = %token_hash(&self.token),
+                refused = self.refused_keys,
+                "every pnut connection of the token is full; key not subscribed"
+            );
+            return false;
+        };
+        self.keys.insert(
+            key.clone(),
+            KeyState {
+                refs: 1,
+                slot,
+                subscription_id: None,
+                newest_id: None,
+                unused_since: None,
+            },
+        );
+        let connection_id = self
+            .conns
+            .get_mut(slot)
+            .and_then(Option::as_mut)
+            .and_then(|conn| {
+                conn.keys.insert(key.clone());
+                conn.empty_since = None;
+                conn.connection_id.clone()
+            });
+        if let Some(connection_id) = connection_id {
+            self.subscribe(key, &connection_id).await;
+        }
+        true
+    }
+
+    /// A connection slot with fewer than the maximum subscriptions, opening one if allowed.
+    fn slot_with_room(&mut self) -> Option<usize> {
+        let limits = &self.ctx.config.limits;
+        let per_connection = limits.max_subscriptions_per_connection.max(1) as usize;
+        if let Some(slot) = self.conns.iter().position(|conn| {
+            conn.as_ref()
+                .is_some_and(|conn| conn.keys.len() < per_connection)
+        }) {
+            return Some(slot);
+        }
+        let open = self.conns.iter().flatten().count();
+        if open >= limits.max_connections_per_token as usize {
+            return None;
+        }
+        let slot = match self.conns.iter().position(Option::is_none) {
+            Some(slot) => slot,
+            None => {
+                self.conns.push(None);
+                self.conns.len() - 1
+            }
+        };
+        self.next_generation += 1;
+        let generation = self.next_generation;
+        let mut stream = self.ctx.pnut.open_stream(&self.token);
+        let commands = self.commands.clone();
+        let forwarder = tokio::spawn(async move {
+            while let Some(event) = stream.next_event().await {
+                let command = PoolCommand::Upstream {
+                    slot,
+                    generation,
+                    event,
+                };
+                if commands.send(command).await.is_err() {
+                    break;
+                }
+            }
+        });
+        if let Some(entry) = self.conns.get_mut(slot) {
+            *entry = Some(UpConn {
+                generation,
+                connection_id: None,
+                keys: BTreeSet::new(),
+                empty_since: None,
+                forwarder,
+            });
+        }
+        Some(slot)
+    }
+
+    fn release_channel(&mut self, key: &(ClientId, String)) {
+        if let Some(conn) = self.channels.remove(key) {
+            for key in &conn.keys {
+                self.release_key(key);
+            }
+        }
+    }
+
+    fn release_key(&mut self, key: &SubscriptionKey) {
+        if let Some(state) = self.keys.get_mut(key) {
+            state.refs = state.refs.saturating_sub(1);
+            if state.refs == 0 {
+                state.unused_since = Some(Instant::now());
+            }
+        }
+    }
+
+    /// Subscribes `key` on `connection_id`; a known newest id makes the response a backfill.
+    async fn subscribe(&mut self, key: &SubscriptionKey, connection_id: &str) {
+        let since = self.keys.get(key).and_then(|state| state.newest_id.clone());
+        let count = self.ctx.config.limits.backfill_count.to_string();
+        let mut query: Vec<(&str, &str)> = key
+            .params
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        if let Some(since) = since.as_deref() {
+            query.push(("since_id", since));
+            query.push(("count", &count));
+        }
+        let response = self
+            .ctx
+            .pnut
+            .subscribe::<Value>(&self.token, &key.endpoint, connection_id, &query)
+            .await;
+        let envelope = match response {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                tracing::warn!(token = %token_hash(&self.token), endpoint = %key.endpoint, %error, "pnut subscribe failed");
+                return;
+            }
+        };
+        let Some(subscription_id) = envelope.meta.subscription_id.clone() else {
+            tracing::warn!(endpoint = %key.endpoint, "pnut subscribe answered without subscription_id");
+            return;
+        };
+        if let Some(state) = self.keys.get_mut(key) {
+            state.subscription_id = Some(subscription_id.clone());
+        }
+        self.by_subscription.insert(subscription_id, key.clone());
+        if since.is_some() {
+            self.backfill(key, envelope);
+        }
+    }
+
+    /// Sends the posts of a re-subscribe page that were not yet delivered, oldest first.
+    fn backfill(&mut self, key: &SubscriptionKey, envelope: Envelope<Value>) {
+        if envelope.meta.more == Some(true) {
+            tracing::warn!(endpoint = %key.endpoint, "backfill gap larger than one page; rest skipped");
+        }
+        let mut posts: Vec<Post> = match envelope.data {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .filter_map(|item| serde_json::from_value(item).ok())
+                .collect(),
+            _ => return,
+        };
+        posts.sort_by(|a, b| newer_order(&a.id, &b.id));
+        let data = crate::pnut::EventData::List(
+            posts
+                .iter()
+                .filter_map(|post| serde_json::to_value(post).ok())
+                .collect(),
+        );
+        let event = Envelope::event(String::new(), 0, Vec::new(), data);
+        let keys = vec![key.clone()];
+        self.route(&keys, &event);
+    }
+
+    async fn upstream(&mut self, slot: usize, generation: u64, event: PnutStreamEvent) {
+        let current = self
+            .conns
+            .get(slot)
+            .and_then(Option::as_ref)
+            .is_some_and(|conn| conn.generation == generation);
+        if !current {
+            return;
+        }
+        match event {
+            PnutStreamEvent::Connected { connection_id } => {
+                let keys: Vec<SubscriptionKey> =
+                    match self.conns.get_mut(slot).and_then(Option::as_mut) {
+                        Some(conn) => {
+                            conn.connection_id = Some(connection_id.clone());
+                            conn.keys.iter().cloned().collect()
+                        }
+                        None => Vec::new(),
+                    };
+                for key in keys {
+                    self.forget_subscription(&key);
+                    self.subscribe(&key, &connection_id).await;
+                }
+            }
+            PnutStreamEvent::Disconnected { reason, .. } => {
+                tracing::debug!(%reason, "pnut connection lost; will re-subscribe");
+                let keys: Vec<SubscriptionKey> =
+                    match self.conns.get_mut(slot).and_then(Option::as_mut) {
+                        Some(conn) => {
+                            conn.connection_id = None;
+                            conn.keys.iter().cloned().collect()
+                        }
+                        None => Vec::new(),
+                    };
+                for key in keys {
+                    self.forget_subscription(&key);
+                }
+            }
+            PnutStreamEvent::Rejected { status } => {
+                tracing::warn!(token = %token_hash(&self.token), status, "pnut refused the stream");
+                self.close_slot(slot);
+            }
+            PnutStreamEvent::Event(event) => {
+                let keys: Vec<SubscriptionKey> = event
+                    .meta
+                    .subscription_ids
+                    .iter()
+                    .flatten()
+                    .filter_map(|id| self.by_subscription.get(id).cloned())
+                    .collect();
+                self.route(&keys, &event);
+            }
+        }
+    }
+
+    fn forget_subscription(&mut self, key: &SubscriptionKey) {
+        if let Some(state) = self.keys.get_mut(key)
+            && let Some(id) = state.subscription_id.take()
+        {
+            self.by_subscription.remove(&id);
+        }
+    }
+
+    /// Delivers one event to every channel connection holding any of `keys`, once each.
+    fn route(&mut self, keys: &[SubscriptionKey], event: &crate::pnut::StreamEvent) {
+        if keys.is_empty() {
+            return;
+        }
+        let mut targets: Vec<Target<'_>> = Vec::new();
+        for ((_, id), conn) in &self.channels {
+            if let Some(key) = conn.keys.iter().find(|key| keys.contains(key)) {
+                targets.push(Target {
+                    id,
+                    sink: &conn.sink,
+                    filters: conn.filters,
+                    endpoint: &key.endpoint,
+                });
+            }
+        }
+        let newest = deliver_event(event, &targets, &self.me_id, &self.ctx.translate);
+        if let Some(newest) = newest {
+            for key in keys {
+                if let Some(state) = self.keys.get_mut(key)
+                    && newer(&newest, state.newest_id.as_deref())
+                {
+                    state.newest_id = Some(newest.clone());
+                }
+            }
+        }
+    }
+
+    fn close_slot(&mut self, slot: usize) {
+        let Some(conn) = self.conns.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
+        conn.forwarder.abort();
+        for key in &conn.keys {
+            if let Some(state) = self.keys.remove(key)
+                && let Some(id) = state.subscription_id
+            {
+                self.by_subscription.remove(&id);
+            }
+        }
+        for channel in self.channels.values_mut() {
+            channel.keys.retain(|key| !conn.keys.contains(key));
+        }
+        if let Some(connection_id) = conn.connection_id {
+            let ctx = Arc::clone(&self.ctx);
+            let token = self.token.clone();
+            tokio::spawn(async move {
+                if let Err(error) = ctx.pnut.delete_stream(&token, &connection_id).await {
+                    tracing::debug!(%error, "pnut stream delete failed");
+                }
+            });
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        let linger = self.ctx.config.timeouts.linger;
+        let keys = self.keys.values().filter_map(|state| state.unused_since);
+        let conns = self
+            .conns
+            .iter()
+            .flatten()
+            .filter_map(|conn| conn.empty_since);
+        keys.chain(conns).min().map(|since| since + linger)
+    }
+
+    /// Deletes subscriptions unused for the linger time and closes connections empty as long.
+    async fn expire(&mut self, now: Instant) {
+        let linger = self.ctx.config.timeouts.linger;
+        let expired: Vec<SubscriptionKey> = self
+            .keys
+            .iter()
+            .filter(|(_, state)| {
+                state
+                    .unused_since
+                    .is_some_and(|since| since + linger <= now)
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in expired {
+            let Some(state) = self.keys.remove(&key) else {
+                continue;
+            };
+            let conn = self.conns.get_mut(state.slot).and_then(Option::as_mut);
+            let connection_id = conn.and_then(|conn| {
+                conn.keys.remove(&key);
+                if conn.keys.is_empty() {
+                    conn.empty_since = Some(now);
+                }
+                conn.connection_id.clone()
+            });
+            if let Some(subscription_id) = state.subscription_id {
+                self.by_subscription.remove(&subscription_id);
+                if let Some(connection_id) = connection_id
+                    && let Err(error) = self
+                        .ctx
+                        .pnut
+                        .delete_subscription(&self.token, &connection_id, &subscription_id)
+                        .await
+                {
+                    tracing::debug!(%error, "pnut subscription delete failed");
+                }
+            }
+        }
+        let empty: Vec<usize> = self
+            .conns
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, conn)| {
+                let conn = conn.as_ref()?;
+                conn.empty_since
+                    .filter(|since| *since + linger <= now && conn.keys.is_empty())
+                    .map(|_| slot)
+            })
+            .collect();
+        for slot in empty {
+            self.close_slot(slot);
+        }
+    }
+}
+
+fn newer_order(a: &str, b: &str) -> std::cmp::Ordering {
+    (a.len(), a).cmp(&(b.len(), b))
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

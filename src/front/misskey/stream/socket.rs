@@ -1,0 +1,132 @@
+//! One Misskey client socket: reads client frames, keeps its channel ids, and writes the
+//! frames its outbound queue receives.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+
+use super::outbound::{ClientSink, client_queue};
+use super::pool::{ClientId, PoolCommand, PoolHandle};
+use crate::front::BridgeContext;
+use crate::misskey::{ClientMessage, ServerMessage, parse_client_message};
+
+/// Close code for a frame over `limits.max_frame_size`.
+const CLOSE_TOO_BIG: u16 = 1009;
+/// Close code for a client whose outbound queue overflowed.
+const CLOSE_POLICY: u16 = 1008;
+
+/// The channel ids one socket has open, bounded by `limits.max_channels_per_socket`.
+struct SocketState {
+    client: ClientId,
+    pool: PoolHandle,
+    sink: ClientSink,
+    channel_ids: HashSet<String>,
+    max_channels: usize,
+}
+
+/// Serves one upgraded socket until either side ends it.
+pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle, client: ClientId) {
+    let limits = &ctx.config.limits;
+    let max_frame = usize::try_from(limits.max_frame_size.as_u64()).unwrap_or(usize::MAX);
+    let queue_limit = usize::try_from(limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
+    let (sink, mut queue) = client_queue(queue_limit);
+    let slow = queue.slow_signal();
+    let mut state = SocketState {
+        client,
+        pool: pool.clone(),
+        sink,
+        channel_ids: HashSet::new(),
+        max_channels: limits.max_channels_per_socket as usize,
+    };
+    let (mut writer, mut reader) = socket.split();
+    loop {
+        tokio::select! {
+            frame = queue.next() => {
+                let Some(frame) = frame else { break };
+                if writer.send(Message::Text(frame.as_ref().into())).await.is_err() {
+                    break;
+                }
+            }
+            () = slow.overflowed() => {
+                close(&mut writer, CLOSE_POLICY, "slow consumer").await;
+                break;
+            }
+            message = reader.next() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    if text.len() > max_frame {
+                        close(&mut writer, CLOSE_TOO_BIG, "frame too large").await;
+                        break;
+                    }
+                    state.handle_text(text.as_str()).await;
+                }
+                Some(Ok(Message::Binary(bytes))) => {
+                    if bytes.len() > max_frame {
+                        close(&mut writer, CLOSE_TOO_BIG, "frame too large").await;
+                        break;
+                    }
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+            },
+        }
+    }
+    pool.send(PoolCommand::ClientGone { client }).await;
+}
+
+async fn close<S>(writer: &mut S, code: u16, reason: &'static str)
+where
+    S: SinkExt<Message> + Unpin,
+{
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = writer.send(Message::Close(Some(frame))).await;
+}
+
+impl SocketState {
+    /// One client text frame; anything unparsable (heartbeats, bad JSON) is dropped silently.
+    async fn handle_text(&mut self, text: &str) {
+        let Ok(message) = parse_client_message(text) else {
+            return;
+        };
+        match message {
+            ClientMessage::Connect(body) => {
+                let is_new = !self.channel_ids.contains(&body.id);
+                if is_new && self.channel_ids.len() >= self.max_channels {
+                    tracing::debug!("connect over max_channels_per_socket ignored");
+                    return;
+                }
+                if body.pong == Some(true) {
+                    let ack = ServerMessage::Connected {
+                        id: body.id.clone(),
+                    };
+                    self.sink.push(Arc::from(ack.to_json()));
+                }
+                self.channel_ids.insert(body.id.clone());
+                let params = body.params.map(Value::Object).unwrap_or(Value::Null);
+                self.pool
+                    .send(PoolCommand::Connect {
+                        client: self.client,
+                        id: body.id,
+                        channel: body.channel,
+                        params,
+                        sink: self.sink.clone(),
+                    })
+                    .await;
+            }
+            ClientMessage::Disconnect { id } if self.channel_ids.remove(&id) => {
+                self.pool
+                    .send(PoolCommand::Disconnect {
+                        client: self.client,
+                        id,
+                    })
+                    .await;
+            }
+            _ => {}
+        }
+    }
+}

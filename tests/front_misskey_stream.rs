@@ -1,0 +1,285 @@
+//! The Misskey streaming front over the simulated pnut upstream: real sockets through the bridge.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use pnutkey::app::{RunPlan, Running};
+use pnutkey::config::Config;
+use pnutkey::sim::pnut::SimPnutControl;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Upper bound on waiting for anything (events are awaited, never slept for).
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn start(tweak: impl FnOnce(&mut Config)) -> (Running, SimPnutControl) {
+    let mut config = Config::default();
+    config.listen.addr = "127.0.0.1:0".parse().unwrap();
+    config.sim.activity_interval = None;
+    tweak(&mut config);
+    let plan = RunPlan::from_config(&config);
+    let running = pnutkey::app::start(&plan).await.unwrap();
+    let control = running.sim_pnut.as_ref().unwrap().control();
+    (running, control)
+}
+
+async fn open(running: &Running, token: &str) -> Ws {
+    let url = format!("ws://{}/streaming?i={token}&_t=1", running.addr);
+    connect_async(url).await.unwrap().0
+}
+
+async fn send(ws: &mut Ws, frame: Value) {
+    ws.send(Message::text(frame.to_string())).await.unwrap();
+}
+
+/// The next JSON text frame (every frame the bridge sends must be JSON text).
+async fn next_json(ws: &mut Ws) -> Value {
+    loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("timed out waiting for a frame")
+            .expect("socket ended")
+            .expect("socket error");
+        match message {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => {}
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+/// The next `channel` frame of kind `kind` whose body passes `pick`, skipping others.
+async fn next_channel_event(ws: &mut Ws, kind: &str, pick: impl Fn(&Value) -> bool) -> Value {
+    loop {
+        let frame = next_json(ws).await;
+        if frame["type"] == "channel" && frame["body"]["type"] == kind && pick(&frame["body"]) {
+            return frame["body"].clone();
+        }
+    }
+}
+
+async fn connect(ws: &mut Ws, channel: &str, id: &str, params: Value) {
+    send(
+        ws,
+        json!({"type": "connect", "body": {"channel": channel, "id": id, "params": params, "pong": true}}),
+    )
+    .await;
+    loop {
+        let frame = next_json(ws).await;
+        if frame["type"] == "connected" && frame["body"]["id"] == id {
+            return;
+        }
+    }
+}
+
+/// Waits (bounded) until the sim's counts satisfy `done`.
+async fn until_counts(
+    control: &SimPnutControl,
+    done: impl Fn(&pnutkey::sim::pnut::SimCounts) -> bool,
+) -> pnutkey::sim::pnut::SimCounts {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let counts = control.counts().await;
+            if done(&counts) {
+                return counts;
+            }
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("sim counts never reached the wanted state")
+}
+
+fn total_subscriptions(counts: &pnutkey::sim::pnut::SimCounts) -> usize {
+    counts.subscriptions.values().sum()
+}
+
+#[tokio::test]
+async fn a_post_created_upstream_arrives_as_note_on_the_channel_id() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home-1", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control
+        .create_post("bob", "hello from bob", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["id"], "home-1");
+    assert_eq!(event["body"]["text"], "hello from bob");
+    assert_eq!(event["body"]["user"]["username"], "bob");
+}
+
+#[tokio::test]
+async fn with_renotes_false_filters_a_repost() {
+    let (running, control) = start(|_| {}).await;
+    let original = control
+        .create_post("carol", "carol original", None)
+        .await
+        .unwrap();
+    let mut ws = open(&running, "demo-alice").await;
+    connect(
+        &mut ws,
+        "homeTimeline",
+        "plain",
+        json!({"withRenotes": false}),
+    )
+    .await;
+    connect(&mut ws, "homeTimeline", "all", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control.repost("bob", &original.id).await.unwrap();
+    control
+        .create_post("bob", "after the repost", None)
+        .await
+        .unwrap();
+    let mut all_saw_renote = false;
+    loop {
+        let event = next_channel_event(&mut ws, "note", |_| true).await;
+        let is_renote = !event["body"]["renoteId"].is_null() && event["body"]["text"].is_null();
+        match event["id"].as_str() {
+            Some("plain") => {
+                assert!(!is_renote, "a renote reached withRenotes:false: {event}");
+                if event["body"]["text"] == "after the repost" {
+                    break;
+                }
+            }
+            Some("all") => all_saw_renote |= is_renote,
+            other => panic!("unknown channel id {other:?}"),
+        }
+    }
+    // The unfiltered channel got the renote (before or right after the plain note).
+    while !all_saw_renote {
+        let event = next_channel_event(&mut ws, "note", |b| b["id"] == "all").await;
+        all_saw_renote = !event["body"]["renoteId"].is_null() && event["body"]["text"].is_null();
+    }
+}
+
+#[tokio::test]
+async fn five_clients_of_one_token_share_one_pnut_subscription() {
+    let (running, control) = start(|_| {}).await;
+    let mut sockets = Vec::new();
+    for n in 0..5 {
+        let mut ws = open(&running, "demo-alice").await;
+        connect(&mut ws, "homeTimeline", &format!("h{n}"), json!({})).await;
+        sockets.push(ws);
+    }
+    until_counts(&control, |c| total_subscriptions(c) >= 1).await;
+    control
+        .create_post("bob", "to all five", None)
+        .await
+        .unwrap();
+    for (n, ws) in sockets.iter_mut().enumerate() {
+        let event = next_channel_event(ws, "note", |_| true).await;
+        assert_eq!(event["id"], format!("h{n}"));
+        assert_eq!(event["body"]["text"], "to all five");
+    }
+    let counts = control.counts().await;
+    assert_eq!(counts.connections, 1);
+    assert_eq!(total_subscriptions(&counts), 1);
+}
+
+#[tokio::test]
+async fn seventeen_distinct_keys_open_a_second_pnut_connection() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    for n in 0..16 {
+        connect(
+            &mut ws,
+            "channel",
+            &format!("c{n}"),
+            json!({"channelId": format!("{}", 1000 + n)}),
+        )
+        .await;
+    }
+    control.wait_for_connections(1).await;
+    connect(&mut ws, "channel", "c16", json!({"channelId": "2000"})).await;
+    tokio::time::timeout(WAIT, control.wait_for_connections(2))
+        .await
+        .expect("no second pnut connection");
+}
+
+#[tokio::test]
+async fn last_client_leaving_deletes_the_subscription_after_the_linger() {
+    let (running, control) = start(|config| {
+        config.timeouts.linger = Duration::from_millis(100);
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    ws.close(None).await.unwrap();
+    let counts = until_counts(&control, |c| total_subscriptions(c) == 0).await;
+    let deletes: u64 = counts
+        .calls
+        .iter()
+        .filter(|(route, _)| route.starts_with("DELETE") && route.contains("{subscription_id}"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(deletes, 1, "calls: {:?}", counts.calls);
+}
+
+#[tokio::test]
+async fn bad_frames_are_ignored_and_the_socket_stays_usable() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    ws.send(Message::text("h")).await.unwrap();
+    ws.send(Message::text("{not json")).await.unwrap();
+    ws.send(Message::text("[1,2]")).await.unwrap();
+    send(&mut ws, json!({"type": "connect"})).await;
+    send(&mut ws, json!({"type": "connect", "body": {"channel": 5}})).await;
+    send(&mut ws, json!({"type": "whatever", "body": {}})).await;
+    ws.send(Message::binary(vec![0u8, 159, 146, 150]))
+        .await
+        .unwrap();
+    connect(&mut ws, "homeTimeline", "still-here", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control
+        .create_post("bob", "still works", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["id"], "still-here");
+}
+
+#[tokio::test]
+async fn a_frame_over_max_frame_size_closes_with_1009() {
+    let (running, _control) = start(|config| {
+        config.limits.max_frame_size = bytesize::ByteSize::b(1024);
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    ws.send(Message::text("x".repeat(2000))).await.unwrap();
+    let message = tokio::time::timeout(WAIT, ws.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    match message {
+        Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1009),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_token_the_upstream_refuses_gets_401_at_the_upgrade() {
+    let (running, _control) = start(|_| {}).await;
+    let url = format!("ws://{}/streaming?i=not-a-token", running.addr);
+    match connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401)
+        }
+        other => panic!("expected 401, got {other:?}"),
+    }
+    let url = format!("ws://{}/streaming", running.addr);
+    match connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401)
+        }
+        other => panic!("expected 401, got {other:?}"),
+    }
+}
