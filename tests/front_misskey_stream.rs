@@ -283,3 +283,141 @@ async fn a_token_the_upstream_refuses_gets_401_at_the_upgrade() {
         other => panic!("expected 401, got {other:?}"),
     }
 }
+
+/// Sends a `connect` with `pong` on a throwaway id and awaits its ack: every frame sent
+/// before it has reached the pool by then.
+async fn sync(ws: &mut Ws, id: &str) {
+    connect(ws, "hashtagNotMapped", id, json!({})).await;
+}
+
+#[tokio::test]
+async fn sub_note_gets_note_updated_when_the_post_is_deleted() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    let post = control.create_post("bob", "soon gone", None).await.unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    let note_id = event["body"]["id"].as_str().unwrap().to_owned();
+    send(&mut ws, json!({"type": "subNote", "body": {"id": note_id}})).await;
+    sync(&mut ws, "sync").await;
+    control.delete_post("bob", &post.id).await.unwrap();
+    loop {
+        let frame = next_json(&mut ws).await;
+        if frame["type"] == "noteUpdated" {
+            assert_eq!(frame["body"]["id"], note_id.as_str());
+            assert_eq!(frame["body"]["type"], "deleted");
+            assert!(frame["body"]["body"]["deletedAt"].is_string());
+            break;
+        }
+        assert_ne!(
+            frame["body"]["body"]["text"], "soon gone",
+            "deleted post re-sent as a note"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_pnut_connection_is_resubscribed_with_a_deduplicated_backfill() {
+    let (running, control) = start(|config| {
+        config.timeouts.reconnect_backoff_min = Duration::from_millis(200);
+        config.timeouts.reconnect_backoff_max = Duration::from_millis(400);
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control
+        .create_post("bob", "before the drop", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["body"]["text"], "before the drop");
+    assert_eq!(control.drop_streams().await, 1);
+    // No subscription exists now: this post can only arrive through the re-subscribe page.
+    control
+        .create_post("carol", "during the drop", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["body"]["text"], "during the drop");
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control
+        .create_post("bob", "after the drop", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(
+        event["body"]["text"], "after the drop",
+        "backfill re-sent a delivered post"
+    );
+}
+
+#[tokio::test]
+async fn connects_over_max_channels_per_socket_are_ignored() {
+    let (running, _control) = start(|config| config.limits.max_channels_per_socket = 2).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "a", json!({})).await;
+    connect(&mut ws, "main", "b", json!({})).await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "main", "id": "c", "pong": true}}),
+    )
+    .await;
+    // A reused id is no new channel: it is accepted (and replaces), the third id was not.
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "main", "id": "a", "pong": true}}),
+    )
+    .await;
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame, json!({"type": "connected", "body": {"id": "a"}}));
+    // After a disconnect there is room again.
+    send(&mut ws, json!({"type": "disconnect", "body": {"id": "b"}})).await;
+    connect(&mut ws, "main", "d", json!({})).await;
+}
+
+#[tokio::test]
+async fn a_reused_id_replaces_the_channel_connection() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "x", json!({})).await;
+    connect(&mut ws, "homeTimeline", "x", json!({"withRenotes": false})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control.create_post("bob", "first", None).await.unwrap();
+    control.create_post("bob", "second", None).await.unwrap();
+    let first = next_channel_event(&mut ws, "note", |_| true).await;
+    let second = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(first["body"]["text"], "first");
+    assert_eq!(
+        second["body"]["text"], "second",
+        "a replaced connect still delivered"
+    );
+    assert_eq!(total_subscriptions(&control.counts().await), 1);
+}
+
+#[tokio::test]
+async fn an_overflowing_outbound_queue_closes_with_1008() {
+    let (running, _control) = start(|config| {
+        config.limits.outbound_queue = bytesize::ByteSize::b(16);
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "main", "id": "m", "pong": true}}),
+    )
+    .await;
+    let message = tokio::time::timeout(WAIT, ws.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    match message {
+        Message::Close(Some(frame)) => {
+            assert_eq!(u16::from(frame.code), 1008);
+            assert_eq!(frame.reason.as_str(), "slow consumer");
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}

@@ -126,6 +126,23 @@ impl SocketState {
                     })
                     .await;
             }
+            ClientMessage::SubNote { id } | ClientMessage::SubNoteRead { id } => {
+                self.pool
+                    .send(PoolCommand::SubNote {
+                        client: self.client,
+                        note_id: id,
+                        sink: self.sink.clone(),
+                    })
+                    .await;
+            }
+            ClientMessage::UnsubNote { id } => {
+                self.pool
+                    .send(PoolCommand::UnsubNote {
+                        client: self.client,
+                        note_id: id,
+                    })
+                    .await;
+            }
             _ => {}
         }
     }

@@ -9,7 +9,7 @@ use crate::front::misskey::stream::outbound::ClientSink;
 use crate::mapping::NoteFilters;
 use crate::misskey::Note;
 use crate::pnut::{Post, StreamEvent};
-use crate::translate::{self, ChannelEvent, Options, TranslateError, Translated};
+use crate::translate::{self, ChannelEvent, NoteUpdate, Options, TranslateError, Translated};
 
 /// One channel connection an event goes to.
 pub(super) struct Target<'a> {
@@ -133,7 +133,7 @@ pub(super) fn deliver_event(
 }
 
 /// The event family of a pnut subscription endpoint.
-fn endpoint_kind(endpoint: &str) -> &'static str {
+pub(super) fn endpoint_kind(endpoint: &str) -> &'static str {
     match endpoint {
         "/users/me/mentions" => "mentions",
         "/users/me/followers" | "/users/me/following" => "follows",
@@ -185,4 +185,27 @@ fn or_log(result: Result<Vec<ChannelEvent>, TranslateError>) -> Vec<ChannelEvent
         tracing::debug!(%error, "event not translatable; dropped");
         Vec::new()
     })
+}
+
+/// The `noteUpdated` changes (deletions, revisions) a post event carries.
+pub(super) fn note_updates(event: &StreamEvent, opts: &Options) -> Vec<NoteUpdate> {
+    let Some(Ok(posts)) = event.data.as_ref().map(|data| data.posts()) else {
+        return Vec::new();
+    };
+    let deleted = event.meta.is_deleted == Some(true);
+    let timestamp = event.meta.timestamp.unwrap_or_default();
+    posts
+        .iter()
+        .filter_map(|post| {
+            translate::post_change_to_note_updated(
+                post,
+                deleted,
+                event.meta.revision,
+                timestamp,
+                opts,
+            )
+            .ok()
+            .flatten()
+        })
+        .collect()
 }

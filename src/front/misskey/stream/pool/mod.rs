@@ -49,6 +49,22 @@ pub enum PoolCommand {
         /// The client socket.
         client: ClientId,
     },
+    /// `subNote`: capture the note `note_id` (Misskey-side id) for `noteUpdated`.
+    SubNote {
+        /// The client socket.
+        client: ClientId,
+        /// The captured note.
+        note_id: String,
+        /// Where its `noteUpdated` frames go.
+        sink: ClientSink,
+    },
+    /// `unsubNote`: release a captured note.
+    UnsubNote {
+        /// The client socket.
+        client: ClientId,
+        /// The released note.
+        note_id: String,
+    },
     /// An event of one of the pool's own pnut connections.
     Upstream {
         /// Slot of the pnut connection.

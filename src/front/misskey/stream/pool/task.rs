@@ -9,11 +9,12 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::deliver::{Target, deliver_event, newer};
+use super::deliver::{Target, deliver_event, endpoint_kind, newer, note_updates};
 use super::{ClientId, PoolCommand};
 use crate::front::BridgeContext;
 use crate::front::misskey::stream::outbound::ClientSink;
 use crate::mapping::{self, NoteFilters, SubscriptionKey, UpstreamNeed};
+use crate::misskey::ServerMessage;
 use crate::pnut::{Envelope, Post};
 use crate::ratelimit::token_hash;
 use crate::upstream::pnut::PnutStreamEvent;
@@ -54,6 +55,8 @@ struct Pool {
     conns: Vec<Option<UpConn>>,
     next_generation: u64,
     refused_keys: u64,
+    /// Captured notes (Misskey-side id) → the clients that captured them.
+    captures: HashMap<String, HashMap<ClientId, ClientSink>>,
 }
 
 /// Spawns the pool task of `token`.
@@ -75,6 +78,7 @@ pub(super) fn spawn(
         conns: Vec::new(),
         next_generation: 0,
         refused_keys: 0,
+        captures: HashMap::new(),
     };
     tokio::spawn(pool.run(inbox));
 }
@@ -115,6 +119,28 @@ impl Pool {
                     .collect();
                 for key in gone {
                     self.release_channel(&key);
+                }
+                self.captures.retain(|_, clients| {
+                    clients.remove(&client);
+                    !clients.is_empty()
+                });
+            }
+            PoolCommand::SubNote {
+                client,
+                note_id,
+                sink,
+            } => {
+                self.captures
+                    .entry(note_id)
+                    .or_default()
+                    .insert(client, sink);
+            }
+            PoolCommand::UnsubNote { client, note_id } => {
+                if let Some(clients) = self.captures.get_mut(&note_id) {
+                    clients.remove(&client);
+                    if clients.is_empty() {
+                        self.captures.remove(&note_id);
+                    }
                 }
             }
             PoolCommand::Upstream {
@@ -387,7 +413,30 @@ impl Pool {
                     .flatten()
                     .filter_map(|id| self.by_subscription.get(id).cloned())
                     .collect();
+                self.send_note_updates(&keys, &event);
                 self.route(&keys, &event);
+            }
+        }
+    }
+
+    /// `noteUpdated` for captured notes, once per client, from any subscription carrying the post.
+    fn send_note_updates(&self, keys: &[SubscriptionKey], event: &crate::pnut::StreamEvent) {
+        if self.captures.is_empty()
+            || !keys
+                .iter()
+                .any(|key| matches!(endpoint_kind(&key.endpoint), "posts" | "mentions"))
+        {
+            return;
+        }
+        for update in note_updates(event, &self.ctx.translate) {
+            let Some(clients) = self.captures.get(&update.note_id) else {
+                continue;
+            };
+            let frame: Arc<str> = Arc::from(
+                ServerMessage::note_updated(update.note_id.clone(), &update.event).to_json(),
+            );
+            for sink in clients.values() {
+                sink.push(Arc::clone(&frame));
             }
         }
     }
