@@ -421,3 +421,20 @@ async fn an_overflowing_outbound_queue_closes_with_1008() {
         other => panic!("expected a close frame, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn main_channel_gets_mention_and_followed_events() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "main-1", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 5).await;
+    control.create_post("bob", "hi @alice", None).await.unwrap();
+    let event = next_channel_event(&mut ws, "mention", |_| true).await;
+    assert_eq!(event["id"], "main-1");
+    assert_eq!(event["body"]["text"], "hi @alice");
+    let _ = control.unfollow("carol", "alice").await;
+    control.follow("carol", "alice").await.unwrap();
+    let event = next_channel_event(&mut ws, "followed", |_| true).await;
+    assert_eq!(event["id"], "main-1");
+    assert_eq!(event["body"]["username"], "carol");
+}
