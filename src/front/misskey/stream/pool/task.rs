@@ -15,7 +15,7 @@ use crate::front::BridgeContext;
 use crate::front::misskey::stream::outbound::ClientSink;
 use crate::mapping::{self, NoteFilters, SubscriptionKey, UpstreamNeed};
 use crate::misskey::ServerMessage;
-use crate::pnut::{Envelope, Post};
+use crate::pnut::{Envelope, EventData};
 use crate::ratelimit::token_hash;
 use crate::upstream::pnut::PnutStreamEvent;
 
@@ -59,6 +59,8 @@ struct Pool {
     conns: Vec<Option<UpConn>>,
     next_generation: u64,
     refused_keys: u64,
+    /// Re-subscribe gaps larger than one backfill page (the rest was skipped).
+    skipped_gaps: u64,
     /// Captured notes (Misskey-side id) → the clients that captured them.
     captures: HashMap<String, HashMap<ClientId, ClientSink>>,
 }
@@ -82,6 +84,7 @@ pub(super) fn spawn(
         conns: Vec::new(),
         next_generation: 0,
         refused_keys: 0,
+        skipped_gaps: 0,
         captures: HashMap::new(),
     };
     tokio::spawn(pool.run(inbox));
@@ -345,23 +348,33 @@ impl Pool {
 
     /// Sends the posts of a re-subscribe page that were not yet delivered, oldest first.
     fn backfill(&mut self, key: &SubscriptionKey, envelope: Envelope<Value>) {
-        if envelope.meta.more == Some(true) {
-            tracing::warn!(endpoint = %key.endpoint, "backfill gap larger than one page; rest skipped");
+        if !matches!(
+            endpoint_kind(&key.endpoint),
+            "posts" | "mentions" | "messages"
+        ) {
+            return;
         }
-        let mut posts: Vec<Post> = match envelope.data {
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .filter_map(|item| serde_json::from_value(item).ok())
-                .collect(),
-            _ => return,
+        if envelope.meta.more == Some(true) {
+            self.skipped_gaps += 1;
+            tracing::warn!(endpoint = %key.endpoint, skipped_gaps = self.skipped_gaps, "backfill gap larger than one page; rest skipped");
+        }
+        let Some(Value::Array(items)) = envelope.data else {
+            return;
         };
-        posts.sort_by(|a, b| newer_order(&a.id, &b.id));
-        let data = crate::pnut::EventData::List(
-            posts
-                .iter()
-                .filter_map(|post| serde_json::to_value(post).ok())
-                .collect(),
-        );
+        let delivered = self.keys.get(key).and_then(|state| state.newest_id.clone());
+        let mut fresh: Vec<(String, Value)> = items
+            .into_iter()
+            .filter_map(|item| {
+                let id = item.get("id").and_then(Value::as_str)?.to_owned();
+                newer(&id, delivered.as_deref()).then_some((id, item))
+            })
+            .collect();
+        fresh.sort_by(|(a, _), (b, _)| newer_order(a, b));
+        fresh.dedup_by(|(a, _), (b, _)| a == b);
+        if fresh.is_empty() {
+            return;
+        }
+        let data = EventData::List(fresh.into_iter().map(|(_, item)| item).collect());
         let event = Envelope::event(String::new(), 0, Vec::new(), data);
         let keys = vec![key.clone()];
         self.route(&keys, &event);
