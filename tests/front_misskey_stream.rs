@@ -438,3 +438,27 @@ async fn main_channel_gets_mention_and_followed_events() {
     assert_eq!(event["id"], "main-1");
     assert_eq!(event["body"]["username"], "carol");
 }
+
+#[tokio::test]
+async fn clients_are_pinged_and_answering_pongs_keeps_them_connected() {
+    let (running, _control) = start(|config| {
+        config.timeouts.misskey_ping = Duration::from_millis(50);
+        config.timeouts.misskey_pong_timeout = Duration::from_millis(400);
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    let mut pings = 0;
+    while pings < 12 {
+        // Reading lets tungstenite answer each ping with a pong.
+        match tokio::time::timeout(WAIT, ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+        {
+            Message::Ping(_) => pings += 1,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+    connect(&mut ws, "homeTimeline", "alive", json!({})).await;
+}

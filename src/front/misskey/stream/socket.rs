@@ -3,10 +3,13 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
+use tokio::time::{Instant, MissedTickBehavior};
 
 use super::outbound::{ClientSink, client_queue};
 use super::pool::{ClientId, PoolCommand, PoolHandle};
@@ -15,6 +18,8 @@ use crate::misskey::{ClientMessage, ServerMessage, parse_client_message};
 
 /// Close code for a frame over `limits.max_frame_size`.
 const CLOSE_TOO_BIG: u16 = 1009;
+/// Close code for a client that stopped answering pings.
+const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code for a client whose outbound queue overflowed.
 const CLOSE_POLICY: u16 = 1008;
 
@@ -42,8 +47,27 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
         max_channels: limits.max_channels_per_socket as usize,
     };
     let (mut writer, mut reader) = socket.split();
+    let ping_every = ctx
+        .config
+        .timeouts
+        .misskey_ping
+        .max(Duration::from_millis(10));
+    let pong_timeout = ctx.config.timeouts.misskey_pong_timeout;
+    let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_pong = Instant::now();
     loop {
         tokio::select! {
+            _ = ping.tick() => {
+                if last_pong.elapsed() > pong_timeout {
+                    tracing::debug!("Misskey client sent no pong in time; dropped");
+                    close(&mut writer, CLOSE_GOING_AWAY, "pong timeout").await;
+                    break;
+                }
+                if writer.send(Message::Ping(Bytes::new())).await.is_err() {
+                    break;
+                }
+            }
             frame = queue.next() => {
                 let Some(frame) = frame else { break };
                 if writer.send(Message::Text(frame.as_ref().into())).await.is_err() {
@@ -68,7 +92,8 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
                         break;
                     }
                 }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Pong(_))) => last_pong = Instant::now(),
+                Some(Ok(Message::Ping(_))) => {}
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
             },
         }
