@@ -462,3 +462,34 @@ async fn clients_are_pinged_and_answering_pongs_keeps_them_connected() {
     }
     connect(&mut ws, "homeTimeline", "alive", json!({})).await;
 }
+
+#[tokio::test]
+async fn local_timeline_is_polled_and_delivers_new_posts_only() {
+    let (running, control) = start(|config| {
+        config.timeouts.poll_interval = Duration::from_millis(50);
+    })
+    .await;
+    control
+        .create_post("carol", "old news", None)
+        .await
+        .unwrap();
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "localTimeline", "local", json!({})).await;
+    // The first poll (the baseline) has been answered once a second one went out.
+    until_counts(&control, |c| {
+        c.calls
+            .iter()
+            .filter(|(route, _)| route.contains("/posts/streams/global"))
+            .map(|(_, n)| n)
+            .sum::<u64>()
+            >= 2
+    })
+    .await;
+    control
+        .create_post("bob", "fresh on global", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["id"], "local");
+    assert_eq!(event["body"]["text"], "fresh on global");
+}

@@ -3,23 +3,27 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
+use tokio::time::{Instant, MissedTickBehavior};
 
 use super::deliver::{Target, deliver_event, endpoint_kind, newer, note_updates};
 use super::{ClientId, PoolCommand};
 use crate::front::BridgeContext;
 use crate::front::misskey::stream::outbound::ClientSink;
-use crate::mapping::{self, NoteFilters, SubscriptionKey, UpstreamNeed};
+use crate::mapping::{self, NoteFilters, PollEntry, SubscriptionKey, UpstreamNeed};
 use crate::misskey::ServerMessage;
 use crate::pnut::{Envelope, EventData};
 use crate::ratelimit::token_hash;
 use crate::upstream::pnut::PnutStreamEvent;
 
 mod linger;
+mod poll;
+
+use poll::PollState;
 
 use linger::sleep_until_opt;
 
@@ -27,6 +31,7 @@ use linger::sleep_until_opt;
 struct ChannelConn {
     sink: ClientSink,
     keys: Vec<SubscriptionKey>,
+    polls: Vec<PollEntry>,
     filters: NoteFilters,
 }
 
@@ -61,6 +66,8 @@ struct Pool {
     refused_keys: u64,
     /// Re-subscribe gaps larger than one backfill page (the rest was skipped).
     skipped_gaps: u64,
+    /// Polled endpoints (unsubscribable on pnut) and their refcounts.
+    polls: HashMap<PollEntry, PollState>,
     /// Captured notes (Misskey-side id) → the clients that captured them.
     captures: HashMap<String, HashMap<ClientId, ClientSink>>,
 }
@@ -86,12 +93,21 @@ pub(super) fn spawn(
         refused_keys: 0,
         skipped_gaps: 0,
         captures: HashMap::new(),
+        polls: HashMap::new(),
     };
     tokio::spawn(pool.run(inbox));
 }
 
 impl Pool {
     async fn run(mut self, mut inbox: mpsc::Receiver<PoolCommand>) {
+        let poll_every = self
+            .ctx
+            .config
+            .timeouts
+            .poll_interval
+            .max(Duration::from_millis(10));
+        let mut poll_timer = tokio::time::interval_at(Instant::now() + poll_every, poll_every);
+        poll_timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             let deadline = self.next_deadline();
             tokio::select! {
@@ -100,6 +116,7 @@ impl Pool {
                     None => break,
                 },
                 () = sleep_until_opt(deadline) => self.expire(Instant::now()).await,
+                _ = poll_timer.tick() => self.poll_all().await,
             }
         }
         for conn in self.conns.iter().flatten() {
@@ -175,13 +192,17 @@ impl Pool {
             }
         };
         let filters = mapping::connect_filters(tables, channel, params);
-        let keys: Vec<SubscriptionKey> = needs
-            .into_iter()
-            .filter_map(|need| match need {
-                UpstreamNeed::Subscribe(key) => Some(key),
-                UpstreamNeed::Poll(_) => None,
-            })
-            .collect();
+        let mut keys = Vec::new();
+        let mut polls = Vec::new();
+        for need in needs {
+            match need {
+                UpstreamNeed::Subscribe(key) => keys.push(key),
+                UpstreamNeed::Poll(entry) => polls.push(entry),
+            }
+        }
+        for entry in &polls {
+            self.acquire_poll(entry).await;
+        }
         // Acquire before releasing a replaced connect, so a shared key never lingers.
         let mut held = Vec::new();
         for key in keys {
@@ -192,11 +213,15 @@ impl Pool {
         let conn = ChannelConn {
             sink,
             keys: held,
+            polls,
             filters,
         };
         if let Some(old) = self.channels.insert((client, id), conn) {
             for key in &old.keys {
                 self.release_key(key);
+            }
+            for entry in &old.polls {
+                self.release_poll(entry);
             }
         }
     }
@@ -295,6 +320,9 @@ impl Pool {
         if let Some(conn) = self.channels.remove(key) {
             for key in &conn.keys {
                 self.release_key(key);
+            }
+            for entry in &conn.polls {
+                self.release_poll(entry);
             }
         }
     }
