@@ -287,7 +287,7 @@ async fn a_token_the_upstream_refuses_gets_401_at_the_upgrade() {
 /// Sends a `connect` with `pong` on a throwaway id and awaits its ack: every frame sent
 /// before it has reached the pool by then.
 async fn sync(ws: &mut Ws, id: &str) {
-    connect(ws, "hashtagNotMapped", id, json!({})).await;
+    connect(ws, "roleTimeline", id, json!({"roleId": "r1"})).await;
 }
 
 #[tokio::test]
@@ -361,13 +361,13 @@ async fn connects_over_max_channels_per_socket_are_ignored() {
     connect(&mut ws, "main", "b", json!({})).await;
     send(
         &mut ws,
-        json!({"type": "connect", "body": {"channel": "main", "id": "c", "pong": true}}),
+        json!({"type": "connect", "body": {"channel": "localTimeline", "id": "c", "pong": true}}),
     )
     .await;
     // A reused id is no new channel: it is accepted (and replaces), the third id was not.
     send(
         &mut ws,
-        json!({"type": "connect", "body": {"channel": "main", "id": "a", "pong": true}}),
+        json!({"type": "connect", "body": {"channel": "hybridTimeline", "id": "a", "pong": true}}),
     )
     .await;
     let frame = next_json(&mut ws).await;
@@ -492,4 +492,28 @@ async fn local_timeline_is_polled_and_delivers_new_posts_only() {
     let event = next_channel_event(&mut ws, "note", |_| true).await;
     assert_eq!(event["id"], "local");
     assert_eq!(event["body"]["text"], "fresh on global");
+}
+
+#[tokio::test]
+async fn unknown_channels_and_second_shared_channels_are_ignored() {
+    let (running, _control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "m1", json!({})).await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "main", "id": "m2", "pong": true}}),
+    )
+    .await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "noSuchChannel", "id": "u", "pong": true}}),
+    )
+    .await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "homeTimeline", "id": "h", "pong": true}}),
+    )
+    .await;
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame, json!({"type": "connected", "body": {"id": "h"}}));
 }

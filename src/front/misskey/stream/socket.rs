@@ -1,7 +1,7 @@
 //! One Misskey client socket: reads client frames, keeps its channel ids, and writes the
 //! frames its outbound queue receives.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,10 +14,20 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::outbound::{ClientSink, client_queue};
 use super::pool::{ClientId, PoolCommand, PoolHandle};
 use crate::front::BridgeContext;
-use crate::misskey::{ClientMessage, ServerMessage, parse_client_message};
+use crate::mapping;
+use crate::misskey::{ClientMessage, parse_client_message};
 
 /// Close code for a frame over `limits.max_frame_size`.
 const CLOSE_TOO_BIG: u16 = 1009;
+/// Channels Misskey allows once per socket (`shouldShare`, misskey.md §4).
+const SHARED_CHANNELS: [&str; 6] = [
+    "main",
+    "drive",
+    "serverStats",
+    "queueStats",
+    "admin",
+    "reversi",
+];
 /// Close code for a client that stopped answering pings.
 const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code for a client whose outbound queue overflowed.
@@ -28,7 +38,8 @@ struct SocketState {
     client: ClientId,
     pool: PoolHandle,
     sink: ClientSink,
-    channel_ids: HashSet<String>,
+    /// Open channel connection id → channel name.
+    channel_ids: HashMap<String, String>,
     max_channels: usize,
 }
 
@@ -43,7 +54,7 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
         client,
         pool: pool.clone(),
         sink,
-        channel_ids: HashSet::new(),
+        channel_ids: HashMap::new(),
         max_channels: limits.max_channels_per_socket as usize,
     };
     let (mut writer, mut reader) = socket.split();
@@ -120,18 +131,26 @@ impl SocketState {
         };
         match message {
             ClientMessage::Connect(body) => {
-                let is_new = !self.channel_ids.contains(&body.id);
+                if !mapping::is_known_misskey_channel(&body.channel) {
+                    tracing::debug!("connect to an unknown channel ignored");
+                    return;
+                }
+                let is_new = !self.channel_ids.contains_key(&body.id);
                 if is_new && self.channel_ids.len() >= self.max_channels {
                     tracing::debug!("connect over max_channels_per_socket ignored");
                     return;
                 }
-                if body.pong == Some(true) {
-                    let ack = ServerMessage::Connected {
-                        id: body.id.clone(),
-                    };
-                    self.sink.push(Arc::from(ack.to_json()));
+                let shared_elsewhere = SHARED_CHANNELS.contains(&body.channel.as_str())
+                    && self
+                        .channel_ids
+                        .iter()
+                        .any(|(id, channel)| *channel == body.channel && *id != body.id);
+                if shared_elsewhere {
+                    tracing::debug!("second connection of a shared channel ignored");
+                    return;
                 }
-                self.channel_ids.insert(body.id.clone());
+                self.channel_ids
+                    .insert(body.id.clone(), body.channel.clone());
                 let params = body.params.map(Value::Object).unwrap_or(Value::Null);
                 self.pool
                     .send(PoolCommand::Connect {
@@ -139,11 +158,12 @@ impl SocketState {
                         id: body.id,
                         channel: body.channel,
                         params,
+                        pong: body.pong == Some(true),
                         sink: self.sink.clone(),
                     })
                     .await;
             }
-            ClientMessage::Disconnect { id } if self.channel_ids.remove(&id) => {
+            ClientMessage::Disconnect { id } if self.channel_ids.remove(&id).is_some() => {
                 self.pool
                     .send(PoolCommand::Disconnect {
                         client: self.client,

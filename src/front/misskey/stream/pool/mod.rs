@@ -34,6 +34,8 @@ pub enum PoolCommand {
         channel: String,
         /// The connect params (`null` when absent).
         params: Value,
+        /// Send `connected` once the connect is set up.
+        pong: bool,
         /// Where the channel's events go.
         sink: ClientSink,
     },

@@ -131,8 +131,12 @@ impl Pool {
                 id,
                 channel,
                 params,
+                pong,
                 sink,
-            } => self.connect(client, id, &channel, &params, sink).await,
+            } => {
+                self.connect(client, id, &channel, &params, pong, sink)
+                    .await
+            }
             PoolCommand::Disconnect { client, id } => self.release_channel(&(client, id)),
             PoolCommand::ClientGone { client } => {
                 let gone: Vec<_> = self
@@ -181,14 +185,17 @@ impl Pool {
         id: String,
         channel: &str,
         params: &Value,
+        pong: bool,
         sink: ClientSink,
     ) {
         let tables = &self.ctx.config.mapping;
         let needs = match mapping::resolve_connect(tables, channel, params) {
             Ok(needs) => needs,
             Err(error) => {
-                tracing::debug!(%error, "connect not resolvable; ignored");
-                Vec::new()
+                // Misskey's `init` refusing: the connection is removed, no `connected`.
+                tracing::debug!(%error, "connect not resolvable; removed");
+                self.release_channel(&(client, id));
+                return;
             }
         };
         let filters = mapping::connect_filters(tables, channel, params);
@@ -216,6 +223,10 @@ impl Pool {
             polls,
             filters,
         };
+        if pong {
+            let ack = ServerMessage::Connected { id: id.clone() };
+            conn.sink.push(Arc::from(ack.to_json()));
+        }
         if let Some(old) = self.channels.insert((client, id), conn) {
             for key in &old.keys {
                 self.release_key(key);
