@@ -517,3 +517,39 @@ async fn unknown_channels_and_second_shared_channels_are_ignored() {
     let frame = next_json(&mut ws).await;
     assert_eq!(frame, json!({"type": "connected", "body": {"id": "h"}}));
 }
+
+#[tokio::test]
+async fn keys_past_max_connections_per_token_are_refused_and_existing_ones_keep_working() {
+    let (running, control) = start(|config| {
+        config.limits.max_subscriptions_per_connection = 1;
+        config.limits.max_connections_per_token = 1;
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    connect(&mut ws, "main", "main", json!({})).await;
+    let counts = until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_eq!(counts.connections, 1);
+    control
+        .create_post("bob", "home still works", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["id"], "home");
+    let counts = control.counts().await;
+    assert_eq!((counts.connections, total_subscriptions(&counts)), (1, 1));
+}
+
+#[tokio::test]
+async fn a_bearer_token_is_accepted_at_the_upgrade() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let (running, _control) = start(|_| {}).await;
+    let mut request = format!("ws://{}/streaming", running.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", "Bearer demo-bob".parse().unwrap());
+    let (mut ws, _) = connect_async(request).await.unwrap();
+    connect(&mut ws, "homeTimeline", "h", json!({})).await;
+}
