@@ -553,3 +553,44 @@ async fn a_bearer_token_is_accepted_at_the_upgrade() {
     let (mut ws, _) = connect_async(request).await.unwrap();
     connect(&mut ws, "homeTimeline", "h", json!({})).await;
 }
+
+#[tokio::test]
+async fn a_repost_of_my_post_reaches_main_as_renote() {
+    let (running, control) = start(|_| {}).await;
+    let mine = control
+        .create_post("alice", "alice's own", None)
+        .await
+        .unwrap();
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "main", json!({})).await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 6).await;
+    control.repost("bob", &mine.id).await.unwrap();
+    let event = next_channel_event(&mut ws, "renote", |_| true).await;
+    assert_eq!(event["id"], "main");
+    assert_eq!(event["body"]["renote"]["text"], "alice's own");
+}
+
+#[tokio::test]
+async fn channel_messages_arrive_as_notes_with_a_padded_channel_id() {
+    let (running, control) = start(|_| {}).await;
+    let width = Config::default().ids.pnut_id_width;
+    let (channel_id, _) = control
+        .channels()
+        .await
+        .into_iter()
+        .next()
+        .expect("a sim channel");
+    let mut ws = open(&running, "demo-alice").await;
+    let padded = format!("{channel_id:0>width$}");
+    connect(&mut ws, "channel", "chan", json!({"channelId": padded})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control
+        .send_message("bob", &channel_id, "hi channel")
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["id"], "chan");
+    assert_eq!(event["body"]["text"], "hi channel");
+    assert_eq!(event["body"]["channelId"], padded.as_str());
+}

@@ -76,9 +76,8 @@ pub(super) fn deliver_event(
                     if kind == "posts" {
                         deliver_note(post, &group, opts);
                     } else {
-                        let mut events =
+                        let events =
                             or_log(translate::mention_to_main_events(post, None, me_id, opts));
-                        events.extend(or_log(translate::repost_to_main_events(post, me_id, opts)));
                         send_events(&events, &group);
                     }
                 }
@@ -208,4 +207,30 @@ pub(super) fn note_updates(event: &StreamEvent, opts: &Options) -> Vec<NoteUpdat
             .flatten()
         })
         .collect()
+}
+
+/// `renote` + `notification` on every `main` channel (`(id, sink)`) for reposts of my posts in
+/// a post event, whatever subscription carried it.
+pub(super) fn deliver_renotes_of_mine(
+    event: &StreamEvent,
+    mains: &[(&str, &ClientSink)],
+    me_id: &str,
+    opts: &Options,
+) {
+    if mains.is_empty() || event.meta.is_deleted == Some(true) {
+        return;
+    }
+    let Some(Ok(posts)) = event.data.as_ref().map(|data| data.posts()) else {
+        return;
+    };
+    for post in posts.iter().filter(|post| post.repost_of.is_some()) {
+        for event in or_log(translate::repost_to_main_events(post, me_id, opts)) {
+            let Some(json) = to_json(&event.body) else {
+                continue;
+            };
+            for (id, sink) in mains {
+                sink.push(channel_frame(id, &event.kind, &json));
+            }
+        }
+    }
 }

@@ -10,7 +10,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::deliver::{Target, deliver_event, endpoint_kind, newer, note_updates};
+use super::deliver::{
+    Target, deliver_event, deliver_renotes_of_mine, endpoint_kind, newer, note_updates,
+};
 use super::{ClientId, PoolCommand};
 use crate::front::BridgeContext;
 use crate::front::misskey::stream::outbound::ClientSink;
@@ -33,6 +35,8 @@ struct ChannelConn {
     keys: Vec<SubscriptionKey>,
     polls: Vec<PollEntry>,
     filters: NoteFilters,
+    /// A `main` channel (gets renotes of my posts from any subscription).
+    is_main: bool,
 }
 
 /// One shared pnut subscription.
@@ -189,6 +193,7 @@ impl Pool {
         sink: ClientSink,
     ) {
         let tables = &self.ctx.config.mapping;
+        let params = &pnut_params(params);
         let needs = match mapping::resolve_connect(tables, channel, params) {
             Ok(needs) => needs,
             Err(error) => {
@@ -222,6 +227,7 @@ impl Pool {
             keys: held,
             polls,
             filters,
+            is_main: channel == "main",
         };
         if pong {
             let ack = ServerMessage::Connected { id: id.clone() };
@@ -450,6 +456,18 @@ impl Pool {
             }
         }
         let newest = deliver_event(event, &targets, &self.me_id, &self.ctx.translate);
+        if keys
+            .iter()
+            .any(|key| matches!(endpoint_kind(&key.endpoint), "posts" | "mentions"))
+        {
+            let mains: Vec<(&str, &ClientSink)> = self
+                .channels
+                .iter()
+                .filter(|(_, conn)| conn.is_main)
+                .map(|((_, id), conn)| (id.as_str(), &conn.sink))
+                .collect();
+            deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);
+        }
         if let Some(newest) = newest {
             for key in keys {
                 if let Some(state) = self.keys.get_mut(key)
@@ -460,6 +478,18 @@ impl Pool {
             }
         }
     }
+}
+
+/// Connect params with Misskey-side (zero-padded) pnut ids made pnut ids again (`channelId`).
+fn pnut_params(params: &Value) -> Value {
+    let mut params = params.clone();
+    if let Some(id) = params.get_mut("channelId")
+        && let Some(padded) = id.as_str()
+        && let Ok(plain) = crate::ids::pnut_id_from_misskey(padded)
+    {
+        *id = Value::String(plain);
+    }
+    params
 }
 
 fn newer_order(a: &str, b: &str) -> std::cmp::Ordering {
