@@ -594,3 +594,42 @@ async fn channel_messages_arrive_as_notes_with_a_padded_channel_id() {
     assert_eq!(event["body"]["text"], "hi channel");
     assert_eq!(event["body"]["channelId"], padded.as_str());
 }
+
+#[tokio::test]
+async fn sub_note_gets_note_updated_when_the_post_is_revised() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    let post = control
+        .create_post("bob", "first draft", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    let note_id = event["body"]["id"].as_str().unwrap().to_owned();
+    send(&mut ws, json!({"type": "s", "body": {"id": note_id}})).await;
+    sync(&mut ws, "sync").await;
+    control
+        .revise_post("bob", &post.id, "second draft")
+        .await
+        .unwrap();
+    loop {
+        let frame = next_json(&mut ws).await;
+        if frame["type"] == "noteUpdated" {
+            assert_eq!(frame["body"]["id"], note_id.as_str());
+            assert_eq!(frame["body"]["type"], "updated");
+            assert_eq!(frame["body"]["body"]["text"], "second draft");
+            break;
+        }
+        assert_ne!(
+            frame["body"]["body"]["text"], "second draft",
+            "revision re-sent as a note"
+        );
+    }
+    control.create_post("bob", "next one", None).await.unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(
+        event["body"]["text"], "next one",
+        "revision re-sent as a note"
+    );
+}

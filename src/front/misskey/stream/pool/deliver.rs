@@ -50,6 +50,7 @@ pub(super) fn deliver_event(
 ) -> Option<String> {
     let data = event.data.as_ref()?;
     let deleted = event.meta.is_deleted == Some(true);
+    let revised = event.meta.revision.is_some();
     let timestamp = event.meta.timestamp.unwrap_or_default();
     let mut newest: Option<String> = None;
     let mut groups: Vec<(&str, Vec<&Target<'_>>)> = Vec::new();
@@ -70,7 +71,8 @@ pub(super) fn deliver_event(
                     if newer(&post.id, newest.as_deref()) {
                         newest = Some(post.id.clone());
                     }
-                    if deleted || post.deleted() {
+                    // Deletions and revisions are `noteUpdated` (subNote), never a new `note`.
+                    if deleted || revised || post.deleted() {
                         continue;
                     }
                     if kind == "posts" {

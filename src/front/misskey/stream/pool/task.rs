@@ -29,6 +29,9 @@ use poll::PollState;
 
 use linger::sleep_until_opt;
 
+/// At most this many notes captured (`subNote`) per client socket; more are ignored.
+const MAX_CAPTURES_PER_CLIENT: usize = 1024;
+
 /// One Misskey channel connection of a client.
 struct ChannelConn {
     sink: ClientSink,
@@ -162,6 +165,15 @@ impl Pool {
                 note_id,
                 sink,
             } => {
+                let held = self
+                    .captures
+                    .values()
+                    .filter(|clients| clients.contains_key(&client))
+                    .count();
+                if held >= MAX_CAPTURES_PER_CLIENT {
+                    tracing::debug!("subNote over the per-client capture limit ignored");
+                    return;
+                }
                 self.captures
                     .entry(note_id)
                     .or_default()
