@@ -1,13 +1,93 @@
-//! The Misskey streaming front (`/streaming`) and the per-token pnut subscription pool (mapping.md §3.1, §3.2).
+//! The Misskey streaming front (`/streaming`) and the per-token pnut subscription pool
+//! (mapping.md §3.1, §3.2).
 
+mod outbound;
+mod pool;
+mod socket;
+
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::Value;
 
 use crate::front::BridgeContext;
+use crate::ratelimit::token_hash;
 
-/// This front's routes (none yet).
+pub use pool::Pools;
+
+/// State of the streaming front: the context and the per-token pools.
+#[derive(Debug)]
+struct StreamFront {
+    ctx: Arc<BridgeContext>,
+    pools: Pools,
+    next_client: AtomicU64,
+}
+
+/// This front's routes: `GET /streaming` (websocket upgrade).
 pub fn routes(ctx: Arc<BridgeContext>) -> Router {
-    let _ = ctx;
+    let front = Arc::new(StreamFront {
+        ctx,
+        pools: Pools::default(),
+        next_client: AtomicU64::new(1),
+    });
     Router::new()
+        .route("/streaming", get(upgrade))
+        .with_state(front)
+}
+
+/// The token a client presented: `?i=` first, then `Authorization: Bearer`.
+fn presented_token(query: &HashMap<String, String>, headers: &HeaderMap) -> Option<String> {
+    if let Some(token) = query.get("i").filter(|token| !token.is_empty()) {
+        return Some(token.clone());
+    }
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+async fn upgrade(
+    State(front): State<Arc<StreamFront>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let ctx = &front.ctx;
+    let Some(upstream) =
+        presented_token(&query, &headers).and_then(|presented| ctx.upstream_token(&presented))
+    else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let me_id = match ctx.pnut.get::<Value>(&upstream, "/users/me", &[]).await {
+        Ok(envelope) => envelope
+            .data
+            .as_ref()
+            .and_then(|user| user.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_default(),
+        Err(error) => {
+            tracing::info!(token = %token_hash(&upstream), %error, "streaming upgrade refused");
+            return match error.status() {
+                Some(401 | 403) => StatusCode::UNAUTHORIZED.into_response(),
+                _ => StatusCode::BAD_GATEWAY.into_response(),
+            };
+        }
+    };
+    let pool = front.pools.get(ctx, &upstream, &me_id).await;
+    let client = front.next_client.fetch_add(1, Ordering::Relaxed);
+    let max_frame = usize::try_from(ctx.config.limits.max_frame_size.as_u64())
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    let ctx = Arc::clone(ctx);
+    // tungstenite's own limit sits above ours so an oversized frame reaches us and gets 1009.
+    ws.max_message_size(max_frame.saturating_mul(2))
+        .max_frame_size(max_frame.saturating_mul(2))
+        .on_upgrade(move |socket| socket::serve(socket, ctx, pool, client))
 }

@@ -1,0 +1,238 @@
+//! Turning one pnut stream event into Misskey channel frames for its targets: the payload is
+//! serialised once per event and the per-client channel id spliced in.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::front::misskey::stream::outbound::ClientSink;
+use crate::mapping::NoteFilters;
+use crate::misskey::Note;
+use crate::pnut::{Post, StreamEvent};
+use crate::translate::{self, ChannelEvent, NoteUpdate, Options, TranslateError, Translated};
+
+/// One channel connection an event goes to.
+pub(super) struct Target<'a> {
+    /// The client's channel connection id.
+    pub id: &'a str,
+    /// Its outbound queue.
+    pub sink: &'a ClientSink,
+    /// Its note filters.
+    pub filters: NoteFilters,
+    /// The pnut endpoint of the subscription that matched (decides the event kind).
+    pub endpoint: &'a str,
+}
+
+/// True when pnut id `candidate` is newer than `current` (ids are decimal strings).
+pub(super) fn newer(candidate: &str, current: Option<&str>) -> bool {
+    current.is_none_or(|current| (candidate.len(), candidate) > (current.len(), current))
+}
+
+/// A `channel` frame with the already-serialised `body_json` spliced in.
+fn channel_frame(id: &str, kind: &str, body_json: &str) -> Arc<str> {
+    let id = serde_json::Value::String(id.to_owned());
+    let kind = serde_json::Value::String(kind.to_owned());
+    Arc::from(format!(
+        r#"{{"type":"channel","body":{{"id":{id},"type":{kind},"body":{body_json}}}}}"#
+    ))
+}
+
+fn to_json<T: Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value).ok()
+}
+
+/// Delivers `event` to `targets`; returns the newest post/message id it carried.
+pub(super) fn deliver_event(
+    event: &StreamEvent,
+    targets: &[Target<'_>],
+    me_id: &str,
+    opts: &Options,
+) -> Option<String> {
+    let data = event.data.as_ref()?;
+    let deleted = event.meta.is_deleted == Some(true);
+    let revised = event.meta.revision.is_some();
+    let timestamp = event.meta.timestamp.unwrap_or_default();
+    let mut newest: Option<String> = None;
+    let mut groups: Vec<(&str, Vec<&Target<'_>>)> = Vec::new();
+    for target in targets {
+        match groups
+            .iter_mut()
+            .find(|(kind, _)| *kind == endpoint_kind(target.endpoint))
+        {
+            Some((_, group)) => group.push(target),
+            None => groups.push((endpoint_kind(target.endpoint), vec![target])),
+        }
+    }
+    for (kind, group) in groups {
+        match kind {
+            "posts" | "mentions" => {
+                let Ok(posts) = data.posts() else { continue };
+                for post in &posts {
+                    if newer(&post.id, newest.as_deref()) {
+                        newest = Some(post.id.clone());
+                    }
+                    // Deletions and revisions are `noteUpdated` (subNote), never a new `note`.
+                    if deleted || revised || post.deleted() {
+                        continue;
+                    }
+                    if kind == "posts" {
+                        deliver_note(post, &group, opts);
+                    } else {
+                        let events =
+                            or_log(translate::mention_to_main_events(post, None, me_id, opts));
+                        send_events(&events, &group);
+                    }
+                }
+            }
+            "messages" => {
+                let Ok(messages) = data.messages() else {
+                    continue;
+                };
+                for message in &messages {
+                    if newer(&message.id, newest.as_deref()) {
+                        newest = Some(message.id.clone());
+                    }
+                    if deleted {
+                        continue;
+                    }
+                    let channel_name = event.meta.channel_name.as_deref();
+                    if let Some(json) = translate::message_to_note(message, channel_name, opts)
+                        .ok()
+                        .and_then(|note| to_json(&note))
+                    {
+                        for target in &group {
+                            target.sink.push(channel_frame(target.id, "note", &json));
+                        }
+                    }
+                }
+            }
+            "follows" => {
+                let Ok(follow) = data.follow() else { continue };
+                let events = or_log(translate::follow_to_main_events(
+                    &follow, deleted, me_id, timestamp, opts,
+                ));
+                send_events(&events, &group);
+            }
+            "token" => {
+                let Ok(token) = data.token() else { continue };
+                if let Ok(Translated::Done(event)) = translate::token_to_me_updated(&token, opts) {
+                    send_events(&[event], &group);
+                }
+            }
+            "files" => {
+                let Ok(file) = data.file() else { continue };
+                if let Ok(Translated::Done(event)) =
+                    translate::file_to_drive_event(&file, deleted, timestamp, opts)
+                {
+                    send_events(&[event], &group);
+                }
+            }
+            _ => {}
+        }
+    }
+    newest
+}
+
+/// The event family of a pnut subscription endpoint.
+pub(super) fn endpoint_kind(endpoint: &str) -> &'static str {
+    match endpoint {
+        "/users/me/mentions" => "mentions",
+        "/users/me/followers" | "/users/me/following" => "follows",
+        "/token" => "token",
+        "/users/me/files" => "files",
+        _ if endpoint.starts_with("/channels/") => "messages",
+        _ => "posts",
+    }
+}
+
+/// One post → `note` on every target whose filters let it pass (serialised once).
+fn deliver_note(post: &Post, targets: &[&Target<'_>], opts: &Options) {
+    let note: Note = match translate::post_to_note(post, None, opts) {
+        Ok(note) => note,
+        Err(error) => {
+            tracing::debug!(%error, "post not translatable; dropped");
+            return;
+        }
+    };
+    let Some(json) = to_json(&note) else { return };
+    let is_renote = post.repost_of.is_some();
+    let has_files = !note.files.is_empty();
+    for target in targets {
+        if is_renote && !target.filters.with_renotes {
+            continue;
+        }
+        if target.filters.with_files && !has_files {
+            continue;
+        }
+        target.sink.push(channel_frame(target.id, "note", &json));
+    }
+}
+
+fn send_events(events: &[ChannelEvent], targets: &[&Target<'_>]) {
+    for event in events {
+        let Some(json) = to_json(&event.body) else {
+            continue;
+        };
+        for target in targets {
+            target
+                .sink
+                .push(channel_frame(target.id, &event.kind, &json));
+        }
+    }
+}
+
+fn or_log(result: Result<Vec<ChannelEvent>, TranslateError>) -> Vec<ChannelEvent> {
+    result.unwrap_or_else(|error| {
+        tracing::debug!(%error, "event not translatable; dropped");
+        Vec::new()
+    })
+}
+
+/// The `noteUpdated` changes (deletions, revisions) a post event carries.
+pub(super) fn note_updates(event: &StreamEvent, opts: &Options) -> Vec<NoteUpdate> {
+    let Some(Ok(posts)) = event.data.as_ref().map(|data| data.posts()) else {
+        return Vec::new();
+    };
+    let deleted = event.meta.is_deleted == Some(true);
+    let timestamp = event.meta.timestamp.unwrap_or_default();
+    posts
+        .iter()
+        .filter_map(|post| {
+            translate::post_change_to_note_updated(
+                post,
+                deleted,
+                event.meta.revision,
+                timestamp,
+                opts,
+            )
+            .ok()
+            .flatten()
+        })
+        .collect()
+}
+
+/// `renote` + `notification` on every `main` channel (`(id, sink)`) for reposts of my posts in
+/// a post event, whatever subscription carried it.
+pub(super) fn deliver_renotes_of_mine(
+    event: &StreamEvent,
+    mains: &[(&str, &ClientSink)],
+    me_id: &str,
+    opts: &Options,
+) {
+    if mains.is_empty() || event.meta.is_deleted == Some(true) {
+        return;
+    }
+    let Some(Ok(posts)) = event.data.as_ref().map(|data| data.posts()) else {
+        return;
+    };
+    for post in posts.iter().filter(|post| post.repost_of.is_some()) {
+        for event in or_log(translate::repost_to_main_events(post, me_id, opts)) {
+            let Some(json) = to_json(&event.body) else {
+                continue;
+            };
+            for (id, sink) in mains {
+                sink.push(channel_frame(id, &event.kind, &json));
+            }
+        }
+    }
+}

@@ -1,0 +1,509 @@
+//! The pool task: owns the pnut connections, the refcounted subscription keys and the channel
+//! connections of one token.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::deliver::{
+    Target, deliver_event, deliver_renotes_of_mine, endpoint_kind, newer, note_updates,
+};
+use super::{ClientId, PoolCommand};
+use crate::front::BridgeContext;
+use crate::front::misskey::stream::outbound::ClientSink;
+use crate::mapping::{self, NoteFilters, PollEntry, SubscriptionKey, UpstreamNeed};
+use crate::misskey::ServerMessage;
+use crate::ratelimit::token_hash;
+use crate::upstream::pnut::PnutStreamEvent;
+
+mod linger;
+mod poll;
+mod subscribe;
+
+use poll::PollState;
+
+use linger::sleep_until_opt;
+
+/// At most this many notes captured (`subNote`) per client socket; more are ignored.
+const MAX_CAPTURES_PER_CLIENT: usize = 1024;
+
+/// One Misskey channel connection of a client.
+struct ChannelConn {
+    sink: ClientSink,
+    keys: Vec<SubscriptionKey>,
+    polls: Vec<PollEntry>,
+    filters: NoteFilters,
+    /// A `main` channel (gets renotes of my posts from any subscription).
+    is_main: bool,
+}
+
+/// One shared pnut subscription.
+struct KeyState {
+    refs: usize,
+    slot: usize,
+    subscription_id: Option<String>,
+    newest_id: Option<String>,
+    unused_since: Option<Instant>,
+}
+
+/// One pnut user-stream connection.
+struct UpConn {
+    generation: u64,
+    connection_id: Option<String>,
+    keys: BTreeSet<SubscriptionKey>,
+    empty_since: Option<Instant>,
+    forwarder: JoinHandle<()>,
+}
+
+struct Pool {
+    ctx: Arc<BridgeContext>,
+    token: String,
+    me_id: String,
+    commands: mpsc::Sender<PoolCommand>,
+    channels: HashMap<(ClientId, String), ChannelConn>,
+    keys: HashMap<SubscriptionKey, KeyState>,
+    by_subscription: HashMap<String, SubscriptionKey>,
+    conns: Vec<Option<UpConn>>,
+    next_generation: u64,
+    refused_keys: u64,
+    /// Re-subscribe gaps larger than one backfill page (the rest was skipped).
+    skipped_gaps: u64,
+    /// Polled endpoints (unsubscribable on pnut) and their refcounts.
+    polls: HashMap<PollEntry, PollState>,
+    /// Captured notes (Misskey-side id) → the clients that captured them.
+    captures: HashMap<String, HashMap<ClientId, ClientSink>>,
+}
+
+/// Spawns the pool task of `token`.
+pub(super) fn spawn(
+    ctx: Arc<BridgeContext>,
+    token: String,
+    me_id: String,
+    commands: mpsc::Sender<PoolCommand>,
+    inbox: mpsc::Receiver<PoolCommand>,
+) {
+    let pool = Pool {
+        ctx,
+        token,
+        me_id,
+        commands,
+        channels: HashMap::new(),
+        keys: HashMap::new(),
+        by_subscription: HashMap::new(),
+        conns: Vec::new(),
+        next_generation: 0,
+        refused_keys: 0,
+        skipped_gaps: 0,
+        captures: HashMap::new(),
+        polls: HashMap::new(),
+    };
+    tokio::spawn(pool.run(inbox));
+}
+
+impl Pool {
+    async fn run(mut self, mut inbox: mpsc::Receiver<PoolCommand>) {
+        let poll_every = self
+            .ctx
+            .config
+            .timeouts
+            .poll_interval
+            .max(Duration::from_millis(10));
+        let mut poll_timer = tokio::time::interval_at(Instant::now() + poll_every, poll_every);
+        poll_timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            let deadline = self.next_deadline();
+            tokio::select! {
+                command = inbox.recv() => match command {
+                    Some(command) => self.handle(command).await,
+                    None => break,
+                },
+                () = sleep_until_opt(deadline) => self.expire(Instant::now()).await,
+                _ = poll_timer.tick() => self.poll_all().await,
+            }
+        }
+        for conn in self.conns.iter().flatten() {
+            conn.forwarder.abort();
+        }
+    }
+
+    async fn handle(&mut self, command: PoolCommand) {
+        match command {
+            PoolCommand::Connect {
+                client,
+                id,
+                channel,
+                params,
+                pong,
+                sink,
+            } => {
+                self.connect(client, id, &channel, &params, pong, sink)
+                    .await
+            }
+            PoolCommand::Disconnect { client, id } => self.release_channel(&(client, id)),
+            PoolCommand::ClientGone { client } => {
+                let gone: Vec<_> = self
+                    .channels
+                    .keys()
+                    .filter(|(c, _)| *c == client)
+                    .cloned()
+                    .collect();
+                for key in gone {
+                    self.release_channel(&key);
+                }
+                self.captures.retain(|_, clients| {
+                    clients.remove(&client);
+                    !clients.is_empty()
+                });
+            }
+            PoolCommand::SubNote {
+                client,
+                note_id,
+                sink,
+            } => {
+                let held = self
+                    .captures
+                    .values()
+                    .filter(|clients| clients.contains_key(&client))
+                    .count();
+                if held >= MAX_CAPTURES_PER_CLIENT {
+                    tracing::debug!("subNote over the per-client capture limit ignored");
+                    return;
+                }
+                self.captures
+                    .entry(note_id)
+                    .or_default()
+                    .insert(client, sink);
+            }
+            PoolCommand::UnsubNote { client, note_id } => {
+                if let Some(clients) = self.captures.get_mut(&note_id) {
+                    clients.remove(&client);
+                    if clients.is_empty() {
+                        self.captures.remove(&note_id);
+                    }
+                }
+            }
+            PoolCommand::Upstream {
+                slot,
+                generation,
+                event,
+            } => self.upstream(slot, generation, event).await,
+        }
+    }
+
+    async fn connect(
+        &mut self,
+        client: ClientId,
+        id: String,
+        channel: &str,
+        params: &Value,
+        pong: bool,
+        sink: ClientSink,
+    ) {
+        let tables = &self.ctx.config.mapping;
+        let params = &pnut_params(params);
+        let needs = match mapping::resolve_connect(tables, channel, params) {
+            Ok(needs) => needs,
+            Err(error) => {
+                // Misskey's `init` refusing: the connection is removed, no `connected`.
+                tracing::debug!(%error, "connect not resolvable; removed");
+                self.release_channel(&(client, id));
+                return;
+            }
+        };
+        let filters = mapping::connect_filters(tables, channel, params);
+        let mut keys = Vec::new();
+        let mut polls = Vec::new();
+        for need in needs {
+            match need {
+                UpstreamNeed::Subscribe(key) => keys.push(key),
+                UpstreamNeed::Poll(entry) => polls.push(entry),
+            }
+        }
+        for entry in &polls {
+            self.acquire_poll(entry).await;
+        }
+        // Acquire before releasing a replaced connect, so a shared key never lingers.
+        let mut held = Vec::new();
+        for key in keys {
+            if self.acquire(&key).await {
+                held.push(key);
+            }
+        }
+        let conn = ChannelConn {
+            sink,
+            keys: held,
+            polls,
+            filters,
+            is_main: channel == "main",
+        };
+        if pong {
+            let ack = ServerMessage::Connected { id: id.clone() };
+            conn.sink.push(Arc::from(ack.to_json()));
+        }
+        if let Some(old) = self.channels.insert((client, id), conn) {
+            for key in &old.keys {
+                self.release_key(key);
+            }
+            for entry in &old.polls {
+                self.release_poll(entry);
+            }
+        }
+    }
+
+    /// Takes a reference on `key`, subscribing it if new; false when no connection has room.
+    async fn acquire(&mut self, key: &SubscriptionKey) -> bool {
+        if let Some(state) = self.keys.get_mut(key) {
+            state.refs += 1;
+            state.unused_since = None;
+            return true;
+        }
+        let Some(slot) = self.slot_with_room() else {
+            self.refused_keys += 1;
+            tracing::warn!(
+                token = %token_hash(&self.token),
+                refused = self.refused_keys,
+                "every pnut connection of the token is full; key not subscribed"
+            );
+            return false;
+        };
+        self.keys.insert(
+            key.clone(),
+            KeyState {
+                refs: 1,
+                slot,
+                subscription_id: None,
+                newest_id: None,
+                unused_since: None,
+            },
+        );
+        let connection_id = self
+            .conns
+            .get_mut(slot)
+            .and_then(Option::as_mut)
+            .and_then(|conn| {
+                conn.keys.insert(key.clone());
+                conn.empty_since = None;
+                conn.connection_id.clone()
+            });
+        if let Some(connection_id) = connection_id {
+            self.subscribe(key, &connection_id).await;
+        }
+        true
+    }
+
+    /// A connection slot with fewer than the maximum subscriptions, opening one if allowed.
+    fn slot_with_room(&mut self) -> Option<usize> {
+        let limits = &self.ctx.config.limits;
+        let per_connection = limits.max_subscriptions_per_connection.max(1) as usize;
+        if let Some(slot) = self.conns.iter().position(|conn| {
+            conn.as_ref()
+                .is_some_and(|conn| conn.keys.len() < per_connection)
+        }) {
+            return Some(slot);
+        }
+        let open = self.conns.iter().flatten().count();
+        if open >= limits.max_connections_per_token as usize {
+            return None;
+        }
+        let slot = match self.conns.iter().position(Option::is_none) {
+            Some(slot) => slot,
+            None => {
+                self.conns.push(None);
+                self.conns.len() - 1
+            }
+        };
+        self.next_generation += 1;
+        let generation = self.next_generation;
+        let mut stream = self.ctx.pnut.open_stream(&self.token);
+        let commands = self.commands.clone();
+        let forwarder = tokio::spawn(async move {
+            while let Some(event) = stream.next_event().await {
+                let command = PoolCommand::Upstream {
+                    slot,
+                    generation,
+                    event,
+                };
+                if commands.send(command).await.is_err() {
+                    break;
+                }
+            }
+        });
+        if let Some(entry) = self.conns.get_mut(slot) {
+            *entry = Some(UpConn {
+                generation,
+                connection_id: None,
+                keys: BTreeSet::new(),
+                empty_since: None,
+                forwarder,
+            });
+        }
+        Some(slot)
+    }
+
+    fn release_channel(&mut self, key: &(ClientId, String)) {
+        if let Some(conn) = self.channels.remove(key) {
+            for key in &conn.keys {
+                self.release_key(key);
+            }
+            for entry in &conn.polls {
+                self.release_poll(entry);
+            }
+        }
+    }
+
+    fn release_key(&mut self, key: &SubscriptionKey) {
+        if let Some(state) = self.keys.get_mut(key) {
+            state.refs = state.refs.saturating_sub(1);
+            if state.refs == 0 {
+                state.unused_since = Some(Instant::now());
+            }
+        }
+    }
+
+    async fn upstream(&mut self, slot: usize, generation: u64, event: PnutStreamEvent) {
+        let current = self
+            .conns
+            .get(slot)
+            .and_then(Option::as_ref)
+            .is_some_and(|conn| conn.generation == generation);
+        if !current {
+            return;
+        }
+        match event {
+            PnutStreamEvent::Connected { connection_id } => {
+                let keys: Vec<SubscriptionKey> =
+                    match self.conns.get_mut(slot).and_then(Option::as_mut) {
+                        Some(conn) => {
+                            conn.connection_id = Some(connection_id.clone());
+                            conn.keys.iter().cloned().collect()
+                        }
+                        None => Vec::new(),
+                    };
+                for key in keys {
+                    self.forget_subscription(&key);
+                    self.subscribe(&key, &connection_id).await;
+                }
+            }
+            PnutStreamEvent::Disconnected { reason, .. } => {
+                tracing::debug!(%reason, "pnut connection lost; will re-subscribe");
+                let keys: Vec<SubscriptionKey> =
+                    match self.conns.get_mut(slot).and_then(Option::as_mut) {
+                        Some(conn) => {
+                            conn.connection_id = None;
+                            conn.keys.iter().cloned().collect()
+                        }
+                        None => Vec::new(),
+                    };
+                for key in keys {
+                    self.forget_subscription(&key);
+                }
+            }
+            PnutStreamEvent::Rejected { status } => {
+                tracing::warn!(token = %token_hash(&self.token), status, "pnut refused the stream");
+                self.close_slot(slot);
+            }
+            PnutStreamEvent::Event(event) => {
+                let keys: Vec<SubscriptionKey> = event
+                    .meta
+                    .subscription_ids
+                    .iter()
+                    .flatten()
+                    .filter_map(|id| self.by_subscription.get(id).cloned())
+                    .collect();
+                self.send_note_updates(&keys, &event);
+                self.route(&keys, &event);
+            }
+        }
+    }
+
+    /// `noteUpdated` for captured notes, once per client, from any subscription carrying the post.
+    fn send_note_updates(&self, keys: &[SubscriptionKey], event: &crate::pnut::StreamEvent) {
+        if self.captures.is_empty()
+            || !keys
+                .iter()
+                .any(|key| matches!(endpoint_kind(&key.endpoint), "posts" | "mentions"))
+        {
+            return;
+        }
+        for update in note_updates(event, &self.ctx.translate) {
+            let Some(clients) = self.captures.get(&update.note_id) else {
+                continue;
+            };
+            let frame: Arc<str> = Arc::from(
+                ServerMessage::note_updated(update.note_id.clone(), &update.event).to_json(),
+            );
+            for sink in clients.values() {
+                sink.push(Arc::clone(&frame));
+            }
+        }
+    }
+
+    fn forget_subscription(&mut self, key: &SubscriptionKey) {
+        if let Some(state) = self.keys.get_mut(key)
+            && let Some(id) = state.subscription_id.take()
+        {
+            self.by_subscription.remove(&id);
+        }
+    }
+
+    /// Delivers one event to every channel connection holding any of `keys`, once each.
+    fn route(&mut self, keys: &[SubscriptionKey], event: &crate::pnut::StreamEvent) {
+        if keys.is_empty() {
+            return;
+        }
+        let mut targets: Vec<Target<'_>> = Vec::new();
+        for ((_, id), conn) in &self.channels {
+            if let Some(key) = conn.keys.iter().find(|key| keys.contains(key)) {
+                targets.push(Target {
+                    id,
+                    sink: &conn.sink,
+                    filters: conn.filters,
+                    endpoint: &key.endpoint,
+                });
+            }
+        }
+        let newest = deliver_event(event, &targets, &self.me_id, &self.ctx.translate);
+        if keys
+            .iter()
+            .any(|key| matches!(endpoint_kind(&key.endpoint), "posts" | "mentions"))
+        {
+            let mains: Vec<(&str, &ClientSink)> = self
+                .channels
+                .iter()
+                .filter(|(_, conn)| conn.is_main)
+                .map(|((_, id), conn)| (id.as_str(), &conn.sink))
+                .collect();
+            deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);
+        }
+        if let Some(newest) = newest {
+            for key in keys {
+                if let Some(state) = self.keys.get_mut(key)
+                    && newer(&newest, state.newest_id.as_deref())
+                {
+                    state.newest_id = Some(newest.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Connect params with Misskey-side (zero-padded) pnut ids made pnut ids again (`channelId`).
+fn pnut_params(params: &Value) -> Value {
+    let mut params = params.clone();
+    if let Some(id) = params.get_mut("channelId")
+        && let Some(padded) = id.as_str()
+        && let Ok(plain) = crate::ids::pnut_id_from_misskey(padded)
+    {
+        *id = Value::String(plain);
+    }
+    params
+}
+
+fn newer_order(a: &str, b: &str) -> std::cmp::Ordering {
+    (a.len(), a).cmp(&(b.len(), b))
+}

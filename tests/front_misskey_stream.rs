@@ -1,0 +1,635 @@
+//! The Misskey streaming front over the simulated pnut upstream: real sockets through the bridge.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use pnutkey::app::{RunPlan, Running};
+use pnutkey::config::Config;
+use pnutkey::sim::pnut::SimPnutControl;
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Upper bound on waiting for anything (events are awaited, never slept for).
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn start(tweak: impl FnOnce(&mut Config)) -> (Running, SimPnutControl) {
+    let mut config = Config::default();
+    config.listen.addr = "127.0.0.1:0".parse().unwrap();
+    config.sim.activity_interval = None;
+    tweak(&mut config);
+    let plan = RunPlan::from_config(&config);
+    let running = pnutkey::app::start(&plan).await.unwrap();
+    let control = running.sim_pnut.as_ref().unwrap().control();
+    (running, control)
+}
+
+async fn open(running: &Running, token: &str) -> Ws {
+    let url = format!("ws://{}/streaming?i={token}&_t=1", running.addr);
+    connect_async(url).await.unwrap().0
+}
+
+async fn send(ws: &mut Ws, frame: Value) {
+    ws.send(Message::text(frame.to_string())).await.unwrap();
+}
+
+/// The next JSON text frame (every frame the bridge sends must be JSON text).
+async fn next_json(ws: &mut Ws) -> Value {
+    loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("timed out waiting for a frame")
+            .expect("socket ended")
+            .expect("socket error");
+        match message {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => {}
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+/// The next `channel` frame of kind `kind` whose body passes `pick`, skipping others.
+async fn next_channel_event(ws: &mut Ws, kind: &str, pick: impl Fn(&Value) -> bool) -> Value {
+    loop {
+        let frame = next_json(ws).await;
+        if frame["type"] == "channel" && frame["body"]["type"] == kind && pick(&frame["body"]) {
+            return frame["body"].clone();
+        }
+    }
+}
+
+async fn connect(ws: &mut Ws, channel: &str, id: &str, params: Value) {
+    send(
+        ws,
+        json!({"type": "connect", "body": {"channel": channel, "id": id, "params": params, "pong": true}}),
+    )
+    .await;
+    loop {
+        let frame = next_json(ws).await;
+        if frame["type"] == "connected" && frame["body"]["id"] == id {
+            return;
+        }
+    }
+}
+
+/// Waits (bounded) until the sim's counts satisfy `done`.
+async fn until_counts(
+    control: &SimPnutControl,
+    done: impl Fn(&pnutkey::sim::pnut::SimCounts) -> bool,
+) -> pnutkey::sim::pnut::SimCounts {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let counts = control.counts().await;
+            if done(&counts) {
+                return counts;
+            }
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("sim counts never reached the wanted state")
+}
+
+fn total_subscriptions(counts: &pnutkey::sim::pnut::SimCounts) -> usize {
+    counts.subscriptions.values().sum()
+}
+
+#[tokio::test]
+async fn a_post_created_upstream_arrives_as_note_on_the_channel_id() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home-1", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control
+        .create_post("bob", "hello from bob", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["id"], "home-1");
+    assert_eq!(event["body"]["text"], "hello from bob");
+    assert_eq!(event["body"]["user"]["username"], "bob");
+}
+
+#[tokio::test]
+async fn with_renotes_false_filters_a_repost() {
+    let (running, control) = start(|_| {}).await;
+    let original = control
+        .create_post("carol", "carol original", None)
+        .await
+        .unwrap();
+    let mut ws = open(&running, "demo-alice").await;
+    connect(
+        &mut ws,
+        "homeTimeline",
+        "plain",
+        json!({"withRenotes": false}),
+    )
+    .await;
+    connect(&mut ws, "homeTimeline", "all", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control.repost("bob", &original.id).await.unwrap();
+    control
+        .create_post("bob", "after the repost", None)
+        .await
+        .unwrap();
+    let mut all_saw_renote = false;
+    loop {
+        let event = next_channel_event(&mut ws, "note", |_| true).await;
+        let is_renote = !event["body"]["renoteId"].is_null() && event["body"]["text"].is_null();
+        match event["id"].as_str() {
+            Some("plain") => {
+                assert!(!is_renote, "a renote reached withRenotes:false: {event}");
+                if event["body"]["text"] == "after the repost" {
+                    break;
+                }
+            }
+            Some("all") => all_saw_renote |= is_renote,
+            other => panic!("unknown channel id {other:?}"),
+        }
+    }
+    // The unfiltered channel got the renote (before or right after the plain note).
+    while !all_saw_renote {
+        let event = next_channel_event(&mut ws, "note", |b| b["id"] == "all").await;
+        all_saw_renote = !event["body"]["renoteId"].is_null() && event["body"]["text"].is_null();
+    }
+}
+
+#[tokio::test]
+async fn five_clients_of_one_token_share_one_pnut_subscription() {
+    let (running, control) = start(|_| {}).await;
+    let mut sockets = Vec::new();
+    for n in 0..5 {
+        let mut ws = open(&running, "demo-alice").await;
+        connect(&mut ws, "homeTimeline", &format!("h{n}"), json!({})).await;
+        sockets.push(ws);
+    }
+    until_counts(&control, |c| total_subscriptions(c) >= 1).await;
+    control
+        .create_post("bob", "to all five", None)
+        .await
+        .unwrap();
+    for (n, ws) in sockets.iter_mut().enumerate() {
+        let event = next_channel_event(ws, "note", |_| true).await;
+        assert_eq!(event["id"], format!("h{n}"));
+        assert_eq!(event["body"]["text"], "to all five");
+    }
+    let counts = control.counts().await;
+    assert_eq!(counts.connections, 1);
+    assert_eq!(total_subscriptions(&counts), 1);
+}
+
+#[tokio::test]
+async fn seventeen_distinct_keys_open_a_second_pnut_connection() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    for n in 0..16 {
+        connect(
+            &mut ws,
+            "channel",
+            &format!("c{n}"),
+            json!({"channelId": format!("{}", 1000 + n)}),
+        )
+        .await;
+    }
+    control.wait_for_connections(1).await;
+    connect(&mut ws, "channel", "c16", json!({"channelId": "2000"})).await;
+    tokio::time::timeout(WAIT, control.wait_for_connections(2))
+        .await
+        .expect("no second pnut connection");
+}
+
+#[tokio::test]
+async fn last_client_leaving_deletes_the_subscription_after_the_linger() {
+    let (running, control) = start(|config| {
+        config.timeouts.linger = Duration::from_millis(100);
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    ws.close(None).await.unwrap();
+    let counts = until_counts(&control, |c| total_subscriptions(c) == 0).await;
+    let deletes: u64 = counts
+        .calls
+        .iter()
+        .filter(|(route, _)| route.starts_with("DELETE") && route.contains("{subscription_id}"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(deletes, 1, "calls: {:?}", counts.calls);
+}
+
+#[tokio::test]
+async fn bad_frames_are_ignored_and_the_socket_stays_usable() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    ws.send(Message::text("h")).await.unwrap();
+    ws.send(Message::text("{not json")).await.unwrap();
+    ws.send(Message::text("[1,2]")).await.unwrap();
+    send(&mut ws, json!({"type": "connect"})).await;
+    send(&mut ws, json!({"type": "connect", "body": {"channel": 5}})).await;
+    send(&mut ws, json!({"type": "whatever", "body": {}})).await;
+    ws.send(Message::binary(vec![0u8, 159, 146, 150]))
+        .await
+        .unwrap();
+    connect(&mut ws, "homeTimeline", "still-here", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control
+        .create_post("bob", "still works", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["id"], "still-here");
+}
+
+#[tokio::test]
+async fn a_frame_over_max_frame_size_closes_with_1009() {
+    let (running, _control) = start(|config| {
+        config.limits.max_frame_size = bytesize::ByteSize::b(1024);
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    ws.send(Message::text("x".repeat(2000))).await.unwrap();
+    let message = tokio::time::timeout(WAIT, ws.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    match message {
+        Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1009),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_token_the_upstream_refuses_gets_401_at_the_upgrade() {
+    let (running, _control) = start(|_| {}).await;
+    let url = format!("ws://{}/streaming?i=not-a-token", running.addr);
+    match connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401)
+        }
+        other => panic!("expected 401, got {other:?}"),
+    }
+    let url = format!("ws://{}/streaming", running.addr);
+    match connect_async(url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401)
+        }
+        other => panic!("expected 401, got {other:?}"),
+    }
+}
+
+/// Sends a `connect` with `pong` on a throwaway id and awaits its ack: every frame sent
+/// before it has reached the pool by then.
+async fn sync(ws: &mut Ws, id: &str) {
+    connect(ws, "roleTimeline", id, json!({"roleId": "r1"})).await;
+}
+
+#[tokio::test]
+async fn sub_note_gets_note_updated_when_the_post_is_deleted() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    let post = control.create_post("bob", "soon gone", None).await.unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    let note_id = event["body"]["id"].as_str().unwrap().to_owned();
+    send(&mut ws, json!({"type": "subNote", "body": {"id": note_id}})).await;
+    sync(&mut ws, "sync").await;
+    control.delete_post("bob", &post.id).await.unwrap();
+    loop {
+        let frame = next_json(&mut ws).await;
+        if frame["type"] == "noteUpdated" {
+            assert_eq!(frame["body"]["id"], note_id.as_str());
+            assert_eq!(frame["body"]["type"], "deleted");
+            assert!(frame["body"]["body"]["deletedAt"].is_string());
+            break;
+        }
+        assert_ne!(
+            frame["body"]["body"]["text"], "soon gone",
+            "deleted post re-sent as a note"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_pnut_connection_is_resubscribed_with_a_deduplicated_backfill() {
+    let (running, control) = start(|config| {
+        config.timeouts.reconnect_backoff_min = Duration::from_millis(200);
+        config.timeouts.reconnect_backoff_max = Duration::from_millis(400);
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control
+        .create_post("bob", "before the drop", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["body"]["text"], "before the drop");
+    assert_eq!(control.drop_streams().await, 1);
+    // No subscription exists now: this post can only arrive through the re-subscribe page.
+    control
+        .create_post("carol", "during the drop", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["body"]["text"], "during the drop");
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control
+        .create_post("bob", "after the drop", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(
+        event["body"]["text"], "after the drop",
+        "backfill re-sent a delivered post"
+    );
+}
+
+#[tokio::test]
+async fn connects_over_max_channels_per_socket_are_ignored() {
+    let (running, _control) = start(|config| config.limits.max_channels_per_socket = 2).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "a", json!({})).await;
+    connect(&mut ws, "main", "b", json!({})).await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "localTimeline", "id": "c", "pong": true}}),
+    )
+    .await;
+    // A reused id is no new channel: it is accepted (and replaces), the third id was not.
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "hybridTimeline", "id": "a", "pong": true}}),
+    )
+    .await;
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame, json!({"type": "connected", "body": {"id": "a"}}));
+    // After a disconnect there is room again.
+    send(&mut ws, json!({"type": "disconnect", "body": {"id": "b"}})).await;
+    connect(&mut ws, "main", "d", json!({})).await;
+}
+
+#[tokio::test]
+async fn a_reused_id_replaces_the_channel_connection() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "x", json!({})).await;
+    connect(&mut ws, "homeTimeline", "x", json!({"withRenotes": false})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control.create_post("bob", "first", None).await.unwrap();
+    control.create_post("bob", "second", None).await.unwrap();
+    let first = next_channel_event(&mut ws, "note", |_| true).await;
+    let second = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(first["body"]["text"], "first");
+    assert_eq!(
+        second["body"]["text"], "second",
+        "a replaced connect still delivered"
+    );
+    assert_eq!(total_subscriptions(&control.counts().await), 1);
+}
+
+#[tokio::test]
+async fn an_overflowing_outbound_queue_closes_with_1008() {
+    let (running, _control) = start(|config| {
+        config.limits.outbound_queue = bytesize::ByteSize::b(16);
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "main", "id": "m", "pong": true}}),
+    )
+    .await;
+    let message = tokio::time::timeout(WAIT, ws.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    match message {
+        Message::Close(Some(frame)) => {
+            assert_eq!(u16::from(frame.code), 1008);
+            assert_eq!(frame.reason.as_str(), "slow consumer");
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn main_channel_gets_mention_and_followed_events() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "main-1", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 5).await;
+    control.create_post("bob", "hi @alice", None).await.unwrap();
+    let event = next_channel_event(&mut ws, "mention", |_| true).await;
+    assert_eq!(event["id"], "main-1");
+    assert_eq!(event["body"]["text"], "hi @alice");
+    let _ = control.unfollow("carol", "alice").await;
+    control.follow("carol", "alice").await.unwrap();
+    let event = next_channel_event(&mut ws, "followed", |_| true).await;
+    assert_eq!(event["id"], "main-1");
+    assert_eq!(event["body"]["username"], "carol");
+}
+
+#[tokio::test]
+async fn clients_are_pinged_and_answering_pongs_keeps_them_connected() {
+    let (running, _control) = start(|config| {
+        config.timeouts.misskey_ping = Duration::from_millis(50);
+        config.timeouts.misskey_pong_timeout = Duration::from_millis(400);
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    let mut pings = 0;
+    while pings < 12 {
+        // Reading lets tungstenite answer each ping with a pong.
+        match tokio::time::timeout(WAIT, ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap()
+        {
+            Message::Ping(_) => pings += 1,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+    connect(&mut ws, "homeTimeline", "alive", json!({})).await;
+}
+
+#[tokio::test]
+async fn local_timeline_is_polled_and_delivers_new_posts_only() {
+    let (running, control) = start(|config| {
+        config.timeouts.poll_interval = Duration::from_millis(50);
+    })
+    .await;
+    control
+        .create_post("carol", "old news", None)
+        .await
+        .unwrap();
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "localTimeline", "local", json!({})).await;
+    // The first poll (the baseline) has been answered once a second one went out.
+    until_counts(&control, |c| {
+        c.calls
+            .iter()
+            .filter(|(route, _)| route.contains("/posts/streams/global"))
+            .map(|(_, n)| n)
+            .sum::<u64>()
+            >= 2
+    })
+    .await;
+    control
+        .create_post("bob", "fresh on global", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["id"], "local");
+    assert_eq!(event["body"]["text"], "fresh on global");
+}
+
+#[tokio::test]
+async fn unknown_channels_and_second_shared_channels_are_ignored() {
+    let (running, _control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "m1", json!({})).await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "main", "id": "m2", "pong": true}}),
+    )
+    .await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "noSuchChannel", "id": "u", "pong": true}}),
+    )
+    .await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "homeTimeline", "id": "h", "pong": true}}),
+    )
+    .await;
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame, json!({"type": "connected", "body": {"id": "h"}}));
+}
+
+#[tokio::test]
+async fn keys_past_max_connections_per_token_are_refused_and_existing_ones_keep_working() {
+    let (running, control) = start(|config| {
+        config.limits.max_subscriptions_per_connection = 1;
+        config.limits.max_connections_per_token = 1;
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    connect(&mut ws, "main", "main", json!({})).await;
+    let counts = until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_eq!(counts.connections, 1);
+    control
+        .create_post("bob", "home still works", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["id"], "home");
+    let counts = control.counts().await;
+    assert_eq!((counts.connections, total_subscriptions(&counts)), (1, 1));
+}
+
+#[tokio::test]
+async fn a_bearer_token_is_accepted_at_the_upgrade() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let (running, _control) = start(|_| {}).await;
+    let mut request = format!("ws://{}/streaming", running.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", "Bearer demo-bob".parse().unwrap());
+    let (mut ws, _) = connect_async(request).await.unwrap();
+    connect(&mut ws, "homeTimeline", "h", json!({})).await;
+}
+
+#[tokio::test]
+async fn a_repost_of_my_post_reaches_main_as_renote() {
+    let (running, control) = start(|_| {}).await;
+    let mine = control
+        .create_post("alice", "alice's own", None)
+        .await
+        .unwrap();
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "main", json!({})).await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 6).await;
+    control.repost("bob", &mine.id).await.unwrap();
+    let event = next_channel_event(&mut ws, "renote", |_| true).await;
+    assert_eq!(event["id"], "main");
+    assert_eq!(event["body"]["renote"]["text"], "alice's own");
+}
+
+#[tokio::test]
+async fn channel_messages_arrive_as_notes_with_a_padded_channel_id() {
+    let (running, control) = start(|_| {}).await;
+    let width = Config::default().ids.pnut_id_width;
+    let (channel_id, _) = control
+        .channels()
+        .await
+        .into_iter()
+        .next()
+        .expect("a sim channel");
+    let mut ws = open(&running, "demo-alice").await;
+    let padded = format!("{channel_id:0>width$}");
+    connect(&mut ws, "channel", "chan", json!({"channelId": padded})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    control
+        .send_message("bob", &channel_id, "hi channel")
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(event["id"], "chan");
+    assert_eq!(event["body"]["text"], "hi channel");
+    assert_eq!(event["body"]["channelId"], padded.as_str());
+}
+
+#[tokio::test]
+async fn sub_note_gets_note_updated_when_the_post_is_revised() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    let post = control
+        .create_post("bob", "first draft", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    let note_id = event["body"]["id"].as_str().unwrap().to_owned();
+    send(&mut ws, json!({"type": "s", "body": {"id": note_id}})).await;
+    sync(&mut ws, "sync").await;
+    control
+        .revise_post("bob", &post.id, "second draft")
+        .await
+        .unwrap();
+    loop {
+        let frame = next_json(&mut ws).await;
+        if frame["type"] == "noteUpdated" {
+            assert_eq!(frame["body"]["id"], note_id.as_str());
+            assert_eq!(frame["body"]["type"], "updated");
+            assert_eq!(frame["body"]["body"]["text"], "second draft");
+            break;
+        }
+        assert_ne!(
+            frame["body"]["body"]["text"], "second draft",
+            "revision re-sent as a note"
+        );
+    }
+    control.create_post("bob", "next one", None).await.unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(
+        event["body"]["text"], "next one",
+        "revision re-sent as a note"
+    );
+}
