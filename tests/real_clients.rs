@@ -492,3 +492,43 @@ async fn pnut_user_stream_works_through_the_bridge_over_sim_misskey() {
     assert_eq!(post["content"]["text"], Value::String(text), "{post}");
     assert_eq!(post["user"]["username"], "bob", "{post}");
 }
+
+/// misskey-js through the bridge's Misskey front over the simulated pnut (mapping.md §3):
+/// `APIClient` calls `i`, `meta` and `notes/timeline`; its `Stream` on homeTimeline receives a
+/// post bob makes upstream, as a Note.
+#[tokio::test]
+async fn misskey_js_works_through_the_bridge_over_sim_pnut() {
+    require_node_modules();
+    let bridge = start_bridge().await;
+    let base_url = format!("http://{}", bridge.addr);
+    let text = format!("bridged misskey-js sees this {}", std::process::id());
+    let control = bridge
+        .sim_pnut
+        .as_ref()
+        .expect("embedded sim pnut")
+        .control();
+    // After READY the bridge holds alice's homeTimeline as one pnut subscription upstream
+    // (/posts/streams/me); then bob (whom alice follows) posts on the simulated pnut.
+    let trigger = async {
+        let counts = control.counts().await;
+        if counts.subscriptions.values().sum::<usize>() == 0 {
+            return Err(format!(
+                "READY without a pnut subscription upstream: {counts:?}"
+            ));
+        }
+        control
+            .create_post("bob", &text, None)
+            .await
+            .map(|_| ())
+            .map_err(|error| format!("control post as bob: {error}"))
+    };
+    let child = spawn_client(
+        PathBuf::from("node"),
+        &["misskey_js_sim.mjs", &base_url, "demo-alice", NOTE_WAIT_MS],
+    );
+    let note_json = run_stream_client("misskey_js_sim.mjs", child, "NOTE ", trigger).await;
+    let note: Value = serde_json::from_str(&note_json)
+        .unwrap_or_else(|error| panic!("note line is not JSON ({error}): {note_json}"));
+    assert_eq!(note["text"], Value::String(text), "{note}");
+    assert_eq!(note["user"]["username"], "bob", "{note}");
+}
