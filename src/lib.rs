@@ -12,6 +12,7 @@
 pub mod app;
 pub mod config;
 pub mod front;
+pub mod http;
 pub mod ids;
 pub mod mapping;
 pub mod misskey;

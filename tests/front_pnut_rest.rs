@@ -706,3 +706,30 @@ async fn specific_v1_routes_of_other_fronts_take_precedence() {
     assert!(body.contains("\"username\":\"alice\""), "{body}");
     server.abort();
 }
+
+/// Bad input never leaves the pnut envelope (mapping.md §4.3, §7): an oversized body, a
+/// method a route does not allow.
+#[tokio::test]
+async fn oversized_bodies_and_wrong_methods_get_pnut_envelopes() {
+    let bridge = start().await;
+    let huge = format!("{{\"text\": \"{}\"}}", "a".repeat(3 * 1024 * 1024));
+    let (status, _, body) = bridge
+        .call(
+            Method::POST,
+            "/posts",
+            Some("demo-alice"),
+            Some(("application/json", huge)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body["meta"]["error_message"].is_string(), "{body}");
+    let (status, _, body) = bridge
+        .call(
+            Method::PUT,
+            "/users/me/streams/abc",
+            Some("demo-alice"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+}

@@ -1,6 +1,7 @@
 //! The fronts clients talk to, on one listener, routed by path (mapping.md §1):
 //! the Misskey front (`/streaming`, `/api/*`) over the pnut upstream, and the pnut front
-//! (`/v1/user`, `/v1/*`) over the Misskey upstream.
+//! (`/v1/user`, `/v1/*`) over the Misskey upstream. axum's own plain-text rejections (405, 413,
+//! malformed paths) are rewritten into each protocol's error body.
 
 pub mod context;
 pub mod misskey;
@@ -9,14 +10,19 @@ pub mod pnut;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::middleware::map_response;
+
+use crate::http::plain_errors;
 
 pub use context::BridgeContext;
 
 /// Every front route, sharing `ctx`.
 pub fn routes(ctx: Arc<BridgeContext>) -> Router {
+    let misskey_errors = map_response(plain_errors::misskey_error_body);
+    let pnut_errors = map_response(plain_errors::pnut_envelope);
     Router::new()
         .merge(misskey::stream::routes(Arc::clone(&ctx)))
-        .merge(misskey::rest::routes(Arc::clone(&ctx)))
-        .merge(pnut::stream::routes(Arc::clone(&ctx)))
-        .merge(pnut::rest::routes(ctx))
+        .merge(misskey::rest::routes(Arc::clone(&ctx)).layer(misskey_errors))
+        .merge(pnut::stream::routes(Arc::clone(&ctx)).layer(pnut_errors.clone()))
+        .merge(pnut::rest::routes(ctx).layer(pnut_errors))
 }

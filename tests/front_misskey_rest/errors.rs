@@ -104,3 +104,21 @@ async fn get_only_for_emojis_and_non_string_i() {
     let too_big = bridge.raw("i", huge, None).await;
     assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+/// A body over the limit gets a Misskey error body with 413, not plain text.
+#[tokio::test]
+async fn oversized_body_gets_a_misskey_error_body() {
+    let bridge = start().await;
+    let huge = format!(
+        "{{\"i\": \"demo-alice\", \"text\": \"{}\"}}",
+        "a".repeat(3 * 1024 * 1024)
+    );
+    let answer = bridge.raw("notes/create", huge.into_bytes(), None).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.code(), "INVALID_PARAM", "{}", answer.body);
+}

@@ -107,7 +107,9 @@ impl SimPnut {
             .route("/v1/user", get(stream::upgrade))
             .merge(control_http::routes())
             .merge(rest::routes(Arc::clone(&shared)))
-            .layer(axum::middleware::map_response(rest::envelope_plain_errors))
+            .layer(axum::middleware::map_response(
+                crate::http::plain_errors::pnut_envelope,
+            ))
             .with_state(Arc::clone(&shared));
         let activity = options
             .activity_interval

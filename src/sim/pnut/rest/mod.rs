@@ -4,11 +4,8 @@
 mod channels;
 mod files;
 mod gate;
-mod plain_errors;
 mod posts;
 mod users;
-
-pub use plain_errors::envelope_plain_errors;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,0 +1,3 @@
+//! HTTP plumbing shared by the fronts and the simulated servers.
+
+pub mod plain_errors;
