@@ -1,3 +1,4 @@
 //! HTTP plumbing shared by the fronts and the simulated servers.
 
+pub mod misskey_error;
 pub mod plain_errors;

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::http::misskey_error::misskey_error_response;
 use crate::misskey::{ApiErrorBody, ErrorKind};
 use crate::translate::TranslateError;
 use crate::upstream::UpstreamError;
@@ -178,41 +178,7 @@ impl From<TranslateError> for RestError {
 
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
-        let error = &self.body.error;
-        let authenticate = if self.status == StatusCode::UNAUTHORIZED {
-            if error.code == "AUTHENTICATION_FAILED" {
-                Some(r#"Bearer realm="Misskey", error="invalid_token", error_description="Failed to authenticate""#.to_owned())
-            } else {
-                Some(r#"Bearer realm="Misskey""#.to_owned())
-            }
-        } else if error.code == "PERMISSION_DENIED" {
-            Some(format!(
-                r#"Bearer realm="Misskey", error="insufficient_scope", error_description="{}""#,
-                error.message.replace('"', "'")
-            ))
-        } else if error.kind == ErrorKind::Client && self.status != StatusCode::TOO_MANY_REQUESTS {
-            Some(format!(
-                r#"Bearer realm="Misskey", error="invalid_request", error_description="{}""#,
-                error.message.replace('"', "'")
-            ))
-        } else {
-            None
-        };
-        let body = serde_json::to_string(&*self.body).unwrap_or_default();
-        let mut response = Response::new(Body::from(body));
-        *response.status_mut() = self.status;
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        if let Some(value) = authenticate.and_then(|v| HeaderValue::from_str(&v).ok()) {
-            headers.insert(header::WWW_AUTHENTICATE, value);
-        }
-        if let Some(secs) = self.retry_after {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        response
+        misskey_error_response(self.status, &self.body, self.retry_after)
     }
 }
 
@@ -220,6 +186,7 @@ impl IntoResponse for RestError {
 mod tests {
     use super::*;
     use crate::upstream::{Side, UpstreamKind};
+    use axum::http::header;
 
     fn status(code: u16) -> UpstreamError {
         UpstreamError::Status {

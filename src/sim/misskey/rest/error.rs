@@ -1,11 +1,11 @@
 //! Misskey API error bodies and statuses (misskey.md §7.2).
 
-use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
 use super::super::ops::OpError;
+use crate::http::misskey_error::misskey_error_response;
 use crate::misskey::{ApiErrorBody, ErrorKind};
 
 /// A Misskey API error: the wire body `{"error":{message,code,id,kind,info?}}`, its HTTP
@@ -121,36 +121,7 @@ impl ApiError {
 
     /// The HTTP response: status, error JSON and the §7.2 headers.
     pub fn into_response(self) -> Response {
-        let error = &self.body.error;
-        let authenticate = if self.status == StatusCode::UNAUTHORIZED {
-            if error.code == "AUTHENTICATION_FAILED" {
-                Some(r#"Bearer realm="Misskey", error="invalid_token", error_description="Failed to authenticate""#.to_string())
-            } else {
-                Some(r#"Bearer realm="Misskey""#.to_string())
-            }
-        } else if error.kind == ErrorKind::Client && self.status != StatusCode::TOO_MANY_REQUESTS {
-            Some(format!(
-                r#"Bearer realm="Misskey", error="invalid_request", error_description="{}""#,
-                error.message.replace('"', "'")
-            ))
-        } else {
-            None
-        };
-        let body = serde_json::to_string(&*self.body).unwrap_or_default();
-        let mut response = Response::new(Body::from(body));
-        *response.status_mut() = self.status;
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        );
-        if let Some(value) = authenticate.and_then(|v| HeaderValue::from_str(&v).ok()) {
-            headers.insert(header::WWW_AUTHENTICATE, value);
-        }
-        if let Some(seconds) = self.retry_after {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
+        misskey_error_response(self.status, &self.body, self.retry_after.map(u64::from))
     }
 }
 
