@@ -159,25 +159,28 @@ async fn with_renotes_false_filters_a_repost() {
     }
 }
 
+/// Issue 6: 50 clients of one token on homeTimeline share exactly one pnut subscription.
 #[tokio::test]
-async fn five_clients_of_one_token_share_one_pnut_subscription() {
+async fn fifty_clients_of_one_token_share_one_pnut_subscription() {
+    const CLIENTS: usize = 50;
     let (running, control) = start(|_| {}).await;
     let mut sockets = Vec::new();
-    for n in 0..5 {
+    for n in 0..CLIENTS {
         let mut ws = open(&running, "demo-alice").await;
         connect(&mut ws, "homeTimeline", &format!("h{n}"), json!({})).await;
         sockets.push(ws);
     }
     until_counts(&control, |c| total_subscriptions(c) >= 1).await;
     control
-        .create_post("bob", "to all five", None)
+        .create_post("bob", "to all fifty", None)
         .await
         .unwrap();
     for (n, ws) in sockets.iter_mut().enumerate() {
         let event = next_channel_event(ws, "note", |_| true).await;
         assert_eq!(event["id"], format!("h{n}"));
-        assert_eq!(event["body"]["text"], "to all five");
+        assert_eq!(event["body"]["text"], "to all fifty");
     }
+    assert_eq!(sockets.len(), CLIENTS);
     let counts = control.counts().await;
     assert_eq!(counts.connections, 1);
     assert_eq!(total_subscriptions(&counts), 1);

@@ -532,3 +532,60 @@ async fn misskey_js_works_through_the_bridge_over_sim_pnut() {
     assert_eq!(note["text"], Value::String(text), "{note}");
     assert_eq!(note["user"]["username"], "bob", "{note}");
 }
+
+/// misskey-js `useChannel('homeTimeline', {withRenotes: false})` makes a non-shared connection
+/// whose `connect` carries the params: the bridge must honour them. Bob reposts carol's post and
+/// then posts; the first `note` misskey-js sees must be bob's own post (the repost filtered).
+#[tokio::test]
+async fn misskey_js_with_params_works_through_the_bridge_over_sim_pnut() {
+    require_node_modules();
+    let bridge = start_bridge().await;
+    let base_url = format!("http://{}", bridge.addr);
+    let text = format!(
+        "bridged misskey-js with params sees this {}",
+        std::process::id()
+    );
+    let control = bridge
+        .sim_pnut
+        .as_ref()
+        .expect("embedded sim pnut")
+        .control();
+    // Created before the client subscribes, so it is never streamed itself.
+    let original = control
+        .create_post("carol", "carol's post bob reposts", None)
+        .await
+        .expect("control post as carol");
+    let trigger = async {
+        let counts = control.counts().await;
+        if counts.subscriptions.values().sum::<usize>() == 0 {
+            return Err(format!(
+                "READY without a pnut subscription upstream: {counts:?}"
+            ));
+        }
+        control
+            .repost("bob", &original.id)
+            .await
+            .map_err(|error| format!("control repost as bob: {error}"))?;
+        control
+            .create_post("bob", &text, None)
+            .await
+            .map(|_| ())
+            .map_err(|error| format!("control post as bob: {error}"))
+    };
+    let child = spawn_client(
+        PathBuf::from("node"),
+        &[
+            "misskey_js_sim.mjs",
+            &base_url,
+            "demo-alice",
+            NOTE_WAIT_MS,
+            r#"{"withRenotes":false}"#,
+        ],
+    );
+    let note_json = run_stream_client("misskey_js_sim.mjs", child, "NOTE ", trigger).await;
+    let note: Value = serde_json::from_str(&note_json)
+        .unwrap_or_else(|error| panic!("note line is not JSON ({error}): {note_json}"));
+    assert_eq!(note["text"], Value::String(text), "{note}");
+    assert_eq!(note["user"]["username"], "bob", "{note}");
+    assert!(note["renoteId"].is_null(), "{note}");
+}

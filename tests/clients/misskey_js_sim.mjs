@@ -1,10 +1,12 @@
 // Drive the real misskey-js client against a Misskey-compatible server (the simulated one or pnutkey).
 //
-// Usage: node misskey_js_sim.mjs BASE_URL [TOKEN] [NOTE_TIMEOUT_MS]
+// Usage: node misskey_js_sim.mjs BASE_URL [TOKEN] [NOTE_TIMEOUT_MS] [HOME_PARAMS_JSON]
 //
 // 1. REST through misskey-js `api.APIClient`: `i`, `meta`, `notes/timeline`; checks the shapes.
 // 2. Streaming through misskey-js `Stream` (Node 20 has no global WebSocket: `ws` is passed in):
-//    `useChannel('homeTimeline')`, then a round-trip probe proves the server has processed that
+//    `useChannel('homeTimeline')` (or, with HOME_PARAMS_JSON, e.g. '{"withRenotes":false}',
+//    `useChannel('homeTimeline', params)`: misskey-js then makes a non-shared connection whose
+//    `connect` carries the params; checked via the Stream's connection lists), then a round-trip probe proves the server has processed that
 //    `connect`: a second `connect` (throwaway id, channel `main`) with `pong: true`, answered by
 //    `{"type":"connected"}`. The server handles one socket's messages in order, so the answer
 //    means the homeTimeline connection exists. Then the line `READY` is printed on stdout.
@@ -76,9 +78,15 @@ async function restChecks(client) {
 	return { me, meta, timeline };
 }
 
-async function streamChecks(base, token, noteTimeoutMs) {
+async function streamChecks(base, token, noteTimeoutMs, homeParams) {
 	const stream = new Stream(base, { token }, { WebSocket });
-	const home = stream.useChannel('homeTimeline');
+	const home = stream.useChannel('homeTimeline', homeParams);
+	if (homeParams) {
+		check(stream.nonSharedConnections.length === 1 && stream.sharedConnectionPools.length === 0,
+			'useChannel with params did not make (only) a non-shared connection');
+		check(JSON.stringify(home.params) === JSON.stringify(homeParams), 'non-shared connection lost its params');
+		process.stderr.write(`misskey_js_sim: homeTimeline non-shared (id ${home.id}) with params ${JSON.stringify(homeParams)}\n`);
+	}
 	const notes = [];
 	let noteWaiter = null;
 	home.on('note', (note) => {
@@ -111,16 +119,28 @@ async function streamChecks(base, token, noteTimeoutMs) {
 }
 
 async function main() {
-	const [base, token = 'demo-alice', timeoutArg] = process.argv.slice(2);
-	if (!base) fail('usage: node misskey_js_sim.mjs BASE_URL [TOKEN] [NOTE_TIMEOUT_MS]');
+	const [base, token = 'demo-alice', timeoutArg, paramsArg] = process.argv.slice(2);
+	if (!base) fail('usage: node misskey_js_sim.mjs BASE_URL [TOKEN] [NOTE_TIMEOUT_MS] [HOME_PARAMS_JSON]');
 	const noteTimeoutMs = timeoutArg === undefined ? 10000 : Number(timeoutArg);
 	if (!Number.isFinite(noteTimeoutMs) || noteTimeoutMs <= 0) fail(`bad NOTE_TIMEOUT_MS ${timeoutArg}`);
+
+	let homeParams;
+	if (paramsArg !== undefined) {
+		try {
+			homeParams = JSON.parse(paramsArg);
+		} catch (error) {
+			fail(`bad HOME_PARAMS_JSON ${paramsArg}: ${error}`);
+		}
+		if (homeParams === null || typeof homeParams !== 'object' || Object.keys(homeParams).length === 0) {
+			fail(`HOME_PARAMS_JSON must be a non-empty object: ${paramsArg}`);
+		}
+	}
 
 	const client = new misskeyApi.APIClient({ origin: base, credential: token });
 	const { me, meta, timeline } = await restChecks(client);
 	process.stderr.write(`misskey_js_sim: REST ok (user ${me.username}, version ${meta.version}, ${timeline.length} timeline notes)\n`);
 
-	const note = await streamChecks(base, token, noteTimeoutMs);
+	const note = await streamChecks(base, token, noteTimeoutMs, homeParams);
 	process.stdout.write(`NOTE ${JSON.stringify(note)}\n`);
 	process.exit(0);
 }
