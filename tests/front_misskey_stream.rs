@@ -636,3 +636,74 @@ async fn sub_note_gets_note_updated_when_the_post_is_revised() {
         "revision re-sent as a note"
     );
 }
+
+/// Calls of `method` on a route ending in `suffix`, from the sim's counts.
+fn calls_to(counts: &pnutkey::sim::pnut::SimCounts, method: &str, suffix: &str) -> u64 {
+    counts
+        .calls
+        .iter()
+        .filter(|(route, _)| route.starts_with(method) && route.ends_with(suffix))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// subNote of a post no subscription of the token carries (bob follows only alice; carol posts):
+/// the pool subscribes the post's thread once for both clients, the deletion arrives as
+/// `noteUpdated`, and the last unsubNote deletes the thread subscription after the linger.
+#[tokio::test]
+async fn sub_note_of_an_uncovered_post_subscribes_its_thread_until_unsub_note() {
+    let (running, control) = start(|config| {
+        config.timeouts.linger = Duration::from_millis(100);
+    })
+    .await;
+    let width = Config::default().ids.pnut_id_width;
+    let mut first = open(&running, "demo-bob").await;
+    let mut second = open(&running, "demo-bob").await;
+    connect(&mut first, "homeTimeline", "home", json!({})).await;
+    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    let post = control
+        .create_post("carol", "bob never sees this", None)
+        .await
+        .unwrap();
+    let note_id = pnutkey::ids::pnut_id_to_misskey(&post.id, width).unwrap();
+    for ws in [&mut first, &mut second] {
+        send(ws, json!({"type": "subNote", "body": {"id": note_id}})).await;
+        sync(ws, "sync").await;
+    }
+    let counts = until_counts(&control, |c| total_subscriptions(c) == 2).await;
+    assert_eq!(counts.connections, 1, "{counts:?}");
+    assert_eq!(
+        calls_to(&counts, "GET", "/posts/{id}/thread"),
+        1,
+        "one thread subscription for both clients: {:?}",
+        counts.calls
+    );
+    control.delete_post("carol", &post.id).await.unwrap();
+    for ws in [&mut first, &mut second] {
+        loop {
+            let frame = next_json(ws).await;
+            if frame["type"] == "noteUpdated" {
+                assert_eq!(frame["body"]["id"], note_id.as_str());
+                assert_eq!(frame["body"]["type"], "deleted");
+                break;
+            }
+        }
+    }
+    for ws in [&mut first, &mut second] {
+        send(ws, json!({"type": "unsubNote", "body": {"id": note_id}})).await;
+    }
+    let counts = until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_eq!(
+        calls_to(&counts, "DELETE", "{subscription_id}"),
+        1,
+        "calls: {:?}",
+        counts.calls
+    );
+    // The home subscription is untouched and still delivers.
+    control
+        .create_post("alice", "still home", None)
+        .await
+        .unwrap();
+    let event = next_channel_event(&mut first, "note", |_| true).await;
+    assert_eq!(event["body"]["text"], "still home");
+}

@@ -21,6 +21,7 @@ use crate::misskey::ServerMessage;
 use crate::ratelimit::token_hash;
 use crate::upstream::pnut::PnutStreamEvent;
 
+mod capture;
 mod linger;
 mod poll;
 mod subscribe;
@@ -77,6 +78,10 @@ struct Pool {
     polls: HashMap<PollEntry, PollState>,
     /// Captured notes (Misskey-side id) → the clients that captured them.
     captures: HashMap<String, HashMap<ClientId, ClientSink>>,
+    /// Captured notes (Misskey-side id) → the thread subscription held for them (one ref each).
+    capture_keys: HashMap<String, SubscriptionKey>,
+    /// Captures that found no room for their thread subscription (best-effort).
+    best_effort_captures: u64,
 }
 
 /// Spawns the pool task of `token`.
@@ -100,6 +105,8 @@ pub(super) fn spawn(
         refused_keys: 0,
         skipped_gaps: 0,
         captures: HashMap::new(),
+        capture_keys: HashMap::new(),
+        best_effort_captures: 0,
         polls: HashMap::new(),
     };
     tokio::spawn(pool.run(inbox));
@@ -155,38 +162,14 @@ impl Pool {
                 for key in gone {
                     self.release_channel(&key);
                 }
-                self.captures.retain(|_, clients| {
-                    clients.remove(&client);
-                    !clients.is_empty()
-                });
+                self.uncapture_all(client);
             }
             PoolCommand::SubNote {
                 client,
                 note_id,
                 sink,
-            } => {
-                let held = self
-                    .captures
-                    .values()
-                    .filter(|clients| clients.contains_key(&client))
-                    .count();
-                if held >= MAX_CAPTURES_PER_CLIENT {
-                    tracing::debug!("subNote over the per-client capture limit ignored");
-                    return;
-                }
-                self.captures
-                    .entry(note_id)
-                    .or_default()
-                    .insert(client, sink);
-            }
-            PoolCommand::UnsubNote { client, note_id } => {
-                if let Some(clients) = self.captures.get_mut(&note_id) {
-                    clients.remove(&client);
-                    if clients.is_empty() {
-                        self.captures.remove(&note_id);
-                    }
-                }
-            }
+            } => self.capture(client, note_id, sink).await,
+            PoolCommand::UnsubNote { client, note_id } => self.uncapture(client, &note_id),
             PoolCommand::Upstream {
                 slot,
                 generation,
@@ -257,12 +240,25 @@ impl Pool {
 
     /// Takes a reference on `key`, subscribing it if new; false when no connection has room.
     async fn acquire(&mut self, key: &SubscriptionKey) -> bool {
+        self.acquire_in(key, true).await
+    }
+
+    /// Like `acquire`, but never opens a pnut connection beyond the first.
+    async fn acquire_within_open(&mut self, key: &SubscriptionKey) -> bool {
+        let may_open = self.conns.iter().flatten().count() == 0;
+        self.acquire_in(key, may_open).await
+    }
+
+    async fn acquire_in(&mut self, key: &SubscriptionKey, may_open: bool) -> bool {
         if let Some(state) = self.keys.get_mut(key) {
             state.refs += 1;
             state.unused_since = None;
             return true;
         }
-        let Some(slot) = self.slot_with_room() else {
+        let Some(slot) = self.slot_with_room(may_open) else {
+            if !may_open {
+                return false;
+            }
             self.refused_keys += 1;
             tracing::warn!(
                 token = %token_hash(&self.token),
@@ -296,8 +292,9 @@ impl Pool {
         true
     }
 
-    /// A connection slot with fewer than the maximum subscriptions, opening one if allowed.
-    fn slot_with_room(&mut self) -> Option<usize> {
+    /// A connection slot with fewer than the maximum subscriptions, opening one if allowed
+    /// (`may_open` and under the per-token connection limit).
+    fn slot_with_room(&mut self, may_open: bool) -> Option<usize> {
         let limits = &self.ctx.config.limits;
         let per_connection = limits.max_subscriptions_per_connection.max(1) as usize;
         if let Some(slot) = self.conns.iter().position(|conn| {
@@ -307,7 +304,7 @@ impl Pool {
             return Some(slot);
         }
         let open = self.conns.iter().flatten().count();
-        if open >= limits.max_connections_per_token as usize {
+        if !may_open || open >= limits.max_connections_per_token as usize {
             return None;
         }
         let slot = match self.conns.iter().position(Option::is_none) {
