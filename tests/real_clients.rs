@@ -510,11 +510,20 @@ async fn misskey_js_works_through_the_bridge_over_sim_pnut() {
     // After READY the bridge holds alice's homeTimeline as one pnut subscription upstream
     // (/posts/streams/me); then bob (whom alice follows) posts on the simulated pnut.
     let trigger = async {
-        let counts = control.counts().await;
-        if counts.subscriptions.values().sum::<usize>() == 0 {
-            return Err(format!(
-                "READY without a pnut subscription upstream: {counts:?}"
-            ));
+        // The subscribe may still be registering at the sim when READY arrives: wait
+        // (bounded) until the subscription exists upstream, then post.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let counts = control.counts().await;
+            if counts.subscriptions.values().sum::<usize>() > 0 {
+                break;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(format!(
+                    "READY without a pnut subscription upstream: {counts:?}"
+                ));
+            }
+            tokio::task::yield_now().await;
         }
         control
             .create_post("bob", &text, None)
@@ -556,11 +565,20 @@ async fn misskey_js_with_params_works_through_the_bridge_over_sim_pnut() {
         .await
         .expect("control post as carol");
     let trigger = async {
-        let counts = control.counts().await;
-        if counts.subscriptions.values().sum::<usize>() == 0 {
-            return Err(format!(
-                "READY without a pnut subscription upstream: {counts:?}"
-            ));
+        // The subscribe may still be registering at the sim when READY arrives: wait
+        // (bounded) until the subscription exists upstream, then post.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let counts = control.counts().await;
+            if counts.subscriptions.values().sum::<usize>() > 0 {
+                break;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(format!(
+                    "READY without a pnut subscription upstream: {counts:?}"
+                ));
+            }
+            tokio::task::yield_now().await;
         }
         control
             .repost("bob", &original.id)
