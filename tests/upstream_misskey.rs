@@ -320,3 +320,44 @@ async fn a_refused_token_ends_the_stream() {
             .is_none()
     );
 }
+
+/// A consumer that queues commands while the stream's event queue is full must not deadlock:
+/// the stream task keeps forwarding commands while it waits to hand over an event.
+#[tokio::test]
+async fn commands_flow_while_the_event_queue_is_full() {
+    let sim = start().await;
+    let control = sim.control();
+    let client = client_with(
+        MisskeyClientSettings {
+            queue: 1,
+            ..settings(&sim)
+        },
+        &quotas(),
+    );
+    let mut stream = client.open_stream("demo-alice");
+    assert_eq!(
+        next(&mut stream).await,
+        MisskeyStreamEvent::Connected { reconnect: false }
+    );
+    stream
+        .connect_channel("home", "homeTimeline", None)
+        .await
+        .expect("connect");
+    await_acks(&mut stream, &["home"]).await;
+    // Nobody reads events now: the queue of one fills and the stream task waits to deliver.
+    for n in 0..4 {
+        control
+            .post("alice", &format!("unread {n}"))
+            .await
+            .expect("post");
+    }
+    let ids = ["a", "b", "c", "d", "e"];
+    for id in ids {
+        timeout(WAIT, stream.connect_channel(id, "globalTimeline", None))
+            .await
+            .expect("a command is accepted while events wait")
+            .expect("connect");
+    }
+    await_acks(&mut stream, &ids).await;
+    stream.close().await;
+}

@@ -352,6 +352,44 @@ impl Worker {
         }
     }
 
+    /// Hands `event` to the consumer. While the consumer's queue is full, commands keep being
+    /// forwarded upstream, so a consumer that is itself waiting to queue a command (the pnut
+    /// front's hub joining a channel) cannot deadlock with this task.
+    async fn deliver(&mut self, ws: &mut Ws, event: MisskeyStreamEvent) -> Result<(), End> {
+        // A local handle: the pending permit must not borrow `self`, which commands mutate.
+        let events = self.events.clone();
+        loop {
+            tokio::select! {
+                permit = events.reserve() => {
+                    return match permit {
+                        Ok(permit) => {
+                            permit.send(event);
+                            Ok(())
+                        }
+                        Err(_) => {
+                            let _ = ws.close(None).await;
+                            Err(End::Stop)
+                        }
+                    };
+                }
+                _ = self.close.recv() => {
+                    let _ = ws.close(None).await;
+                    return Err(End::Stop);
+                }
+                command = self.commands.recv() => {
+                    let Some(command) = command else {
+                        let _ = ws.close(None).await;
+                        return Err(End::Stop);
+                    };
+                    let frame = self.record(&command);
+                    if ws.send(Message::Text(frame.into())).await.is_err() {
+                        return Err(End::Lost("send failed".into()));
+                    }
+                }
+            }
+        }
+    }
+
     async fn serve(&mut self, mut ws: Ws) -> End {
         let every = self.settings.heartbeat.max(Duration::from_millis(1));
         let mut heartbeat = interval_at(Instant::now() + every, every);
@@ -394,13 +432,8 @@ impl Worker {
                     match frame {
                         Some(Ok(Message::Text(text))) => match ServerMessage::parse(text.as_str()) {
                             Ok(message) => {
-                                let sent = tokio::select! {
-                                    sent = self.events.send(MisskeyStreamEvent::Message(message)) => sent.is_ok(),
-                                    _ = self.close.recv() => false,
-                                };
-                                if !sent {
-                                    let _ = ws.close(None).await;
-                                    return End::Stop;
+                                if let Err(end) = self.deliver(&mut ws, MisskeyStreamEvent::Message(message)).await {
+                                    return end;
                                 }
                                 // Time spent blocked on the consumer is not upstream silence.
                                 idle_deadline = Instant::now() + idle;
