@@ -81,18 +81,9 @@ async fn until_counts(
     control: &SimPnutControl,
     done: impl Fn(&pnutkey::sim::pnut::SimCounts) -> bool,
 ) -> pnutkey::sim::pnut::SimCounts {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            let counts = control.counts().await;
-            if done(&counts) {
-                return counts;
-            }
-            tokio::task::yield_now().await;
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("sim counts never reached the wanted state")
+    tokio::time::timeout(WAIT, control.wait_for_counts(done))
+        .await
+        .expect("sim counts never reached the wanted state")
 }
 
 fn total_subscriptions(counts: &pnutkey::sim::pnut::SimCounts) -> usize {

@@ -132,30 +132,31 @@ async fn expect_closed(ws: &mut Ws) -> Option<u16> {
     }
 }
 
-/// Channel connections of `username`'s upstream sockets, polled until `want` holds.
+/// Channel connections of `username`'s upstream sockets, awaited until `want` holds.
 async fn wait_channels(
     control: &SimMisskeyControl,
     username: &str,
     want: impl Fn(usize, usize) -> bool,
 ) -> (usize, usize) {
-    tokio::time::timeout(LIMIT, async {
-        loop {
-            let counts = control.counts().await;
-            let mine: Vec<_> = counts
-                .sockets
-                .iter()
-                .filter(|s| s.username.as_deref() == Some(username))
-                .collect();
-            let sockets = mine.len();
-            let channels = mine.iter().map(|s| s.channel_connections).sum();
-            if want(sockets, channels) {
-                return (sockets, channels);
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
+    let mine = |counts: &pnutkey::sim::misskey::SimCounts| {
+        let sockets: Vec<_> = counts
+            .sockets
+            .iter()
+            .filter(|s| s.username.as_deref() == Some(username))
+            .collect();
+        let channels = sockets.iter().map(|s| s.channel_connections).sum();
+        (sockets.len(), channels)
+    };
+    let counts = tokio::time::timeout(
+        LIMIT,
+        control.wait_for_counts(|counts| {
+            let (sockets, channels) = mine(counts);
+            want(sockets, channels)
+        }),
+    )
     .await
-    .expect("upstream counts reached in time")
+    .expect("upstream counts reached in time");
+    mine(&counts)
 }
 
 #[tokio::test]
@@ -443,15 +444,10 @@ async fn thread_subscription_reports_deletion_of_the_captured_post() {
         .await;
     assert_eq!(status, 200, "{body}");
     let sid = body["meta"]["subscription_id"].clone();
-    let captured = tokio::time::timeout(LIMIT, async {
-        loop {
-            let counts = control.counts().await;
-            if counts.sockets.iter().any(|s| s.captured_notes == 1) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    });
+    let captured = tokio::time::timeout(
+        LIMIT,
+        control.wait_for_counts(|counts| counts.sockets.iter().any(|s| s.captured_notes == 1)),
+    );
     captured.await.expect("subNote reached the upstream");
     control.delete_note(&note_id).await.expect("delete");
     let frame = next_json(&mut ws).await;

@@ -5,3 +5,4 @@ pub mod gate;
 pub mod misskey;
 pub mod pnut;
 pub mod server;
+pub mod tracked;

@@ -245,6 +245,12 @@ impl SimMisskeyControl {
         });
     }
 
+    /// Awaits live counts for which `done` holds, re-reading them after every change of the
+    /// server's state (no polling); returns them.
+    pub async fn wait_for_counts(&self, done: impl Fn(&SimCounts) -> bool) -> SimCounts {
+        crate::sim::tracked::wait_until(&self.shared.changes, || self.counts(), done).await
+    }
+
     /// Live counts: sockets, their channel connections and captures, REST calls.
     pub async fn counts(&self) -> SimCounts {
         let world = self.shared.world.lock().await;

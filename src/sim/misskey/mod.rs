@@ -24,7 +24,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{any, get};
-use tokio::sync::{Mutex, watch};
+use tokio::sync::watch;
+
+use crate::sim::tracked::{Changes, Tracked};
 
 use super::server::Background;
 
@@ -72,7 +74,9 @@ impl Default for SimMisskeyOptions {
 #[derive(Debug)]
 struct Shared {
     /// The world (records + live sockets + gate).
-    world: Mutex<world::World>,
+    world: Tracked<world::World>,
+    /// Bumped whenever the world (or gate) was changed, for `wait_for_counts`.
+    changes: Changes,
     /// The options the server started with.
     options: SimMisskeyOptions,
     /// `true` while streams are stalled (sockets stop pinging and sending).
@@ -100,8 +104,10 @@ impl SimMisskey {
             options.stream_queue_capacity,
         );
         let (stall, _) = watch::channel(false);
+        let changes = crate::sim::tracked::changes();
         let shared = Arc::new(Shared {
-            world: Mutex::new(world),
+            world: Tracked::new(world, Arc::clone(&changes)),
+            changes,
             options: options.clone(),
             stall,
         });

@@ -219,6 +219,12 @@ impl SimPnutControl {
         let _ = live.wait_for(|count| *count == wanted).await;
     }
 
+    /// Awaits live counts for which `done` holds, re-reading them after every change of the
+    /// server's state (no polling); returns them.
+    pub async fn wait_for_counts(&self, done: impl Fn(&SimCounts) -> bool) -> SimCounts {
+        crate::sim::tracked::wait_until(&self.shared.changes, || self.counts(), done).await
+    }
+
     /// Live counts: connections, subscriptions per connection, calls per endpoint.
     pub async fn counts(&self) -> SimCounts {
         let subscriptions = self.shared.world.lock().await.hub.subscription_counts();

@@ -23,7 +23,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::watch;
+
+use crate::sim::tracked::{Changes, Tracked};
 
 use super::server::Background;
 
@@ -69,9 +71,11 @@ impl Default for SimPnutOptions {
 #[derive(Debug)]
 struct Shared {
     /// The world (records + live connections).
-    world: Mutex<world::World>,
+    world: Tracked<world::World>,
     /// Rate limits, forced failures, call counts.
-    gate: Mutex<ratelimit::Gate>,
+    gate: Tracked<ratelimit::Gate>,
+    /// Bumped whenever the world (or gate) was changed, for `wait_for_counts`.
+    changes: Changes,
     /// The options the server started with.
     options: SimPnutOptions,
     /// `ws://127.0.0.1:PORT/v1/user` (hello frame `meta.stream.endpoint`).
@@ -96,9 +100,14 @@ impl SimPnut {
         let hub = hub::Hub::new(options.max_subscriptions, options.stream_queue_capacity);
         let world = world::World::seeded(format!("http://{addr}"), options.seed, hub);
         let (stall, _) = watch::channel(false);
+        let changes = crate::sim::tracked::changes();
         let shared = Arc::new(Shared {
-            world: Mutex::new(world),
-            gate: Mutex::new(ratelimit::Gate::new(options.rate_limits)),
+            world: Tracked::new(world, Arc::clone(&changes)),
+            gate: Tracked::new(
+                ratelimit::Gate::new(options.rate_limits),
+                Arc::clone(&changes),
+            ),
+            changes,
             options: options.clone(),
             stream_endpoint: format!("ws://{addr}/v1/user"),
             stall,
