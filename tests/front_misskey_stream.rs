@@ -698,3 +698,27 @@ async fn sub_note_of_an_uncovered_post_subscribes_its_thread_until_unsub_note() 
     let event = next_channel_event(&mut first, "note", |_| true).await;
     assert_eq!(event["body"]["text"], "still home");
 }
+
+/// The token check (`GET /users/me` upstream) happens once per token, not once per socket,
+/// while the token's pool lives; a refused token is still refused every time.
+#[tokio::test]
+async fn sockets_of_a_verified_token_share_one_upstream_token_check() {
+    let (running, control) = start(|_| {}).await;
+    let _sockets = [
+        open(&running, "demo-alice").await,
+        open(&running, "demo-alice").await,
+        open(&running, "demo-alice").await,
+    ];
+    let _bob = open(&running, "demo-bob").await;
+    let calls = control.counts().await.calls;
+    assert_eq!(calls.get("GET /v1/users/{user}"), Some(&2), "{calls:?}");
+    for _ in 0..2 {
+        let refused = connect_async(format!("ws://{}/streaming?i=not-a-token", running.addr)).await;
+        match refused {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 401);
+            }
+            other => panic!("expected HTTP 401, got {other:?}"),
+        }
+    }
+}

@@ -8,6 +8,7 @@ mod socket;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
@@ -21,6 +22,10 @@ use crate::front::BridgeContext;
 use crate::ratelimit::token_hash;
 
 pub use pool::Pools;
+
+/// How long a token verified upstream (`GET /users/me`) stays verified for new sockets of the
+/// same token while its pool lives: one check per token per period, not one per socket.
+const TOKEN_RECHECK_AFTER: Duration = Duration::from_secs(60);
 
 /// State of the streaming front: the context and the per-token pools.
 #[derive(Debug)]
@@ -64,23 +69,13 @@ async fn upgrade(
     else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let me_id = match ctx.pnut.get::<Value>(&upstream, "/users/me", &[]).await {
-        Ok(envelope) => envelope
-            .data
-            .as_ref()
-            .and_then(|user| user.get("id"))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_default(),
-        Err(error) => {
-            tracing::info!(token = %token_hash(&upstream), %error, "streaming upgrade refused");
-            return match error.status() {
-                Some(401 | 403) => StatusCode::UNAUTHORIZED.into_response(),
-                _ => StatusCode::BAD_GATEWAY.into_response(),
-            };
-        }
+    let pool = match front.pools.verified(&upstream, TOKEN_RECHECK_AFTER).await {
+        Some(pool) => pool,
+        None => match check_token(ctx, &upstream).await {
+            Ok(me_id) => front.pools.get(ctx, &upstream, &me_id).await,
+            Err(refused) => return refused,
+        },
     };
-    let pool = front.pools.get(ctx, &upstream, &me_id).await;
     let client = front.next_client.fetch_add(1, Ordering::Relaxed);
     let max_frame = usize::try_from(ctx.config.limits.max_frame_size.as_u64())
         .unwrap_or(usize::MAX)
@@ -90,4 +85,25 @@ async fn upgrade(
     ws.max_message_size(max_frame.saturating_mul(2))
         .max_frame_size(max_frame.saturating_mul(2))
         .on_upgrade(move |socket| socket::serve(socket, ctx, pool, client))
+}
+
+/// Asks the pnut upstream who `upstream` belongs to: the owner's pnut id, or the response that
+/// refuses the upgrade (401 for a token pnut refused, 502 when pnut could not answer).
+async fn check_token(ctx: &BridgeContext, upstream: &str) -> Result<String, Response> {
+    match ctx.pnut.get::<Value>(upstream, "/users/me", &[]).await {
+        Ok(envelope) => Ok(envelope
+            .data
+            .as_ref()
+            .and_then(|user| user.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_default()),
+        Err(error) => {
+            tracing::info!(token = %token_hash(upstream), %error, "streaming upgrade refused");
+            Err(match error.status() {
+                Some(401 | 403) => StatusCode::UNAUTHORIZED.into_response(),
+                _ => StatusCode::BAD_GATEWAY.into_response(),
+            })
+        }
+    }
 }

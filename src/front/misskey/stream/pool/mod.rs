@@ -7,9 +7,11 @@ mod task;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::{Mutex, mpsc};
+use tokio::time::Instant;
 
 use super::outbound::ClientSink;
 use crate::front::BridgeContext;
@@ -91,17 +93,30 @@ impl PoolHandle {
     }
 }
 
-/// Every pool of this front, keyed by upstream token.
+/// Every pool of this front, keyed by upstream token, with when the token was last verified.
 #[derive(Debug, Default)]
 pub struct Pools {
-    by_token: Mutex<HashMap<String, PoolHandle>>,
+    by_token: Mutex<HashMap<String, (PoolHandle, Instant)>>,
 }
 
 impl Pools {
-    /// The pool of `token`, started on first use (`me_id` is the token owner's pnut id).
+    /// The live pool of `token` if the token was verified upstream less than `fresh_for` ago:
+    /// a socket of that token needs no token check of its own.
+    pub async fn verified(&self, token: &str, fresh_for: Duration) -> Option<PoolHandle> {
+        let pools = self.by_token.lock().await;
+        let (handle, verified_at) = pools.get(token)?;
+        (!handle.commands.is_closed() && verified_at.elapsed() < fresh_for).then(|| handle.clone())
+    }
+
+    /// The pool of `token`, whose upstream check just passed, started on first use
+    /// (`me_id` is the token owner's pnut id).
     pub async fn get(&self, ctx: &Arc<BridgeContext>, token: &str, me_id: &str) -> PoolHandle {
         let mut pools = self.by_token.lock().await;
-        if let Some(handle) = pools.get(token).filter(|h| !h.commands.is_closed()) {
+        if let Some((handle, verified_at)) = pools
+            .get_mut(token)
+            .filter(|(h, _)| !h.commands.is_closed())
+        {
+            *verified_at = Instant::now();
             return handle.clone();
         }
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
@@ -109,7 +124,7 @@ impl Pools {
             commands: tx.clone(),
         };
         task::spawn(Arc::clone(ctx), token.to_owned(), me_id.to_owned(), tx, rx);
-        pools.insert(token.to_owned(), handle.clone());
+        pools.insert(token.to_owned(), (handle.clone(), Instant::now()));
         handle
     }
 }
