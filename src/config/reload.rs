@@ -140,7 +140,10 @@ fn diff_leaves(
             diff_leaves(&child, old.get(key), new.get(key), out);
         }
     } else if old != new {
-        out.push((path.to_owned(), old.map_or_else(|| "unset".to_owned(), show)));
+        out.push((
+            path.to_owned(),
+            old.map_or_else(|| "unset".to_owned(), show),
+        ));
     }
 }
 
@@ -246,8 +249,10 @@ mod tests {
         assert!(plan.report.changed_sections.is_empty());
         assert_eq!(plan.report.kept.len(), 12, "{:?}", plan.report.kept);
         assert!(
-            plan.report.kept.iter().any(|line| line
-                == "listen.admin: needs a restart; kept unset"),
+            plan.report
+                .kept
+                .iter()
+                .any(|line| line == "listen.admin: needs a restart; kept unset"),
             "{:?}",
             plan.report.kept
         );

@@ -1,7 +1,7 @@
-//! What every front handler shares: the effective config, the translation options, and the
-//! two rate-limited upstream clients, built once from the config.
+//! What every front handler shares: the current config (swapped on reload), the translation
+//! options, and the two rate-limited upstream clients, built once from the config.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::config::{self, Config};
 use crate::misskey;
@@ -14,8 +14,8 @@ use crate::upstream::pnut::{PnutClient, PnutClientSettings};
 /// Shared, read-only state of the fronts (cheap to clone behind an `Arc`).
 #[derive(Debug)]
 pub struct BridgeContext {
-    /// The effective configuration.
-    pub config: Config,
+    /// The current configuration; read it with [`BridgeContext::config`].
+    current: RwLock<Arc<Config>>,
     /// Translation options derived from `[ids]` and `[translate]`.
     pub translate: translate::Options,
     /// The pnut upstream (used by the Misskey front).
@@ -43,7 +43,7 @@ impl BridgeContext {
         let misskey = MisskeyClient::new(misskey_settings(&config, misskey_url), misskey_limiter)?;
         Ok(Arc::new(Self {
             translate: translate_options(&config),
-            config,
+            current: RwLock::new(Arc::new(config)),
             pnut,
             misskey,
             bridge_url,
@@ -51,10 +51,26 @@ impl BridgeContext {
         }))
     }
 
+    /// A snapshot of the current config. Take it once per connection / connect / subscribe
+    /// and use it for that thing's life, so a reload affects only what starts after it.
+    pub fn config(&self) -> Arc<Config> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&current)
+    }
+
+    /// Replaces the current config with `loaded`, keeping every restart-only key (see
+    /// [`config::RESTART_ONLY`]) at its running value; reports what changed and what was kept.
+    pub fn reload(&self, loaded: Config) -> config::ReloadReport {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        let plan = config::plan_reload(&current, loaded);
+        *current = Arc::new(plan.config);
+        plan.report
+    }
+
     /// The upstream token for a token a client presented (`[tokens]`: map, then passthrough);
     /// `None` when the token is refused.
     pub fn upstream_token(&self, presented: &str) -> Option<String> {
-        self.config
+        self.config()
             .tokens
             .upstream_token(presented)
             .map(str::to_owned)
