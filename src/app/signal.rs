@@ -1,4 +1,4 @@
-//! Waiting for the process's shutdown signals.
+//! Waiting for the process's signals: shutdown (SIGINT/SIGTERM) and config reload (SIGHUP).
 
 /// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
 pub async fn shutdown_requested() {
