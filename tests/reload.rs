@@ -94,7 +94,11 @@ async fn assert_one_channel_allowed(ws: &mut Ws) {
     send(ws, connect_frame("main", "b")).await;
     send(ws, json!({"type": "disconnect", "body": {"id": "a"}})).await;
     send(ws, connect_frame("main", "c")).await;
-    assert_eq!(next_connected(ws).await, "c", "connect over the limit answered");
+    assert_eq!(
+        next_connected(ws).await,
+        "c",
+        "connect over the limit answered"
+    );
 }
 
 /// Waits (bounded) until the sim's counts satisfy `done`.
@@ -151,7 +155,10 @@ async fn misskey_reload_applies_to_new_connects_and_sockets_while_running_ones_k
     assert_eq!(running.config().listen.addr.port(), 0, "listen.addr kept");
 
     // The running channel connection keeps its subscription and still delivers.
-    control.create_post("bob", "after reload", None).await.unwrap();
+    control
+        .create_post("bob", "after reload", None)
+        .await
+        .unwrap();
     loop {
         let frame = next_json(&mut old).await;
         if frame["type"] == "channel" && frame["body"]["type"] == "note" {
@@ -168,7 +175,11 @@ async fn misskey_reload_applies_to_new_connects_and_sockets_while_running_ones_k
     connect(&mut new, "homeTimeline", "home-new").await;
     let after = until_counts(&control, |c| calls_to(c, "/posts/streams/unified") == 1).await;
     assert_eq!(calls_to(&after, "/posts/streams/me"), 1, "{after:?}");
-    send(&mut new, json!({"type": "disconnect", "body": {"id": "home-new"}})).await;
+    send(
+        &mut new,
+        json!({"type": "disconnect", "body": {"id": "home-new"}}),
+    )
+    .await;
     assert_one_channel_allowed(&mut new).await;
 }
 
@@ -176,7 +187,11 @@ async fn misskey_reload_applies_to_new_connects_and_sockets_while_running_ones_k
 async fn a_bad_config_file_is_refused_naming_the_key_and_the_running_config_stays() {
     let running = start(|config| config.limits.max_channels_per_socket = 1).await;
     let path = temp_path("bad-in-process");
-    std::fs::write(&path, "[limits]\nmax_chanels_per_socket = 3\nbackfill_count = 0\n").unwrap();
+    std::fs::write(
+        &path,
+        "[limits]\nmax_chanels_per_socket = 3\nbackfill_count = 0\n",
+    )
+    .unwrap();
     let error = running.reload_from(Some(&path)).unwrap_err();
     let _ = std::fs::remove_file(&path);
     assert!(
@@ -208,7 +223,10 @@ async fn pnut_tool_connections_keep_their_subscription_limit_and_new_ones_get_th
     ));
     let subscribe = |connection: String, path: &'static str| {
         let request = http
-            .get(format!("http://{}{path}?connection_id={connection}", running.addr))
+            .get(format!(
+                "http://{}{path}?connection_id={connection}",
+                running.addr
+            ))
             .bearer_auth("demo-alice");
         async move { request.send().await.unwrap().status().as_u16() }
     };
@@ -249,10 +267,7 @@ impl Drop for Spawned {
 }
 
 /// Reads JSON log lines until `pred` returns a value (each line awaited at most `WAIT`).
-fn wait_for_log<T>(
-    lines: &mpsc::Receiver<Value>,
-    mut pred: impl FnMut(&Value) -> Option<T>,
-) -> T {
+fn wait_for_log<T>(lines: &mpsc::Receiver<Value>, mut pred: impl FnMut(&Value) -> Option<T>) -> T {
     loop {
         let line = lines.recv_timeout(WAIT).expect("log line in time");
         if let Some(v) = pred(&line) {
@@ -300,7 +315,9 @@ async fn sighup_reloads_the_config_file_and_refuses_a_bad_one() {
             }
         }
     });
-    let bridge = wait_for_log(&lines, |l| l["fields"]["bridge"].as_str().map(str::to_owned));
+    let bridge = wait_for_log(&lines, |l| {
+        l["fields"]["bridge"].as_str().map(str::to_owned)
+    });
     let addr: std::net::SocketAddr = bridge.trim_start_matches("http://").parse().unwrap();
 
     // A good rewrite: applied, logged with the changed sections.
@@ -314,14 +331,65 @@ async fn sighup_reloads_the_config_file_and_refuses_a_bad_one() {
     assert_one_channel_allowed(&mut ws).await;
 
     // A bad rewrite: refused, the key named, the bridge still serves with the previous config.
-    std::fs::write(&spawned.config, "[limits]\nmax_channels_per_socket = \"many\"\n").unwrap();
+    std::fs::write(
+        &spawned.config,
+        "[limits]\nmax_channels_per_socket = \"many\"\n",
+    )
+    .unwrap();
     hangup(&spawned.child);
     let refused = wait_for_log(&lines, |l| {
         let text = message(l);
-        text.starts_with("config reload refused: ").then(|| text.to_owned())
+        text.starts_with("config reload refused: ")
+            .then(|| text.to_owned())
     });
-    assert!(refused.contains("limits.max_channels_per_socket"), "{refused}");
+    assert!(
+        refused.contains("limits.max_channels_per_socket"),
+        "{refused}"
+    );
     let mut ws = open_misskey(addr, "demo-alice").await;
     assert_one_channel_allowed(&mut ws).await;
-    assert!(spawned.child.try_wait().unwrap().is_none(), "the bridge exited");
+    assert!(
+        spawned.child.try_wait().unwrap().is_none(),
+        "the bridge exited"
+    );
+}
+
+#[tokio::test]
+async fn ratelimit_quotas_reload_with_fresh_buckets() {
+    let running = start(|_| {}).await;
+    let http = reqwest::Client::new();
+    let call_i = || {
+        let request = http
+            .post(format!("http://{}/api/i", running.addr))
+            .json(&json!({"i": "demo-alice"}));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    for _ in 0..5 {
+        assert_eq!(call_i().await, 200, "default quotas refused a call");
+    }
+    let report = running.reload(reloaded(
+        "[ratelimit]\nmax_wait = \"1s\"\n[ratelimit.pnut]\nget_per_hour = 2\n",
+    ));
+    assert_eq!(report.changed_sections, ["ratelimit"]);
+    // The new bucket starts full (2 GETs), then the next GET would wait ~30 min: refused.
+    assert_eq!(call_i().await, 200, "a fresh bucket refused the first call");
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(call_i().await);
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replaced_limiter_keeps_running_429_pauses() {
+    use pnutkey::ratelimit::{PnutQuotas, pnut_limiter};
+    let old = pnut_limiter(&PnutQuotas::default());
+    old.pause("paused-token", Duration::from_secs(600));
+    old.pause("over-token", Duration::from_secs(5));
+    tokio::time::advance(Duration::from_secs(10)).await;
+    let new = pnut_limiter(&PnutQuotas::default());
+    new.carry_pauses_from(&old);
+    let left = new.paused_for("paused-token").expect("pause carried over");
+    assert_eq!(left, Duration::from_secs(590));
+    assert_eq!(new.paused_for("over-token"), None);
 }

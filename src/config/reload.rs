@@ -6,12 +6,14 @@ use super::Config;
 
 /// Keys (a section, or one key of a section) that a running bridge cannot change: the
 /// listeners and upstream clients are built once at start, and ids must stay stable.
+/// (`[ratelimit]` quotas do reload: the app swaps the limiters.)
 pub const RESTART_ONLY: &[&str] = &[
     "listen",
     "upstream",
     "sim",
     "ids",
-    "ratelimit",
+    "ratelimit.get_retries",
+    "ratelimit.sweep_interval",
     "translate",
     "timeouts.pnut_keepalive",
     "timeouts.pnut_idle",
@@ -69,7 +71,8 @@ fn keep_restart_only(running: &Config, mut loaded: Config) -> Config {
     loaded.upstream = running.upstream.clone();
     loaded.sim = running.sim.clone();
     loaded.ids = running.ids.clone();
-    loaded.ratelimit = running.ratelimit.clone();
+    loaded.ratelimit.get_retries = running.ratelimit.get_retries;
+    loaded.ratelimit.sweep_interval = running.ratelimit.sweep_interval;
     loaded.translate = running.translate.clone();
     let (kept, to) = (&running.timeouts, &mut loaded.timeouts);
     to.pnut_keepalive = kept.pnut_keepalive;
@@ -212,6 +215,24 @@ mod tests {
             ]
         );
         assert_eq!(plan.report.changed_sections, ["limits", "timeouts"]);
+    }
+
+    #[test]
+    fn ratelimit_quotas_reload_but_retries_need_a_restart() {
+        let loaded = parse_str(
+            "[ratelimit]\nget_retries = 0\nmax_wait = \"1s\"\n[ratelimit.pnut]\nget_per_hour = 5\n",
+        )
+        .unwrap();
+        let running = Config::default();
+        let plan = plan_reload(&running, loaded);
+        assert_eq!(plan.config.ratelimit.pnut.get_per_hour, 5);
+        assert_eq!(plan.config.ratelimit.max_wait, Duration::from_secs(1));
+        assert_eq!(plan.config.ratelimit.get_retries, 2);
+        assert_eq!(plan.report.changed_sections, ["ratelimit"]);
+        assert_eq!(
+            plan.report.kept,
+            ["ratelimit.get_retries: needs a restart; kept 2".to_owned()]
+        );
     }
 
     #[test]

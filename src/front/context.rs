@@ -59,10 +59,19 @@ impl BridgeContext {
     }
 
     /// Replaces the current config with `loaded`, keeping every restart-only key (see
-    /// [`config::RESTART_ONLY`]) at its running value; reports what changed and what was kept.
+    /// [`config::RESTART_ONLY`]) at its running value, and swaps the upstream limiters when
+    /// `[ratelimit]` changed; reports what changed and what was kept.
     pub fn reload(&self, loaded: Config) -> config::ReloadReport {
         let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
         let plan = config::plan_reload(&current, loaded);
+        if plan.config.ratelimit != current.ratelimit {
+            // New quotas: fresh buckets (429 pauses carry over); calls under way finish on
+            // the limiter they started with.
+            let pnut = ratelimit::pnut_limiter(&pnut_quotas(&plan.config));
+            self.pnut.replace_limiter(Arc::new(pnut));
+            let misskey = ratelimit::misskey_limiter(&misskey_quotas(&plan.config));
+            self.misskey.replace_limiter(Arc::new(misskey));
+        }
         *current = Arc::new(plan.config);
         plan.report
     }
