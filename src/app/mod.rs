@@ -1,5 +1,6 @@
 //! Wiring: the `run` command — starts the embedded simulated upstreams when the config says
-//! `sim`, binds the listener, prints how to connect, and drains on SIGINT/SIGTERM.
+//! `sim`, binds the listener, prints how to connect, reloads the config on SIGHUP, and drains
+//! on SIGINT/SIGTERM.
 
 mod banner;
 mod health;

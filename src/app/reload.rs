@@ -60,7 +60,12 @@ pub async fn on_hangups(ctx: Arc<BridgeContext>, path: Option<PathBuf>, mut hang
     loop {
         hangups.next().await;
         tracing::info!("SIGHUP: reloading the config");
-        let _ = reload_from(&ctx, path.as_deref());
+        let (ctx, path) = (Arc::clone(&ctx), path.clone());
+        // Reading the file is blocking IO: off the async workers.
+        let reloaded = tokio::task::spawn_blocking(move || reload_from(&ctx, path.as_deref()));
+        if let Err(error) = reloaded.await {
+            tracing::error!(%error, "config reload task failed; running config kept");
+        }
     }
 }
 
