@@ -11,7 +11,7 @@ use crate::upstream::UpstreamError;
 use crate::upstream::misskey::{MisskeyClient, MisskeyClientSettings};
 use crate::upstream::pnut::{PnutClient, PnutClientSettings};
 
-/// Shared, read-only state of the fronts (cheap to clone behind an `Arc`).
+/// Shared state of the fronts (behind an `Arc`); only the config changes, on reload.
 #[derive(Debug)]
 pub struct BridgeContext {
     /// The current configuration; read it with [`BridgeContext::config`].
