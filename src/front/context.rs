@@ -11,7 +11,7 @@ use crate::upstream::UpstreamError;
 use crate::upstream::misskey::{MisskeyClient, MisskeyClientSettings};
 use crate::upstream::pnut::{PnutClient, PnutClientSettings};
 
-/// Shared state of the fronts (behind an `Arc`); only the config changes, on reload.
+/// Shared state of the fronts (behind an `Arc`); a reload swaps the config (and the limiters).
 #[derive(Debug)]
 pub struct BridgeContext {
     /// The current configuration; read it with [`BridgeContext::config`].
