@@ -103,7 +103,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            runtime.block_on(pnutkey::app::run(config))
+            runtime.block_on(pnutkey::app::run(config, cli.config.clone()))
         }
     };
     match result {

@@ -1,9 +1,11 @@
 //! Wiring: the `run` command — starts the embedded simulated upstreams when the config says
-//! `sim`, binds the listener, prints how to connect, and drains on SIGINT/SIGTERM.
+//! `sim`, binds the listener, prints how to connect, reloads the config on SIGHUP, and drains
+//! on SIGINT/SIGTERM.
 
 mod banner;
 mod health;
 mod plan;
+mod reload;
 mod signal;
 
 pub use plan::RunPlan;
@@ -14,19 +16,28 @@ use axum::Router;
 use axum::routing::get;
 use tokio::net::TcpListener;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::{Config, UpstreamTarget};
+use crate::config::{Config, ConfigError, ReloadReport, UpstreamTarget};
 use crate::front::{self, BridgeContext};
 use crate::sim::misskey::{SimMisskey, SimMisskeyOptions};
 use crate::sim::pnut::{SimPnut, SimPnutOptions};
 
-/// Runs the bridge with `config` until SIGINT/SIGTERM.
-pub async fn run(config: Config) -> std::io::Result<()> {
+/// Runs the bridge with `config` until SIGINT/SIGTERM; on SIGHUP reloads the config from
+/// `config_path` (or the embedded default) and the environment.
+pub async fn run(config: Config, config_path: Option<PathBuf>) -> std::io::Result<()> {
     let plan = RunPlan::from_config(&config);
+    let hangups = signal::Hangups::listen();
     let running = start(&plan).await?;
+    let reloads = tokio::spawn(reload::on_hangups(
+        Arc::clone(&running.ctx),
+        config_path,
+        hangups,
+    ));
     banner::print(&running);
     signal::shutdown_requested().await;
+    reloads.abort();
     tracing::info!("shutdown requested, draining");
     running.stop(plan.grace).await;
     Ok(())
@@ -46,9 +57,27 @@ pub struct Running {
     pub misskey_url: String,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     stop: tokio::sync::watch::Sender<bool>,
+    ctx: Arc<BridgeContext>,
 }
 
 impl Running {
+    /// A snapshot of the bridge's current config.
+    pub fn config(&self) -> Arc<Config> {
+        self.ctx.config()
+    }
+
+    /// Applies `loaded` as the SIGHUP handler does: reloadable keys take effect for new
+    /// connections, connects and subscriptions; restart-only keys keep their running values.
+    pub fn reload(&self, loaded: Config) -> ReloadReport {
+        reload::apply(&self.ctx, loaded)
+    }
+
+    /// Like SIGHUP: loads `path` (or the embedded default) plus the environment and applies
+    /// it; an invalid config is refused (problems logged) and the running one stays.
+    pub fn reload_from(&self, path: Option<&Path>) -> Result<ReloadReport, ConfigError> {
+        reload::reload_from(&self.ctx, path)
+    }
+
     /// Stops accepting and waits for the listener to finish, at most `grace`.
     pub async fn stop(self, grace: Duration) {
         let _ = self.stop.send(true);
@@ -99,7 +128,7 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let targets = health::HealthTargets::from_urls(&pnut_api_url, &misskey_api_url)
         .ok_or_else(|| std::io::Error::other("an upstream URL has no host"))?;
-    let router = router(ctx, targets);
+    let router = router(Arc::clone(&ctx), targets);
     let server = tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -115,6 +144,7 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
         misskey_url,
         server,
         stop,
+        ctx,
     })
 }
 

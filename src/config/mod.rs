@@ -3,6 +3,7 @@
 
 mod limits;
 mod parse;
+mod reload;
 mod secret;
 mod sections;
 mod validate;
@@ -15,6 +16,7 @@ use serde::Serialize;
 pub use limits::{
     LimitsConfig, MisskeyRateLimit, PnutRateLimit, Rate, RateLimitConfig, TimeoutsConfig,
 };
+pub use reload::{RESTART_ONLY, ReloadPlan, ReloadReport, is_restart_only, plan_reload};
 pub use secret::{Secret, mask};
 pub use sections::{
     BookmarkAs, IdsConfig, ListenConfig, MisskeyMetaConfig, SimConfig, TokenMapping, TokensConfig,

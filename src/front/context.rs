@@ -1,7 +1,7 @@
-//! What every front handler shares: the effective config, the translation options, and the
-//! two rate-limited upstream clients, built once from the config.
+//! What every front handler shares: the current config (swapped on reload), the translation
+//! options, and the two rate-limited upstream clients, built once from the config.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::config::{self, Config};
 use crate::misskey;
@@ -11,11 +11,11 @@ use crate::upstream::UpstreamError;
 use crate::upstream::misskey::{MisskeyClient, MisskeyClientSettings};
 use crate::upstream::pnut::{PnutClient, PnutClientSettings};
 
-/// Shared, read-only state of the fronts (cheap to clone behind an `Arc`).
+/// Shared state of the fronts (behind an `Arc`); a reload swaps the config (and the limiters).
 #[derive(Debug)]
 pub struct BridgeContext {
-    /// The effective configuration.
-    pub config: Config,
+    /// The current configuration; read it with [`BridgeContext::config`].
+    current: RwLock<Arc<Config>>,
     /// Translation options derived from `[ids]` and `[translate]`.
     pub translate: translate::Options,
     /// The pnut upstream (used by the Misskey front).
@@ -43,7 +43,7 @@ impl BridgeContext {
         let misskey = MisskeyClient::new(misskey_settings(&config, misskey_url), misskey_limiter)?;
         Ok(Arc::new(Self {
             translate: translate_options(&config),
-            config,
+            current: RwLock::new(Arc::new(config)),
             pnut,
             misskey,
             bridge_url,
@@ -51,10 +51,35 @@ impl BridgeContext {
         }))
     }
 
+    /// A snapshot of the current config. Take it once per connection / connect / subscribe
+    /// and use it for that thing's life, so a reload affects only what starts after it.
+    pub fn config(&self) -> Arc<Config> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&current)
+    }
+
+    /// Replaces the current config with `loaded`, keeping every restart-only key (see
+    /// [`config::RESTART_ONLY`]) at its running value, and swaps the upstream limiters when
+    /// `[ratelimit]` changed; reports what changed and what was kept.
+    pub fn reload(&self, loaded: Config) -> config::ReloadReport {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        let plan = config::plan_reload(&current, loaded);
+        if plan.config.ratelimit != current.ratelimit {
+            // New quotas: fresh buckets (429 pauses carry over); calls under way finish on
+            // the limiter they started with.
+            let pnut = ratelimit::pnut_limiter(&pnut_quotas(&plan.config));
+            self.pnut.replace_limiter(Arc::new(pnut));
+            let misskey = ratelimit::misskey_limiter(&misskey_quotas(&plan.config));
+            self.misskey.replace_limiter(Arc::new(misskey));
+        }
+        *current = Arc::new(plan.config);
+        plan.report
+    }
+
     /// The upstream token for a token a client presented (`[tokens]`: map, then passthrough);
     /// `None` when the token is refused.
     pub fn upstream_token(&self, presented: &str) -> Option<String> {
-        self.config
+        self.config()
             .tokens
             .upstream_token(presented)
             .map(str::to_owned)

@@ -105,6 +105,23 @@ impl UpstreamLimiter {
             .map(|until| until.duration_since(now))
     }
 
+    /// Copies `previous`'s still-running 429 pauses into this limiter (when a config reload
+    /// replaces the limiter: quota buckets start afresh, upstream-imposed pauses do not end).
+    pub fn carry_pauses_from(&self, previous: &UpstreamLimiter) {
+        let now = Instant::now();
+        let Ok(old) = previous.pauses.lock() else {
+            return;
+        };
+        if let Ok(mut pauses) = self.pauses.lock() {
+            for (token, until) in old.iter().filter(|(_, until)| **until > now) {
+                let entry = pauses.entry(token.clone()).or_insert(*until);
+                if *entry < *until {
+                    *entry = *until;
+                }
+            }
+        }
+    }
+
     /// Pauses `token` for `duration` (extends, never shortens, an existing pause).
     pub fn pause(&self, token: &str, duration: Duration) {
         let until = Instant::now() + duration;

@@ -1,7 +1,7 @@
 //! Misskey REST calls: `POST /api/<endpoint>` with `i`, typed results and errors, limiter,
 //! 429 pauses, bounded retries of reads.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -24,7 +24,8 @@ pub struct MisskeyClient {
 struct Inner {
     http: reqwest::Client,
     settings: MisskeyClientSettings,
-    limiter: Arc<UpstreamLimiter>,
+    /// Swapped by a config reload (`replace_limiter`).
+    limiter: RwLock<Arc<UpstreamLimiter>>,
     budget: RetryBudget,
 }
 
@@ -43,7 +44,7 @@ impl MisskeyClient {
             inner: Arc::new(Inner {
                 http,
                 settings,
-                limiter,
+                limiter: RwLock::new(limiter),
                 budget: RetryBudget::default(),
             }),
         })
@@ -54,9 +55,26 @@ impl MisskeyClient {
         &self.inner.settings
     }
 
-    /// The limiter every call goes through.
-    pub fn limiter(&self) -> &Arc<UpstreamLimiter> {
-        &self.inner.limiter
+    /// The limiter calls go through now (a call keeps the one it started with).
+    pub fn limiter(&self) -> Arc<UpstreamLimiter> {
+        let limiter = self
+            .inner
+            .limiter
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&limiter)
+    }
+
+    /// Replaces the limiter (config reload): later calls use `limiter`, whose buckets start
+    /// full; the old limiter's running 429 pauses are carried over.
+    pub fn replace_limiter(&self, limiter: Arc<UpstreamLimiter>) {
+        let mut current = self
+            .inner
+            .limiter
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        limiter.carry_pauses_from(&current);
+        *current = limiter;
     }
 
     /// A read-only call (`i`, `notes/timeline`, `notes/show`, ...): retried after a 5xx or
@@ -110,7 +128,7 @@ impl MisskeyClient {
         endpoint: &str,
         mut body: Map<String, Value>,
     ) -> Result<T, UpstreamError> {
-        let limiter = &self.inner.limiter;
+        let limiter = self.limiter();
         let buckets: &[&str] = if limiter.has_bucket(endpoint) {
             &[MISSKEY_ANY, endpoint]
         } else {

@@ -1,6 +1,6 @@
 //! pnut REST calls: limiter, envelope decoding, typed errors, 429 pauses, GET retries.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -24,7 +24,8 @@ pub struct PnutClient {
 struct Inner {
     http: reqwest::Client,
     settings: PnutClientSettings,
-    limiter: Arc<UpstreamLimiter>,
+    /// Swapped by a config reload (`replace_limiter`).
+    limiter: RwLock<Arc<UpstreamLimiter>>,
     budget: RetryBudget,
 }
 
@@ -47,7 +48,7 @@ impl PnutClient {
             inner: Arc::new(Inner {
                 http,
                 settings,
-                limiter,
+                limiter: RwLock::new(limiter),
                 budget: RetryBudget::default(),
             }),
         })
@@ -58,9 +59,26 @@ impl PnutClient {
         &self.inner.settings
     }
 
-    /// The limiter every call goes through.
-    pub fn limiter(&self) -> &Arc<UpstreamLimiter> {
-        &self.inner.limiter
+    /// The limiter calls go through now (a call keeps the one it started with).
+    pub fn limiter(&self) -> Arc<UpstreamLimiter> {
+        let limiter = self
+            .inner
+            .limiter
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&limiter)
+    }
+
+    /// Replaces the limiter (config reload): later calls use `limiter`, whose buckets start
+    /// full; the old limiter's running 429 pauses are carried over.
+    pub fn replace_limiter(&self, limiter: Arc<UpstreamLimiter>) {
+        let mut current = self
+            .inner
+            .limiter
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        limiter.carry_pauses_from(&current);
+        *current = limiter;
     }
 
     /// An idempotent `GET /v1{path}`; retried after a 5xx or transport error while the retry
@@ -162,8 +180,8 @@ impl PnutClient {
         } else {
             PNUT_WRITE
         };
-        self.inner
-            .limiter
+        let limiter = self.limiter();
+        limiter
             .acquire(&[bucket], token)
             .await
             .map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
@@ -194,9 +212,9 @@ impl PnutClient {
                 .ok()
                 .and_then(|envelope| envelope.meta.retry_in)
                 .and_then(|secs| u64::try_from(secs).ok());
-            let default = self.inner.limiter.settings().default_pause;
+            let default = limiter.settings().default_pause;
             let pause = pause_from_429(&headers, retry_in, default, now_unix());
-            self.inner.limiter.pause(token, pause);
+            limiter.pause(token, pause);
             return Err(UpstreamError::RateLimited {
                 upstream: KIND,
                 side: Side::Upstream,

@@ -9,7 +9,7 @@ use crate::misskey::default_role_policies;
 /// `description` come from the config (an empty `uri`: this listener's URL, which knows the
 /// bound port), every optional feature is off.
 pub fn meta(ctx: &BridgeContext) -> Value {
-    let config = &ctx.config;
+    let config = &ctx.config();
     let uri = if config.misskey_meta.uri.is_empty() {
         ctx.bridge_url.clone()
     } else {

@@ -77,7 +77,7 @@ async fn upgrade(
         },
     };
     let client = front.next_client.fetch_add(1, Ordering::Relaxed);
-    let max_frame = usize::try_from(ctx.config.limits.max_frame_size.as_u64())
+    let max_frame = usize::try_from(ctx.config().limits.max_frame_size.as_u64())
         .unwrap_or(usize::MAX)
         .saturating_add(1);
     let ctx = Arc::clone(ctx);

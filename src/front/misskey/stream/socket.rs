@@ -45,7 +45,9 @@ struct SocketState {
 
 /// Serves one upgraded socket until either side ends it.
 pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle, client: ClientId) {
-    let limits = &ctx.config.limits;
+    // This socket's settings for its whole life (a config reload affects new sockets only).
+    let config = ctx.config();
+    let limits = &config.limits;
     let max_frame = usize::try_from(limits.max_frame_size.as_u64()).unwrap_or(usize::MAX);
     let queue_limit = usize::try_from(limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
     let (sink, mut queue) = client_queue(queue_limit);
@@ -58,12 +60,8 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
         max_channels: limits.max_channels_per_socket as usize,
     };
     let (mut writer, mut reader) = socket.split();
-    let ping_every = ctx
-        .config
-        .timeouts
-        .misskey_ping
-        .max(Duration::from_millis(10));
-    let pong_timeout = ctx.config.timeouts.misskey_pong_timeout;
+    let ping_every = config.timeouts.misskey_ping.max(Duration::from_millis(10));
+    let pong_timeout = config.timeouts.misskey_pong_timeout;
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_pong = Instant::now();

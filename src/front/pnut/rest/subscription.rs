@@ -25,7 +25,7 @@ pub async fn subscribe_call(
     query: &Query,
 ) -> Option<Response> {
     let full = format!("/{}", path.trim_start_matches('/'));
-    match resolve_subscribe(&ctx.config.mapping, &full, query) {
+    match resolve_subscribe(&ctx.config().mapping, &full, query) {
         Err(MappingError::UnknownEndpoint { .. }) => return None,
         Err(error) => return Some(SubscribeError::Mapping(error).response()),
         Ok(_) => {}

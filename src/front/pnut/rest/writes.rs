@@ -81,11 +81,11 @@ pub async fn repost(caller: Caller<'_>, post_id: &str, on: bool) -> RestResult {
 pub async fn bookmark(caller: Caller<'_>, post_id: &str, on: bool) -> RestResult {
     let note_id = misskey_id(caller.ctx, post_id, "post id")?;
     let mut request = body1("noteId", json!(note_id));
-    let endpoint = match (caller.ctx.config.translate.bookmark_as, on) {
+    let endpoint = match (caller.ctx.config().translate.bookmark_as, on) {
         (BookmarkAs::Reaction, true) => {
             request.insert(
                 "reaction".into(),
-                json!(caller.ctx.config.translate.bookmark_reaction),
+                json!(caller.ctx.config().translate.bookmark_reaction),
             );
             "notes/reactions/create"
         }

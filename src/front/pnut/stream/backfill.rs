@@ -58,7 +58,11 @@ pub fn spawn(
         return;
     };
     tokio::spawn(async move {
-        let limit = ctx.config.limits.backfill_count.clamp(1, MISSKEY_MAX_LIMIT);
+        let limit = ctx
+            .config()
+            .limits
+            .backfill_count
+            .clamp(1, MISSKEY_MAX_LIMIT);
         body.insert("sinceId".to_owned(), json!(since_id));
         body.insert("limit".to_owned(), json!(limit));
         match ctx.misskey.read::<Vec<Value>>(&token, endpoint, body).await {

@@ -162,6 +162,8 @@ impl Registry {
 struct Connection {
     token: String,
     pipe: ConnectionPipe,
+    /// `limits.front_max_subscriptions_per_connection` when the connection opened.
+    max_subscriptions: u32,
     subscriptions: BTreeMap<String, ()>,
 }
 
@@ -188,6 +190,10 @@ async fn run(ctx: Weak<BridgeContext>, mut commands: mpsc::Receiver<Command>) {
                     Connection {
                         token,
                         pipe,
+                        max_subscriptions: ctx
+                            .config()
+                            .limits
+                            .front_max_subscriptions_per_connection,
                         subscriptions: BTreeMap::new(),
                     },
                 );
@@ -245,7 +251,6 @@ impl State {
         connection_id: &str,
         spec: SubSpec,
     ) -> Result<(String, oneshot::Receiver<()>), Refusal> {
-        let max = ctx.config.limits.front_max_subscriptions_per_connection;
         let connection = self
             .connections
             .get_mut(connection_id)
@@ -253,6 +258,7 @@ impl State {
         if connection.token != token {
             return Err(Refusal::ForeignConnection);
         }
+        let max = connection.max_subscriptions;
         if connection.subscriptions.len() >= max as usize {
             return Err(Refusal::Full(max));
         }

@@ -82,7 +82,9 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
 }
 
 async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
-    let max_bytes = ctx.config.limits.outbound_queue.as_u64();
+    // This connection's settings for its whole life (a config reload affects new ones only).
+    let config = ctx.config();
+    let max_bytes = config.limits.outbound_queue.as_u64();
     let frames = (max_bytes / AVERAGE_FRAME_BYTES).clamp(16, 4096);
     let (pipe, mut frames_rx) = ConnectionPipe::new(frames as usize, max_bytes);
     let control = pipe.clone();
@@ -96,7 +98,7 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
         Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
         Err(_) => false,
     };
-    let silence = ctx.config.timeouts.pnut_front_client_silence;
+    let silence = config.timeouts.pnut_front_client_silence;
     let mut deadline = Instant::now() + silence;
     if !sent {
         registry.closed(connection_id).await;

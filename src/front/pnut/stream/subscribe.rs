@@ -78,12 +78,12 @@ pub async fn subscribe(
         .ok_or(SubscribeError::MissingConnectionId)?
         .clone();
     let plan =
-        resolve_subscribe(&ctx.config.mapping, path, query).map_err(SubscribeError::Mapping)?;
+        resolve_subscribe(&ctx.config().mapping, path, query).map_err(SubscribeError::Mapping)?;
     let spec = sub_spec(ctx, &plan);
     let (subscription_id, ready) = registry(ctx)
         .subscribe(token.to_owned(), connection_id, spec)
         .await?;
-    let wait = ctx.config.upstream.misskey.request_timeout;
+    let wait = ctx.config().upstream.misskey.request_timeout;
     if tokio::time::timeout(wait, ready).await.is_err() {
         tracing::warn!("pnut subscribe: upstream channel join not acknowledged in time");
     }
@@ -92,7 +92,7 @@ pub async fn subscribe(
 
 /// The hub's view of a plan: pnut ids in params (`…Id` keys) and the capture become Misskey ids.
 fn sub_spec(ctx: &BridgeContext, plan: &SubscribePlan) -> SubSpec {
-    let format = ctx.config.ids.misskey_format;
+    let format = ctx.config().ids.misskey_format;
     let to_misskey =
         |value: &str| pnut_to_misskey(value, format).unwrap_or_else(|_| value.to_owned());
     let joins = plan

@@ -114,7 +114,7 @@ impl Pool {
     async fn run(mut self, mut inbox: mpsc::Receiver<PoolCommand>) {
         let poll_every = self
             .ctx
-            .config
+            .config()
             .timeouts
             .poll_interval
             .max(Duration::from_millis(10));
@@ -185,7 +185,7 @@ impl Pool {
         pong: bool,
         sink: ClientSink,
     ) {
-        let tables = &self.ctx.config.mapping;
+        let tables = &self.ctx.config().mapping;
         let params = &pnut_params(params);
         let needs = match mapping::resolve_connect(tables, channel, params) {
             Ok(needs) => needs,
@@ -293,7 +293,7 @@ impl Pool {
     /// A connection slot with fewer than the maximum subscriptions, opening one if allowed
     /// (`may_open` and under the per-token connection limit).
     fn slot_with_room(&mut self, may_open: bool) -> Option<usize> {
-        let limits = &self.ctx.config.limits;
+        let limits = &self.ctx.config().limits;
         let per_connection = limits.max_subscriptions_per_connection.max(1) as usize;
         if let Some(slot) = self.conns.iter().position(|conn| {
             conn.as_ref()

@@ -36,7 +36,7 @@ impl Pool {
     }
 
     pub(super) fn next_deadline(&self) -> Option<Instant> {
-        let linger = self.ctx.config.timeouts.linger;
+        let linger = self.ctx.config().timeouts.linger;
         let keys = self.keys.values().filter_map(|state| state.unused_since);
         let conns = self
             .conns
@@ -48,7 +48,7 @@ impl Pool {
 
     /// Deletes subscriptions unused for the linger time and closes connections empty as long.
     pub(super) async fn expire(&mut self, now: Instant) {
-        let linger = self.ctx.config.timeouts.linger;
+        let linger = self.ctx.config().timeouts.linger;
         let expired: Vec<SubscriptionKey> = self
             .keys
             .iter()

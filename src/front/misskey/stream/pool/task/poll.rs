@@ -102,7 +102,7 @@ impl Pool {
 
     /// One page of `entry` (after `since` when given); empty on any upstream error.
     async fn fetch(&self, entry: &PollEntry, since: Option<&str>) -> Vec<(String, Value)> {
-        let count = self.ctx.config.limits.backfill_count.to_string();
+        let count = self.ctx.config().limits.backfill_count.to_string();
         let mut query: Vec<(&str, &str)> = entry
             .params
             .iter()

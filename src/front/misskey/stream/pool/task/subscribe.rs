@@ -14,7 +14,7 @@ impl Pool {
     /// Subscribes `key` on `connection_id`; a known newest id makes the response a backfill.
     pub(super) async fn subscribe(&mut self, key: &SubscriptionKey, connection_id: &str) {
         let since = self.keys.get(key).and_then(|state| state.newest_id.clone());
-        let count = self.ctx.config.limits.backfill_count.to_string();
+        let count = self.ctx.config().limits.backfill_count.to_string();
         let mut query: Vec<(&str, &str)> = key
             .params
             .iter()
