@@ -103,17 +103,9 @@ async fn assert_one_channel_allowed(ws: &mut Ws) {
 
 /// Waits (bounded) until the sim's counts satisfy `done`.
 async fn until_counts(control: &SimPnutControl, done: impl Fn(&SimCounts) -> bool) -> SimCounts {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            let counts = control.counts().await;
-            if done(&counts) {
-                return counts;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("sim counts never reached the wanted state")
+    tokio::time::timeout(WAIT, control.wait_for_counts(done))
+        .await
+        .expect("sim counts never reached the wanted state")
 }
 
 fn subscriptions(counts: &SimCounts) -> usize {
