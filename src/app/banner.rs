@@ -34,5 +34,8 @@ pub fn print(running: &Running) {
     if let Some(sim) = &running.sim_pnut {
         tracing::info!("simulated pnut itself: {}/v1", sim.base_url());
     }
-    tracing::info!("health: curl {bridge}/healthz");
+    let operator = running
+        .admin_addr
+        .map_or_else(|| bridge.clone(), |admin| format!("http://{admin}"));
+    tracing::info!("health: curl {operator}/healthz   metrics: curl {operator}/metrics");
 }

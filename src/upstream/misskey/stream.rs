@@ -21,6 +21,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::MisskeyClientSettings;
+use crate::metrics::{GaugeGuard, GaugeShare};
 use crate::misskey::{ClientMessage, ConnectBody, ServerMessage};
 use crate::ratelimit::token_hash;
 use crate::upstream::task::{End, OpenError};
@@ -107,7 +108,9 @@ impl MisskeyStream {
         let (events_tx, events) = mpsc::channel(queue);
         let (close, close_rx) = mpsc::channel(1);
         let (stats_tx, stats) = watch::channel(MisskeyStreamStats::default());
+        let subscriptions = GaugeShare::new(settings.metrics.subscriptions.clone());
         let worker = Worker {
+            subscriptions,
             backoff: Backoff::new(
                 settings.backoff_min,
                 settings.backoff_max,
@@ -192,6 +195,8 @@ struct Worker {
     channels: BTreeMap<String, (String, Option<Map<String, Value>>)>,
     /// Captured notes.
     notes: BTreeSet<String>,
+    /// This stream's channel connections and captures in `pnutkey_upstream_subscriptions`.
+    subscriptions: GaugeShare,
 }
 
 fn connect_frame(id: &str, channel: &str, params: &Option<Map<String, Value>>) -> String {
@@ -219,7 +224,9 @@ impl Worker {
                             return;
                         }
                         reconnect = true;
+                        let connected = GaugeGuard::hold(self.settings.metrics.connections.clone());
                         let end = self.serve(ws).await;
+                        drop(connected);
                         self.backoff.disconnected();
                         match end {
                             End::Stop => return,
@@ -268,6 +275,13 @@ impl Worker {
 
     /// Updates the live state for `command`; returns the frame to send.
     fn record(&mut self, command: &Command) -> String {
+        let frame = self.apply(command);
+        self.subscriptions
+            .set(self.channels.len() + self.notes.len());
+        frame
+    }
+
+    fn apply(&mut self, command: &Command) -> String {
         match command {
             Command::Connect {
                 id,
@@ -394,6 +408,7 @@ impl Worker {
                     match frame {
                         Some(Ok(Message::Text(text))) => match ServerMessage::parse(text.as_str()) {
                             Ok(message) => {
+                                self.settings.metrics.events_in.inc();
                                 let sent = tokio::select! {
                                     sent = self.events.send(MisskeyStreamEvent::Message(message)) => sent.is_ok(),
                                     _ = self.close.recv() => false,

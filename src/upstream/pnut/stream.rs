@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::PnutClientSettings;
+use crate::metrics::GaugeGuard;
 use crate::pnut::{Envelope, EventData, StreamEvent};
 use crate::ratelimit::token_hash;
 use crate::upstream::task::{End, OpenError};
@@ -123,7 +124,9 @@ impl Worker {
                     {
                         return;
                     }
+                    let connected = GaugeGuard::hold(self.settings.metrics.connections.clone());
                     let end = self.serve(ws).await;
+                    drop(connected);
                     self.backoff.disconnected();
                     match end {
                         End::Stop => return,
@@ -268,7 +271,10 @@ impl Worker {
     /// An event frame, or `None` for pongs and undecodable frames (counted).
     fn decode(&self, text: &str) -> Option<StreamEvent> {
         match serde_json::from_str::<Envelope<EventData>>(text) {
-            Ok(frame) if frame.data.is_some() => Some(frame),
+            Ok(frame) if frame.data.is_some() => {
+                self.settings.metrics.events_in.inc();
+                Some(frame)
+            }
             Ok(_) => {
                 self.stats.send_modify(|s| s.pongs_received += 1);
                 None
