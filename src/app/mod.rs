@@ -4,6 +4,7 @@
 mod admin;
 mod banner;
 mod health;
+pub mod log_caps;
 mod plan;
 mod signal;
 
