@@ -34,8 +34,13 @@ pub fn print(running: &Running) {
     if let Some(sim) = &running.sim_pnut {
         tracing::info!("simulated pnut itself: {}/v1", sim.base_url());
     }
-    let operator = running
-        .admin_addr
-        .map_or_else(|| bridge.clone(), |admin| format!("http://{admin}"));
+    let operator = match running.admin_addr {
+        Some(admin) => {
+            let admin = format!("http://{admin}");
+            tracing::info!(%admin, "admin listener: /healthz and /metrics (not on the main one)");
+            admin
+        }
+        None => bridge.clone(),
+    };
     tracing::info!("health: curl {operator}/healthz   metrics: curl {operator}/metrics");
 }
