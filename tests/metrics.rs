@@ -424,3 +424,47 @@ async fn next_note(ws: &mut Ws, text: &str) {
         }
     }
 }
+
+#[tokio::test]
+async fn a_misskey_reconnect_backfill_is_counted_on_the_pnut_front() {
+    let running = start(|_| {}).await;
+    let addr = running.addr;
+    let control = running.sim_misskey.as_ref().unwrap().control();
+    let (mut ws, _) = connect_async(format!("ws://{addr}/v1/user?access_token=demo-alice"))
+        .await
+        .unwrap();
+    let hello = next_json(&mut ws).await;
+    let connection_id = hello["meta"]["connection_id"].as_str().unwrap().to_owned();
+    let response = reqwest::Client::new()
+        .get(format!(
+            "http://{addr}/v1/posts/streams/me?connection_id={connection_id}"
+        ))
+        .bearer_auth("demo-alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    until(
+        addr,
+        "pnutkey_upstream_subscriptions{upstream=\"misskey\"}",
+        |v| v >= 1.0,
+    )
+    .await;
+    control.post("bob", "live").await.unwrap();
+    assert_eq!(
+        next_json(&mut ws).await["data"][0]["content"]["text"],
+        "live"
+    );
+    // The bridge reconnects after reconnect_backoff_min (1 s): this note falls in the gap.
+    control.drop_streams().await;
+    control.post("carol", "missed").await.unwrap();
+    assert_eq!(
+        next_json(&mut ws).await["data"][0]["content"]["text"],
+        "missed"
+    );
+    assert!(value(addr, "pnutkey_backfilled_events_total{front=\"pnut\"}").await >= 1.0);
+    assert_eq!(
+        value(addr, "pnutkey_backfill_gaps_skipped_total{front=\"pnut\"}").await,
+        0.0
+    );
+}

@@ -5,7 +5,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 
-use super::labels::{UpstreamErrorLabels, error_status};
+use super::labels::{UpstreamErrorLabels, error_status, status_label};
 use crate::upstream::UpstreamError;
 
 /// Holds one unit of a gauge: incremented on creation, decremented on drop (so a task that
@@ -107,12 +107,22 @@ impl UpstreamMetrics {
     /// not upstream errors and are not counted here).
     pub fn record_error(&self, error: &UpstreamError) {
         if let Some(status) = error_status(error) {
-            self.errors
-                .get_or_create(&UpstreamErrorLabels {
-                    upstream: self.upstream,
-                    status,
-                })
-                .inc();
+            self.count_error(status);
         }
+    }
+
+    /// Counts a stream open that failed: refused with an HTTP `status`, or (`None`) lost
+    /// before the upgrade or hello completed (`transport`).
+    pub fn record_stream_failure(&self, status: Option<u16>) {
+        self.count_error(status_label(status));
+    }
+
+    fn count_error(&self, status: String) {
+        self.errors
+            .get_or_create(&UpstreamErrorLabels {
+                upstream: self.upstream,
+                status,
+            })
+            .inc();
     }
 }

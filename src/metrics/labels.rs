@@ -110,6 +110,15 @@ pub fn channel_label(name: &str) -> &'static str {
         .unwrap_or("other")
 }
 
+/// The `status` label of an HTTP status (`other` outside 100–599), `transport` for `None`.
+pub fn status_label(status: Option<u16>) -> String {
+    match status {
+        Some(code) if (100..600).contains(&code) => code.to_string(),
+        Some(_) => "other".to_owned(),
+        None => "transport".to_owned(),
+    }
+}
+
 /// The `status` label of an upstream error; `None` for refusals by the bridge's own limiter
 /// (the upstream never saw those).
 pub fn error_status(error: &UpstreamError) -> Option<String> {
@@ -117,10 +126,7 @@ pub fn error_status(error: &UpstreamError) -> Option<String> {
         UpstreamError::RateLimited { side, .. } => {
             (*side == Side::Upstream).then(|| "429".to_owned())
         }
-        UpstreamError::Status { status, .. } if (100..600).contains(status) => {
-            Some(status.to_string())
-        }
-        UpstreamError::Status { .. } => Some("other".to_owned()),
+        UpstreamError::Status { status, .. } => Some(status_label(Some(*status))),
         UpstreamError::Transport { message, .. } if message == "timed out" => {
             Some("timeout".to_owned())
         }

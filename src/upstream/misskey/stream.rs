@@ -235,6 +235,7 @@ impl Worker {
                     }
                 },
                 Err(OpenError::Rejected(status)) => {
+                    self.settings.metrics.record_stream_failure(Some(status));
                     tracing::warn!(token = %token_hash(&self.token), status, "misskey stream refused");
                     let _ = self
                         .events
@@ -242,7 +243,10 @@ impl Worker {
                         .await;
                     return;
                 }
-                Err(OpenError::Failed(reason)) => reason,
+                Err(OpenError::Failed(reason)) => {
+                    self.settings.metrics.record_stream_failure(None);
+                    reason
+                }
             };
             let retry_in = self.backoff.next_delay();
             tracing::info!(token = %token_hash(&self.token), %reason, ?retry_in, "misskey stream lost");
