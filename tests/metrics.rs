@@ -173,7 +173,9 @@ async fn the_misskey_front_scenario_moves_its_counters_and_gauges() {
     })
     .await;
 
-    // Two bad frames, then an acknowledged connect: both were read before the ack.
+    // Two bad frames and a text heartbeat (not bad input), then an acknowledged connect:
+    // all were read before the ack.
+    ws.send(Message::text("h")).await.unwrap();
     ws.send(Message::text("{not json")).await.unwrap();
     ws.send(Message::text("[1,2]")).await.unwrap();
     misskey_connect(&mut ws, "localTimeline", "local").await;

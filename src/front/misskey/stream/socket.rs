@@ -139,7 +139,10 @@ impl SocketState {
     /// One client text frame; anything unparsable (heartbeats, bad JSON) is dropped silently.
     async fn handle_text(&mut self, text: &str) {
         let Ok(message) = parse_client_message(text) else {
-            self.metrics.bad_input.inc();
+            // misskey-js text heartbeats (misskey.md §1.2) are not bad input.
+            if !matches!(text, "h" | "ping") {
+                self.metrics.bad_input.inc();
+            }
             return;
         };
         match message {
