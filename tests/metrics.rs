@@ -340,7 +340,11 @@ async fn the_admin_listener_serves_metrics_and_healthz_and_the_main_one_does_not
         content_type,
         "application/openmetrics-text; version=1.0.0; charset=utf-8"
     );
-    assert_eq!(samples.get(MISSKEY_CLIENTS), None, "no client yet");
+    assert_eq!(
+        samples.get(MISSKEY_CLIENTS),
+        Some(&0.0),
+        "no client yet, series present"
+    );
     let health = reqwest::get(format!("http://{admin}/healthz"))
         .await
         .unwrap();

@@ -135,6 +135,13 @@ impl Metrics {
             m.note_captures_best_effort.clone(),
         );
         registry.register_collector(Box::new(ratelimit::LimiterCollector::new(limiters)));
+        // Every front and upstream series exists from the start (0, not absent).
+        for front in [Front::Misskey, Front::Pnut] {
+            let _ = metrics.front(front);
+        }
+        for kind in [UpstreamKind::Pnut, UpstreamKind::Misskey] {
+            let _ = metrics.upstream(kind);
+        }
         Self {
             registry,
             ..metrics
