@@ -186,4 +186,10 @@ async fn counts_record_waits_fast_fails_and_pauses() {
         .expect_err("paused beyond max_wait");
     let counts = limiter.counts();
     assert_eq!((counts.waits, counts.fast_fails, counts.pauses), (1, 1, 1));
+    // A replacement limiter (config reload) continues from these counts.
+    let next = pnut_limiter(&quotas(1, Duration::ZERO));
+    next.carry_counts_from(&limiter);
+    next.pause("tok", Duration::from_secs(1));
+    let counts = next.counts();
+    assert_eq!((counts.waits, counts.fast_fails, counts.pauses), (1, 1, 2));
 }

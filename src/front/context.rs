@@ -42,16 +42,25 @@ impl BridgeContext {
     ) -> Result<Arc<Self>, UpstreamError> {
         let pnut_limiter = Arc::new(ratelimit::pnut_limiter(&pnut_quotas(&config)));
         let misskey_limiter = Arc::new(ratelimit::misskey_limiter(&misskey_quotas(&config)));
-        let metrics = Arc::new(Metrics::new(&[
-            (UpstreamKind::Pnut, Arc::clone(&pnut_limiter)),
-            (UpstreamKind::Misskey, Arc::clone(&misskey_limiter)),
-        ]));
+        let mut metrics = Metrics::new();
         let mut pnut_settings = pnut_settings(&config, pnut_url);
         pnut_settings.metrics = metrics.upstream(UpstreamKind::Pnut);
         let mut misskey_settings = misskey_settings(&config, misskey_url);
         misskey_settings.metrics = metrics.upstream(UpstreamKind::Misskey);
         let pnut = PnutClient::new(pnut_settings, pnut_limiter)?;
         let misskey = MisskeyClient::new(misskey_settings, misskey_limiter)?;
+        let (pnut_client, misskey_client) = (pnut.clone(), misskey.clone());
+        metrics.export_limiters(vec![
+            (
+                UpstreamKind::Pnut,
+                Box::new(move || pnut_client.limiter().clone()),
+            ),
+            (
+                UpstreamKind::Misskey,
+                Box::new(move || misskey_client.limiter().clone()),
+            ),
+        ]);
+        let metrics = Arc::new(metrics);
         Ok(Arc::new(Self {
             translate: translate_options(&config),
             config,

@@ -9,8 +9,6 @@ pub mod handles;
 pub mod labels;
 mod ratelimit;
 
-use std::sync::Arc;
-
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -18,8 +16,8 @@ use prometheus_client::registry::Registry;
 
 pub use handles::{GaugeGuard, GaugeShare, UpstreamMetrics};
 pub use labels::{CloseReason, Front};
+pub use ratelimit::LimiterSource;
 
-use crate::ratelimit::UpstreamLimiter;
 use crate::upstream::UpstreamKind;
 use labels::{
     ChannelLabels, CloseLabels, FrontLabels, UpstreamErrorLabels, UpstreamLabels, channel_label,
@@ -49,14 +47,13 @@ pub struct Metrics {
 
 impl Default for Metrics {
     fn default() -> Self {
-        Self::new(&[])
+        Self::new()
     }
 }
 
 impl Metrics {
-    /// Registers every family; `limiters` are the upstream limiters whose wait, fast-fail and
-    /// pause counts are exported.
-    pub fn new(limiters: &[(UpstreamKind, Arc<UpstreamLimiter>)]) -> Self {
+    /// Registers every family (the rate-limit ones come with [`Metrics::export_limiters`]).
+    pub fn new() -> Self {
         let mut registry = Registry::with_prefix("pnutkey");
         let metrics = Self {
             clients_connected: Family::default(),
@@ -134,7 +131,6 @@ impl Metrics {
             "subNote captures served best-effort (no room for a thread subscription)",
             m.note_captures_best_effort.clone(),
         );
-        registry.register_collector(Box::new(ratelimit::LimiterCollector::new(limiters)));
         // Every front and upstream series exists from the start (0, not absent).
         for front in [Front::Misskey, Front::Pnut] {
             let _ = metrics.front(front);
@@ -146,6 +142,13 @@ impl Metrics {
             registry,
             ..metrics
         }
+    }
+
+    /// Exports the wait, fast-fail and pause counts of each upstream's limiter, looked up
+    /// through its source on every scrape (call once, before sharing the metrics).
+    pub fn export_limiters(&mut self, sources: Vec<(UpstreamKind, LimiterSource)>) {
+        self.registry
+            .register_collector(Box::new(ratelimit::LimiterCollector::new(sources)));
     }
 
     /// The whole registry in the OpenMetrics text format (see [`CONTENT_TYPE`]).

@@ -1,5 +1,7 @@
 //! Exports the limiters' own counts ([`crate::ratelimit::LimiterCounts`]) at scrape time, so
-//! the limiter needs no metrics handle.
+//! the limiter needs no metrics handle. Each upstream's limiter is looked up through a
+//! [`LimiterSource`] on every scrape, so a limiter swapped by a reload is followed (the new
+//! limiter starts from the old one's counts: [`UpstreamLimiter::carry_counts_from`]).
 
 use std::sync::Arc;
 
@@ -11,18 +13,29 @@ use super::labels::{UpstreamLabels, upstream_label};
 use crate::ratelimit::{LimiterCounts, UpstreamLimiter};
 use crate::upstream::UpstreamKind;
 
-/// Reads the wait, fast-fail and pause counts of each upstream's limiter.
-#[derive(Debug)]
+/// Gives the limiter an upstream's calls go through now.
+pub type LimiterSource = Box<dyn Fn() -> Arc<UpstreamLimiter> + Send + Sync>;
+
+/// Reads the wait, fast-fail and pause counts of each upstream's current limiter.
 pub(super) struct LimiterCollector {
-    limiters: Vec<(&'static str, Arc<UpstreamLimiter>)>,
+    sources: Vec<(&'static str, LimiterSource)>,
+}
+
+impl std::fmt::Debug for LimiterCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let upstreams: Vec<&str> = self.sources.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("LimiterCollector")
+            .field("upstreams", &upstreams)
+            .finish()
+    }
 }
 
 impl LimiterCollector {
-    pub(super) fn new(limiters: &[(UpstreamKind, Arc<UpstreamLimiter>)]) -> Self {
+    pub(super) fn new(sources: Vec<(UpstreamKind, LimiterSource)>) -> Self {
         Self {
-            limiters: limiters
-                .iter()
-                .map(|(kind, limiter)| (upstream_label(*kind), Arc::clone(limiter)))
+            sources: sources
+                .into_iter()
+                .map(|(kind, source)| (upstream_label(kind), source))
                 .collect(),
         }
     }
@@ -50,13 +63,13 @@ const FAMILIES: [(&str, &str, Field); 3] = [
 
 impl Collector for LimiterCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        if self.limiters.is_empty() {
+        if self.sources.is_empty() {
             return Ok(());
         }
         let counts: Vec<(&'static str, LimiterCounts)> = self
-            .limiters
+            .sources
             .iter()
-            .map(|(upstream, limiter)| (*upstream, limiter.counts()))
+            .map(|(upstream, source)| (*upstream, source().counts()))
             .collect();
         for (name, help, field) in FAMILIES {
             let probe = ConstCounter::new(0u64);

@@ -106,6 +106,17 @@ impl UpstreamLimiter {
         }
     }
 
+    /// Adds `previous`'s counts to this limiter's (a limiter replacing another, e.g. on a
+    /// config reload, keeps the exported counters monotonic).
+    pub fn carry_counts_from(&self, previous: &UpstreamLimiter) {
+        let old = previous.counts();
+        self.counts.waits.fetch_add(old.waits, Ordering::Relaxed);
+        self.counts
+            .fast_fails
+            .fetch_add(old.fast_fails, Ordering::Relaxed);
+        self.counts.pauses.fetch_add(old.pauses, Ordering::Relaxed);
+    }
+
     /// The wait, fast-fail and pause counts since start.
     pub fn counts(&self) -> LimiterCounts {
         LimiterCounts {
