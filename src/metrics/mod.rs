@@ -98,7 +98,7 @@ impl Metrics {
         );
         registry.register(
             "events_out",
-            "Event frames written to clients, by front",
+            "Text frames written to clients from their outbound queues, by front",
             m.events_out.clone(),
         );
         registry.register(
