@@ -7,6 +7,7 @@
 //! - [`ids`]: the reversible, order-preserving Misskey id ⇄ decimal id mapping.
 //! - [`translate`]: pure functions between the two models.
 //! - [`sim`]: the simulated pnut and Misskey servers (embedded default upstreams, test peers).
+//! - [`metrics`]: the Prometheus metric families (`/metrics`).
 //! - [`app`]: wiring: listeners, logging, the `run` command.
 
 pub mod app;
@@ -15,6 +16,7 @@ pub mod front;
 pub mod http;
 pub mod ids;
 pub mod mapping;
+pub mod metrics;
 pub mod misskey;
 pub mod pnut;
 pub mod ratelimit;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// pnutkey — bridges Misskey clients to pnut and pnut tools to Misskey.
 #[derive(Debug, Parser)]
@@ -56,9 +58,11 @@ fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Dependency caps hold whatever RUST_LOG says (no token reaches a log line).
+    let caps = pnutkey::app::log_caps::dependency_caps();
     match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Pretty => builder.init(),
+        LogFormat::Json => builder.json().finish().with(caps).init(),
+        LogFormat::Pretty => builder.finish().with(caps).init(),
     }
 }
 

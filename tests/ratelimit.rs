@@ -171,3 +171,25 @@ async fn waiting_for_the_ceiling_does_not_burn_the_token_quota() {
         "the 2nd write cell was kept: {waited:?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn counts_record_waits_fast_fails_and_pauses() {
+    let limiter = pnut_limiter(&quotas(1, Duration::from_secs(120)));
+    limiter.acquire(&[PNUT_WRITE], "tok").await.expect("first");
+    assert_eq!(limiter.counts().waits, 0);
+    limiter.acquire(&[PNUT_WRITE], "tok").await.expect("waits");
+    assert_eq!(limiter.counts().waits, 1);
+    limiter.pause("tok", Duration::from_secs(600));
+    limiter
+        .acquire(&[PNUT_GET], "tok")
+        .await
+        .expect_err("paused beyond max_wait");
+    let counts = limiter.counts();
+    assert_eq!((counts.waits, counts.fast_fails, counts.pauses), (1, 1, 1));
+    // A replacement limiter (config reload) continues from these counts.
+    let next = pnut_limiter(&quotas(1, Duration::ZERO));
+    next.carry_counts_from(&limiter);
+    next.pause("tok", Duration::from_secs(1));
+    let counts = next.counts();
+    assert_eq!((counts.waits, counts.fast_fails, counts.pauses), (1, 1, 2));
+}

@@ -34,5 +34,13 @@ pub fn print(running: &Running) {
     if let Some(sim) = &running.sim_pnut {
         tracing::info!("simulated pnut itself: {}/v1", sim.base_url());
     }
-    tracing::info!("health: curl {bridge}/healthz");
+    let operator = match running.admin_addr {
+        Some(admin) => {
+            let admin = format!("http://{admin}");
+            tracing::info!(%admin, "admin listener: /healthz and /metrics (not on the main one)");
+            admin
+        }
+        None => bridge.clone(),
+    };
+    tracing::info!("health: curl {operator}/healthz   metrics: curl {operator}/metrics");
 }

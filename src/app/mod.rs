@@ -2,8 +2,10 @@
 //! `sim`, binds the listener, prints how to connect, reloads the config on SIGHUP, and drains
 //! on SIGINT/SIGTERM.
 
+mod admin;
 mod banner;
 mod health;
+pub mod log_caps;
 mod plan;
 mod reload;
 mod signal;
@@ -13,7 +15,6 @@ pub use plan::RunPlan;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
 use tokio::net::TcpListener;
 
 use std::path::{Path, PathBuf};
@@ -47,6 +48,8 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> std::io::Resul
 pub struct Running {
     /// The bridge listener's address.
     pub addr: std::net::SocketAddr,
+    /// The admin listener's address (`/healthz`, `/metrics`), when `listen.admin` is set.
+    pub admin_addr: Option<std::net::SocketAddr>,
     /// The embedded simulated pnut server, when the pnut upstream is `sim`.
     pub sim_pnut: Option<SimPnut>,
     /// The embedded simulated Misskey server, when the Misskey upstream is `sim`.
@@ -56,6 +59,7 @@ pub struct Running {
     /// Where the Misskey upstream is.
     pub misskey_url: String,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    admin_server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     stop: tokio::sync::watch::Sender<bool>,
     ctx: Arc<BridgeContext>,
 }
@@ -81,7 +85,13 @@ impl Running {
     /// Stops accepting and waits for the listener to finish, at most `grace`.
     pub async fn stop(self, grace: Duration) {
         let _ = self.stop.send(true);
-        if tokio::time::timeout(grace, self.server).await.is_err() {
+        let servers = async {
+            let _ = self.server.await;
+            if let Some(admin) = self.admin_server {
+                let _ = admin.await;
+            }
+        };
+        if tokio::time::timeout(grace, servers).await.is_err() {
             tracing::warn!(?grace, "grace period over, stopping anyway");
         }
     }
@@ -125,19 +135,28 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
         format!("http://{addr}"),
     )
     .map_err(std::io::Error::other)?;
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let targets = health::HealthTargets::from_urls(&pnut_api_url, &misskey_api_url)
         .ok_or_else(|| std::io::Error::other("an upstream URL has no host"))?;
-    let router = router(Arc::clone(&ctx), targets);
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            })
-            .await
-    });
+    let operator = admin::routes(Arc::clone(&ctx.metrics), targets);
+    let (router, admin_server, admin_addr) = match plan.config.listen.admin {
+        Some(admin_listen) => {
+            let admin_listener = TcpListener::bind(admin_listen).await?;
+            let admin_addr = admin_listener.local_addr()?;
+            let admin_server = serve(admin_listener, operator, stopped.clone());
+            (
+                front::routes(Arc::clone(&ctx)),
+                Some(admin_server),
+                Some(admin_addr),
+            )
+        }
+        None => (front::routes(Arc::clone(&ctx)).merge(operator), None, None),
+    };
+    let server = serve(listener, router, stopped);
     Ok(Running {
         addr,
+        admin_addr,
+        admin_server,
         sim_pnut,
         sim_misskey,
         pnut_url,
@@ -148,10 +167,17 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
     })
 }
 
-/// The bridge's HTTP routes: both fronts and `/healthz`.
-fn router(ctx: Arc<BridgeContext>, targets: health::HealthTargets) -> Router {
-    let health = Router::new()
-        .route("/healthz", get(health::healthz))
-        .with_state(Arc::new(targets));
-    front::routes(ctx).merge(health)
+/// Serves `router` on `listener` until `stopped` turns true.
+fn serve(
+    listener: TcpListener,
+    router: Router,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await
+    })
 }

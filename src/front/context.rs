@@ -4,12 +4,13 @@
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::config::{self, Config};
+use crate::metrics::Metrics;
 use crate::misskey;
 use crate::ratelimit::{self, MisskeyQuotas, PnutQuotas};
 use crate::translate;
-use crate::upstream::UpstreamError;
 use crate::upstream::misskey::{MisskeyClient, MisskeyClientSettings};
 use crate::upstream::pnut::{PnutClient, PnutClientSettings};
+use crate::upstream::{UpstreamError, UpstreamKind};
 
 /// Shared state of the fronts (behind an `Arc`); a reload swaps the config (and the limiters).
 #[derive(Debug)]
@@ -26,6 +27,8 @@ pub struct BridgeContext {
     pub bridge_url: String,
     /// The pnut front's connection/subscription registry task, started on first use.
     pub(crate) pnut_streams: OnceLock<crate::front::pnut::stream::Registry>,
+    /// The bridge's metrics (`/metrics`).
+    pub metrics: Arc<Metrics>,
 }
 
 impl BridgeContext {
@@ -39,8 +42,25 @@ impl BridgeContext {
     ) -> Result<Arc<Self>, UpstreamError> {
         let pnut_limiter = Arc::new(ratelimit::pnut_limiter(&pnut_quotas(&config)));
         let misskey_limiter = Arc::new(ratelimit::misskey_limiter(&misskey_quotas(&config)));
-        let pnut = PnutClient::new(pnut_settings(&config, pnut_url), pnut_limiter)?;
-        let misskey = MisskeyClient::new(misskey_settings(&config, misskey_url), misskey_limiter)?;
+        let mut metrics = Metrics::new();
+        let mut pnut_settings = pnut_settings(&config, pnut_url);
+        pnut_settings.metrics = metrics.upstream(UpstreamKind::Pnut);
+        let mut misskey_settings = misskey_settings(&config, misskey_url);
+        misskey_settings.metrics = metrics.upstream(UpstreamKind::Misskey);
+        let pnut = PnutClient::new(pnut_settings, pnut_limiter)?;
+        let misskey = MisskeyClient::new(misskey_settings, misskey_limiter)?;
+        let (pnut_client, misskey_client) = (pnut.clone(), misskey.clone());
+        metrics.export_limiters(vec![
+            (
+                UpstreamKind::Pnut,
+                Box::new(move || pnut_client.limiter().clone()),
+            ),
+            (
+                UpstreamKind::Misskey,
+                Box::new(move || misskey_client.limiter().clone()),
+            ),
+        ]);
+        let metrics = Arc::new(metrics);
         Ok(Arc::new(Self {
             translate: translate_options(&config),
             current: RwLock::new(Arc::new(config)),
@@ -48,6 +68,7 @@ impl BridgeContext {
             misskey,
             bridge_url,
             pnut_streams: OnceLock::new(),
+            metrics,
         }))
     }
 

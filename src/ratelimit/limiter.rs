@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use governor::middleware::NoOpMiddleware;
@@ -51,6 +52,25 @@ pub struct UpstreamLimiter {
     buckets: HashMap<String, KeyedLimiter>,
     ceiling: DirectLimiter,
     pauses: Mutex<HashMap<String, Instant>>,
+    counts: Counts,
+}
+
+/// How often the limiter made a caller wait, refused a call, or paused a token (for metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LimiterCounts {
+    /// Calls that waited at least once for a permit or a pause.
+    pub waits: u64,
+    /// Calls refused because the wait would exceed `max_wait`.
+    pub fast_fails: u64,
+    /// Pauses set after an upstream 429.
+    pub pauses: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    waits: AtomicU64,
+    fast_fails: AtomicU64,
+    pauses: AtomicU64,
 }
 
 fn jittered(wait: Duration, jitter: Duration) -> Duration {
@@ -82,6 +102,27 @@ impl UpstreamLimiter {
             buckets,
             ceiling,
             pauses: Mutex::new(HashMap::new()),
+            counts: Counts::default(),
+        }
+    }
+
+    /// Adds `previous`'s counts to this limiter's (a limiter replacing another, e.g. on a
+    /// config reload, keeps the exported counters monotonic).
+    pub fn carry_counts_from(&self, previous: &UpstreamLimiter) {
+        let old = previous.counts();
+        self.counts.waits.fetch_add(old.waits, Ordering::Relaxed);
+        self.counts
+            .fast_fails
+            .fetch_add(old.fast_fails, Ordering::Relaxed);
+        self.counts.pauses.fetch_add(old.pauses, Ordering::Relaxed);
+    }
+
+    /// The wait, fast-fail and pause counts since start.
+    pub fn counts(&self) -> LimiterCounts {
+        LimiterCounts {
+            waits: self.counts.waits.load(Ordering::Relaxed),
+            fast_fails: self.counts.fast_fails.load(Ordering::Relaxed),
+            pauses: self.counts.pauses.load(Ordering::Relaxed),
         }
     }
 
@@ -131,6 +172,7 @@ impl UpstreamLimiter {
                 *entry = until;
             }
         }
+        self.counts.pauses.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(
             upstream = self.settings.upstream,
             token = %token_hash(token),
@@ -152,6 +194,7 @@ impl UpstreamLimiter {
             .filter_map(|name| self.buckets.get(*name))
             .collect();
         let mut granted = 0;
+        let mut waited = false;
         loop {
             let (wait, paused_by_upstream) = match self.paused_for(token) {
                 Some(pause) => (pause, true),
@@ -162,10 +205,15 @@ impl UpstreamLimiter {
             };
             let now = Instant::now();
             if now + wait > deadline {
+                self.counts.fast_fails.fetch_add(1, Ordering::Relaxed);
                 return Err(RateLimited {
                     retry_in: wait,
                     paused_by_upstream,
                 });
+            }
+            if !waited {
+                waited = true;
+                self.counts.waits.fetch_add(1, Ordering::Relaxed);
             }
             let sleep_for = jittered(wait, self.settings.jitter).min(deadline - now);
             tokio::time::sleep(sleep_for.max(Duration::from_millis(1))).await;

@@ -12,7 +12,7 @@ mod quotas;
 
 pub use budget::RetryBudget;
 pub use clock::TokioClock;
-pub use limiter::{LimiterSettings, RateLimited, UpstreamLimiter};
+pub use limiter::{LimiterCounts, LimiterSettings, RateLimited, UpstreamLimiter};
 pub use quotas::{
     MISSKEY_ANY, MisskeyQuotas, PNUT_GET, PNUT_WRITE, PnutQuotas, misskey_limiter, pnut_limiter,
 };

@@ -34,6 +34,9 @@ pub struct MisskeyClientSettings {
     pub retry_delay: Duration,
     /// Capacity of the stream's event and command queues.
     pub queue: usize,
+    /// Where calls and streams report (detached by default; the app passes the registered
+    /// handles).
+    pub metrics: crate::metrics::UpstreamMetrics,
 }
 
 impl Default for MisskeyClientSettings {
@@ -49,6 +52,7 @@ impl Default for MisskeyClientSettings {
             read_retries: 2,
             retry_delay: Duration::from_millis(200),
             queue: 256,
+            metrics: crate::metrics::UpstreamMetrics::detached("misskey"),
         }
     }
 }

@@ -74,6 +74,7 @@ impl MisskeyClient {
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         limiter.carry_pauses_from(&current);
+        limiter.carry_counts_from(&current);
         *current = limiter;
     }
 
@@ -126,7 +127,7 @@ impl MisskeyClient {
         &self,
         token: &str,
         endpoint: &str,
-        mut body: Map<String, Value>,
+        body: Map<String, Value>,
     ) -> Result<T, UpstreamError> {
         let limiter = self.limiter();
         let buckets: &[&str] = if limiter.has_bucket(endpoint) {
@@ -138,6 +139,21 @@ impl MisskeyClient {
             .acquire(buckets, token)
             .await
             .map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
+        let result = self.exchange(&limiter, token, endpoint, body).await;
+        if let Err(error) = &result {
+            self.inner.settings.metrics.record_error(error);
+        }
+        result
+    }
+
+    /// The request and its decoding, after the permit; a 429 pauses the token.
+    async fn exchange<T: DeserializeOwned>(
+        &self,
+        limiter: &UpstreamLimiter,
+        token: &str,
+        endpoint: &str,
+        mut body: Map<String, Value>,
+    ) -> Result<T, UpstreamError> {
         body.insert("i".to_string(), Value::String(token.to_string()));
         let url = format!("{}/api/{endpoint}", self.inner.settings.base_url);
         let response = self

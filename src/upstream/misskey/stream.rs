@@ -21,6 +21,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::MisskeyClientSettings;
+use crate::metrics::{GaugeGuard, GaugeShare};
 use crate::misskey::{ClientMessage, ConnectBody, ServerMessage};
 use crate::ratelimit::token_hash;
 use crate::upstream::task::{End, OpenError};
@@ -107,7 +108,9 @@ impl MisskeyStream {
         let (events_tx, events) = mpsc::channel(queue);
         let (close, close_rx) = mpsc::channel(1);
         let (stats_tx, stats) = watch::channel(MisskeyStreamStats::default());
+        let subscriptions = GaugeShare::new(settings.metrics.subscriptions.clone());
         let worker = Worker {
+            subscriptions,
             backoff: Backoff::new(
                 settings.backoff_min,
                 settings.backoff_max,
@@ -192,6 +195,8 @@ struct Worker {
     channels: BTreeMap<String, (String, Option<Map<String, Value>>)>,
     /// Captured notes.
     notes: BTreeSet<String>,
+    /// This stream's channel connections and captures in `pnutkey_upstream_subscriptions`.
+    subscriptions: GaugeShare,
 }
 
 fn connect_frame(id: &str, channel: &str, params: &Option<Map<String, Value>>) -> String {
@@ -219,7 +224,9 @@ impl Worker {
                             return;
                         }
                         reconnect = true;
+                        let connected = GaugeGuard::hold(self.settings.metrics.connections.clone());
                         let end = self.serve(ws).await;
+                        drop(connected);
                         self.backoff.disconnected();
                         match end {
                             End::Stop => return,
@@ -228,6 +235,7 @@ impl Worker {
                     }
                 },
                 Err(OpenError::Rejected(status)) => {
+                    self.settings.metrics.record_stream_failure(Some(status));
                     tracing::warn!(token = %token_hash(&self.token), status, "misskey stream refused");
                     let _ = self
                         .events
@@ -235,7 +243,10 @@ impl Worker {
                         .await;
                     return;
                 }
-                Err(OpenError::Failed(reason)) => reason,
+                Err(OpenError::Failed(reason)) => {
+                    self.settings.metrics.record_stream_failure(None);
+                    reason
+                }
             };
             let retry_in = self.backoff.next_delay();
             tracing::info!(token = %token_hash(&self.token), %reason, ?retry_in, "misskey stream lost");
@@ -268,6 +279,13 @@ impl Worker {
 
     /// Updates the live state for `command`; returns the frame to send.
     fn record(&mut self, command: &Command) -> String {
+        let frame = self.apply(command);
+        self.subscriptions
+            .set(self.channels.len() + self.notes.len());
+        frame
+    }
+
+    fn apply(&mut self, command: &Command) -> String {
         match command {
             Command::Connect {
                 id,
@@ -432,6 +450,7 @@ impl Worker {
                     match frame {
                         Some(Ok(Message::Text(text))) => match ServerMessage::parse(text.as_str()) {
                             Ok(message) => {
+                                self.settings.metrics.events_in.inc();
                                 if let Err(end) = self.deliver(&mut ws, MisskeyStreamEvent::Message(message)).await {
                                     return end;
                                 }

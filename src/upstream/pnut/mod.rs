@@ -32,6 +32,9 @@ pub struct PnutClientSettings {
     pub retry_delay: Duration,
     /// Capacity of a stream's event queue; when full the stream stops reading its socket.
     pub event_queue: usize,
+    /// Where calls and streams report (detached by default; the app passes the registered
+    /// handles).
+    pub metrics: crate::metrics::UpstreamMetrics,
 }
 
 impl Default for PnutClientSettings {
@@ -47,6 +50,7 @@ impl Default for PnutClientSettings {
             get_retries: 2,
             retry_delay: Duration::from_millis(200),
             event_queue: 256,
+            metrics: crate::metrics::UpstreamMetrics::detached("pnut"),
         }
     }
 }

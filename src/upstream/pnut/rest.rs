@@ -78,6 +78,7 @@ impl PnutClient {
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         limiter.carry_pauses_from(&current);
+        limiter.carry_counts_from(&current);
         *current = limiter;
     }
 
@@ -185,6 +186,25 @@ impl PnutClient {
             .acquire(&[bucket], token)
             .await
             .map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
+        let result = self
+            .exchange(&limiter, token, method, path, query, body)
+            .await;
+        if let Err(error) = &result {
+            self.inner.settings.metrics.record_error(error);
+        }
+        result
+    }
+
+    /// The request and its decoding, after the permit; a 429 pauses the token.
+    async fn exchange<T: DeserializeOwned>(
+        &self,
+        limiter: &UpstreamLimiter,
+        token: &str,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Envelope<T>, UpstreamError> {
         let mut url = url::Url::parse(&format!("{}/v1{path}", self.inner.settings.base_url))
             .map_err(|error| UpstreamError::Transport {
                 upstream: KIND,

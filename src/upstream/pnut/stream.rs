@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::PnutClientSettings;
+use crate::metrics::GaugeGuard;
 use crate::pnut::{Envelope, EventData, StreamEvent};
 use crate::ratelimit::token_hash;
 use crate::upstream::task::{End, OpenError};
@@ -123,7 +124,9 @@ impl Worker {
                     {
                         return;
                     }
+                    let connected = GaugeGuard::hold(self.settings.metrics.connections.clone());
                     let end = self.serve(ws).await;
+                    drop(connected);
                     self.backoff.disconnected();
                     match end {
                         End::Stop => return,
@@ -131,11 +134,15 @@ impl Worker {
                     }
                 }
                 Err(OpenError::Rejected(status)) => {
+                    self.settings.metrics.record_stream_failure(Some(status));
                     tracing::warn!(token = %token_hash(&self.token), status, "pnut stream refused");
                     let _ = self.events.send(PnutStreamEvent::Rejected { status }).await;
                     return;
                 }
-                Err(OpenError::Failed(reason)) => reason,
+                Err(OpenError::Failed(reason)) => {
+                    self.settings.metrics.record_stream_failure(None);
+                    reason
+                }
             };
             let retry_in = self.backoff.next_delay();
             tracing::info!(token = %token_hash(&self.token), %reason, ?retry_in, "pnut stream lost");
@@ -268,7 +275,10 @@ impl Worker {
     /// An event frame, or `None` for pongs and undecodable frames (counted).
     fn decode(&self, text: &str) -> Option<StreamEvent> {
         match serde_json::from_str::<Envelope<EventData>>(text) {
-            Ok(frame) if frame.data.is_some() => Some(frame),
+            Ok(frame) if frame.data.is_some() => {
+                self.settings.metrics.events_in.inc();
+                Some(frame)
+            }
             Ok(_) => {
                 self.stats.send_modify(|s| s.pongs_received += 1);
                 None

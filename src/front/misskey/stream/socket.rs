@@ -15,6 +15,7 @@ use super::outbound::{ClientSink, client_queue};
 use super::pool::{ClientId, PoolCommand, PoolHandle};
 use crate::front::BridgeContext;
 use crate::mapping;
+use crate::metrics::{CloseReason, Front, FrontMetrics, GaugeGuard, Metrics};
 use crate::misskey::{ClientMessage, parse_client_message};
 
 /// Close code for a frame over `limits.max_frame_size`.
@@ -38,9 +39,11 @@ struct SocketState {
     client: ClientId,
     pool: PoolHandle,
     sink: ClientSink,
-    /// Open channel connection id → channel name.
-    channel_ids: HashMap<String, String>,
+    /// Open channel connection id → channel name (and its unit of the channel gauge).
+    channel_ids: HashMap<String, (String, GaugeGuard)>,
     max_channels: usize,
+    metrics: FrontMetrics,
+    all_metrics: Arc<Metrics>,
 }
 
 /// Serves one upgraded socket until either side ends it.
@@ -52,12 +55,16 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
     let queue_limit = usize::try_from(limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
     let (sink, mut queue) = client_queue(queue_limit);
     let slow = queue.slow_signal();
+    let metrics = ctx.metrics.front(Front::Misskey);
+    let _connected = metrics.connected();
     let mut state = SocketState {
         client,
         pool: pool.clone(),
         sink,
         channel_ids: HashMap::new(),
         max_channels: limits.max_channels_per_socket as usize,
+        metrics: metrics.clone(),
+        all_metrics: Arc::clone(&ctx.metrics),
     };
     let (mut writer, mut reader) = socket.split();
     let ping_every = config.timeouts.misskey_ping.max(Duration::from_millis(10));
@@ -70,6 +77,7 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
             _ = ping.tick() => {
                 if last_pong.elapsed() > pong_timeout {
                     tracing::debug!("Misskey client sent no pong in time; dropped");
+                    metrics.closed(CloseReason::PongTimeout);
                     close(&mut writer, CLOSE_GOING_AWAY, "pong timeout").await;
                     break;
                 }
@@ -82,14 +90,17 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
                 if writer.send(Message::Text(frame.as_ref().into())).await.is_err() {
                     break;
                 }
+                metrics.events_out.inc();
             }
             () = slow.overflowed() => {
+                metrics.closed(CloseReason::SlowConsumer);
                 close(&mut writer, CLOSE_POLICY, "slow consumer").await;
                 break;
             }
             message = reader.next() => match message {
                 Some(Ok(Message::Text(text))) => {
                     if text.len() > max_frame {
+                        metrics.closed(CloseReason::TooBig);
                         close(&mut writer, CLOSE_TOO_BIG, "frame too large").await;
                         break;
                     }
@@ -97,6 +108,7 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
                 }
                 Some(Ok(Message::Binary(bytes))) => {
                     if bytes.len() > max_frame {
+                        metrics.closed(CloseReason::TooBig);
                         close(&mut writer, CLOSE_TOO_BIG, "frame too large").await;
                         break;
                     }
@@ -125,6 +137,10 @@ impl SocketState {
     /// One client text frame; anything unparsable (heartbeats, bad JSON) is dropped silently.
     async fn handle_text(&mut self, text: &str) {
         let Ok(message) = parse_client_message(text) else {
+            // misskey-js text heartbeats (misskey.md §1.2) are not bad input.
+            if !matches!(text, "h" | "ping") {
+                self.metrics.bad_input.inc();
+            }
             return;
         };
         match message {
@@ -142,13 +158,14 @@ impl SocketState {
                     && self
                         .channel_ids
                         .iter()
-                        .any(|(id, channel)| *channel == body.channel && *id != body.id);
+                        .any(|(id, (channel, _))| *channel == body.channel && *id != body.id);
                 if shared_elsewhere {
                     tracing::debug!("second connection of a shared channel ignored");
                     return;
                 }
+                let gauge = self.all_metrics.channel_connection(&body.channel);
                 self.channel_ids
-                    .insert(body.id.clone(), body.channel.clone());
+                    .insert(body.id.clone(), (body.channel.clone(), gauge));
                 let params = body.params.map(Value::Object).unwrap_or(Value::Null);
                 self.pool
                     .send(PoolCommand::Connect {

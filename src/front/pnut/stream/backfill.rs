@@ -67,6 +67,13 @@ pub fn spawn(
         body.insert("limit".to_owned(), json!(limit));
         match ctx.misskey.read::<Vec<Value>>(&token, endpoint, body).await {
             Ok(mut notes) => {
+                if u32::try_from(notes.len()).unwrap_or(u32::MAX) >= limit {
+                    // A full page: the gap may be larger, the rest is not fetched.
+                    ctx.metrics
+                        .front(crate::metrics::Front::Pnut)
+                        .gaps_skipped
+                        .inc();
+                }
                 notes.sort_by(|a, b| note_id(a).cmp(note_id(b)));
                 let _ = results
                     .send(Backfilled {

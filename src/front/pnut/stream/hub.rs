@@ -378,6 +378,11 @@ impl Hub {
 
     /// Replays backfilled notes through the normal event path (deduplicated there).
     fn replay(&mut self, done: Backfilled) {
+        self.ctx
+            .metrics
+            .front(crate::metrics::Front::Pnut)
+            .backfilled
+            .inc_by(done.notes.len() as u64);
         for body in done.notes {
             self.upstream(MisskeyStreamEvent::Message(ServerMessage::Channel {
                 id: done.upstream_id.clone(),

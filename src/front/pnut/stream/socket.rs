@@ -15,6 +15,7 @@ use tokio::time::{Instant, sleep_until};
 use super::auth::{error_response, presented_token};
 use super::registry::{ConnectionPipe, registry};
 use crate::front::BridgeContext;
+use crate::metrics::{CloseReason, Front};
 use crate::pnut::hello_frame;
 use crate::ratelimit::token_hash;
 use crate::upstream::UpstreamError;
@@ -89,6 +90,8 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
     let (pipe, mut frames_rx) = ConnectionPipe::new(frames as usize, max_bytes);
     let control = pipe.clone();
     let registry = registry(&ctx);
+    let metrics = ctx.metrics.front(Front::Pnut);
+    let _connected = metrics.connected();
     let Some(connection_id) = registry.open(token, pipe).await else {
         close(&mut socket, 1011, "registry unavailable").await;
         return;
@@ -112,6 +115,7 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
                 if socket.send(Message::Text(text.into())).await.is_err() {
                     break;
                 }
+                metrics.events_out.inc();
             }
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
@@ -119,13 +123,16 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
             },
             () = control.closing() => {
                 if control.is_slow() {
+                    metrics.closed(CloseReason::SlowConsumer);
                     close(&mut socket, CLOSE_POLICY, "slow consumer").await;
                 } else {
+                    metrics.closed(CloseReason::Deleted);
                     close(&mut socket, CLOSE_NORMAL, "connection deleted").await;
                 }
                 break;
             }
             () = sleep_until(deadline) => {
+                metrics.closed(CloseReason::SilenceTimeout);
                 close(&mut socket, CLOSE_NORMAL, "timeout").await;
                 break;
             }

@@ -14,8 +14,10 @@ use super::{ClientId, PoolCommand};
 use crate::front::BridgeContext;
 use crate::front::misskey::stream::outbound::ClientSink;
 use crate::mapping::{self, NoteFilters, PollEntry, SubscriptionKey, UpstreamNeed};
+use crate::metrics::{Front, FrontMetrics, GaugeShare};
 use crate::misskey::ServerMessage;
 use crate::ratelimit::token_hash;
+use crate::upstream::UpstreamKind;
 use crate::upstream::pnut::PnutStreamEvent;
 
 mod capture;
@@ -80,6 +82,10 @@ struct Pool {
     capture_keys: HashMap<String, SubscriptionKey>,
     /// Captures that found no room for their thread subscription (best-effort).
     best_effort_captures: u64,
+    /// This pool's live pnut subscriptions in `pnutkey_upstream_subscriptions`.
+    subscriptions_gauge: GaugeShare,
+    /// The Misskey front's counters (backfills, gaps, best-effort captures).
+    metrics: FrontMetrics,
 }
 
 /// Spawns the pool task of `token`.
@@ -90,7 +96,12 @@ pub(super) fn spawn(
     commands: mpsc::Sender<PoolCommand>,
     inbox: mpsc::Receiver<PoolCommand>,
 ) {
+    let subscriptions_gauge =
+        GaugeShare::new(ctx.metrics.upstream(UpstreamKind::Pnut).subscriptions);
+    let metrics = ctx.metrics.front(Front::Misskey);
     let pool = Pool {
+        subscriptions_gauge,
+        metrics,
         ctx,
         token,
         me_id,
@@ -130,6 +141,7 @@ impl Pool {
                 () = sleep_until_opt(deadline) => self.expire(Instant::now()).await,
                 _ = poll_timer.tick() => self.poll_all().await,
             }
+            self.subscriptions_gauge.set(self.by_subscription.len());
         }
         for conn in self.conns.iter().flatten() {
             conn.forwarder.abort();

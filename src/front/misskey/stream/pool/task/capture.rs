@@ -50,6 +50,7 @@ impl Pool {
             self.capture_keys.insert(note_id, key);
         } else {
             self.best_effort_captures += 1;
+            self.metrics.best_effort_captures.inc();
             tracing::info!(
                 token = %token_hash(&self.token),
                 best_effort = self.best_effort_captures,

@@ -59,6 +59,7 @@ impl Pool {
         }
         if envelope.meta.more == Some(true) {
             self.skipped_gaps += 1;
+            self.metrics.gaps_skipped.inc();
             tracing::warn!(endpoint = %key.endpoint, skipped_gaps = self.skipped_gaps, "backfill gap larger than one page; rest skipped");
         }
         let Some(Value::Array(items)) = envelope.data else {
@@ -77,6 +78,7 @@ impl Pool {
         if fresh.is_empty() {
             return;
         }
+        self.metrics.backfilled.inc_by(fresh.len() as u64);
         let data = EventData::List(fresh.into_iter().map(|(_, item)| item).collect());
         let event = Envelope::event(String::new(), 0, Vec::new(), data);
         let keys = vec![key.clone()];
