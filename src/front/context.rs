@@ -26,6 +26,8 @@ pub struct BridgeContext {
     pub bridge_url: String,
     /// The pnut front's connection/subscription registry task, started on first use.
     pub(crate) pnut_streams: OnceLock<crate::front::pnut::stream::Registry>,
+    /// The drain signal and tracker of client sockets, pools and hubs (mapping.md §7).
+    pub drain: crate::front::Drain,
 }
 
 impl BridgeContext {
@@ -48,6 +50,7 @@ impl BridgeContext {
             misskey,
             bridge_url,
             pnut_streams: OnceLock::new(),
+            drain: crate::front::Drain::new(),
         }))
     }
 

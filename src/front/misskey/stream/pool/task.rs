@@ -14,10 +14,10 @@ use super::{ClientId, PoolCommand};
 use crate::front::BridgeContext;
 use crate::front::misskey::stream::outbound::ClientSink;
 use crate::mapping::{self, NoteFilters, PollEntry, SubscriptionKey, UpstreamNeed};
-use crate::misskey::ServerMessage;
 use crate::ratelimit::token_hash;
 use crate::upstream::pnut::PnutStreamEvent;
 
+mod ack;
 mod capture;
 mod linger;
 mod poll;
@@ -80,6 +80,8 @@ struct Pool {
     capture_keys: HashMap<String, SubscriptionKey>,
     /// Captures that found no room for their thread subscription (best-effort).
     best_effort_captures: u64,
+    /// `connected` answers waiting for upstream subscribes.
+    pending_acks: Vec<ack::PendingAck>,
 }
 
 /// Spawns the pool task of `token`.
@@ -106,8 +108,10 @@ pub(super) fn spawn(
         capture_keys: HashMap::new(),
         best_effort_captures: 0,
         polls: HashMap::new(),
+        pending_acks: Vec::new(),
     };
-    tokio::spawn(pool.run(inbox));
+    let drain = pool.ctx.drain.clone();
+    drain.spawn(pool.run(inbox));
 }
 
 impl Pool {
@@ -120,9 +124,14 @@ impl Pool {
             .max(Duration::from_millis(10));
         let mut poll_timer = tokio::time::interval_at(Instant::now() + poll_every, poll_every);
         poll_timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let drain = self.ctx.drain.clone();
         loop {
             let deadline = self.next_deadline();
             tokio::select! {
+                () = drain.requested() => {
+                    self.drain().await;
+                    break;
+                }
                 command = inbox.recv() => match command {
                     Some(command) => self.handle(command).await,
                     None => break,
@@ -160,6 +169,7 @@ impl Pool {
                 for key in gone {
                     self.release_channel(&key);
                 }
+                self.forget_acks(client, None);
                 self.uncapture_all(client);
             }
             PoolCommand::SubNote {
@@ -223,8 +233,7 @@ impl Pool {
             is_main: channel == "main",
         };
         if pong {
-            let ack = ServerMessage::Connected { id: id.clone() };
-            conn.sink.push(Arc::from(ack.to_json()));
+            self.ack_when_subscribed(client, id.clone(), conn.sink.clone());
         }
         if let Some(old) = self.channels.insert((client, id), conn) {
             for key in &old.keys {
@@ -341,6 +350,7 @@ impl Pool {
     }
 
     fn release_channel(&mut self, key: &(ClientId, String)) {
+        self.forget_acks(key.0, Some(&key.1));
         if let Some(conn) = self.channels.remove(key) {
             for key in &conn.keys {
                 self.release_key(key);
