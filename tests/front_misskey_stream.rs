@@ -86,6 +86,17 @@ async fn until_counts(
         .expect("sim counts never reached the wanted state")
 }
 
+/// The sim's counts, asserting `want` subscriptions exist upstream — no waiting: `connected`
+/// is answered only after the upstream subscribe returned.
+async fn assert_subscriptions(
+    control: &SimPnutControl,
+    want: usize,
+) -> pnutkey::sim::pnut::SimCounts {
+    let counts = control.counts().await;
+    assert_eq!(total_subscriptions(&counts), want, "{counts:?}");
+    counts
+}
+
 fn total_subscriptions(counts: &pnutkey::sim::pnut::SimCounts) -> usize {
     counts.subscriptions.values().sum()
 }
@@ -95,7 +106,7 @@ async fn a_post_created_upstream_arrives_as_note_on_the_channel_id() {
     let (running, control) = start(|_| {}).await;
     let mut ws = open(&running, "demo-alice").await;
     connect(&mut ws, "homeTimeline", "home-1", json!({})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_subscriptions(&control, 1).await;
     control
         .create_post("bob", "hello from bob", None)
         .await
@@ -122,7 +133,7 @@ async fn with_renotes_false_filters_a_repost() {
     )
     .await;
     connect(&mut ws, "homeTimeline", "all", json!({})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_subscriptions(&control, 1).await;
     control.repost("bob", &original.id).await.unwrap();
     control
         .create_post("bob", "after the repost", None)
@@ -161,7 +172,7 @@ async fn fifty_clients_of_one_token_share_one_pnut_subscription() {
         connect(&mut ws, "homeTimeline", &format!("h{n}"), json!({})).await;
         sockets.push(ws);
     }
-    until_counts(&control, |c| total_subscriptions(c) >= 1).await;
+    assert_subscriptions(&control, 1).await;
     control
         .create_post("bob", "to all fifty", None)
         .await
@@ -205,7 +216,7 @@ async fn last_client_leaving_deletes_the_subscription_after_the_linger() {
     .await;
     let mut ws = open(&running, "demo-alice").await;
     connect(&mut ws, "homeTimeline", "home", json!({})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_subscriptions(&control, 1).await;
     ws.close(None).await.unwrap();
     let counts = until_counts(&control, |c| total_subscriptions(c) == 0).await;
     let deletes: u64 = counts
@@ -231,7 +242,7 @@ async fn bad_frames_are_ignored_and_the_socket_stays_usable() {
         .await
         .unwrap();
     connect(&mut ws, "homeTimeline", "still-here", json!({})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_subscriptions(&control, 1).await;
     control
         .create_post("bob", "still works", None)
         .await
@@ -289,7 +300,7 @@ async fn sub_note_gets_note_updated_when_the_post_is_deleted() {
     let (running, control) = start(|_| {}).await;
     let mut ws = open(&running, "demo-alice").await;
     connect(&mut ws, "homeTimeline", "home", json!({})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_subscriptions(&control, 1).await;
     let post = control.create_post("bob", "soon gone", None).await.unwrap();
     let event = next_channel_event(&mut ws, "note", |_| true).await;
     let note_id = event["body"]["id"].as_str().unwrap().to_owned();
@@ -320,7 +331,7 @@ async fn a_dropped_pnut_connection_is_resubscribed_with_a_deduplicated_backfill(
     .await;
     let mut ws = open(&running, "demo-alice").await;
     connect(&mut ws, "homeTimeline", "home", json!({})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_subscriptions(&control, 1).await;
     control
         .create_post("bob", "before the drop", None)
         .await
@@ -377,7 +388,7 @@ async fn a_reused_id_replaces_the_channel_connection() {
     let mut ws = open(&running, "demo-alice").await;
     connect(&mut ws, "homeTimeline", "x", json!({})).await;
     connect(&mut ws, "homeTimeline", "x", json!({"withRenotes": false})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_subscriptions(&control, 1).await;
     control.create_post("bob", "first", None).await.unwrap();
     control.create_post("bob", "second", None).await.unwrap();
     let first = next_channel_event(&mut ws, "note", |_| true).await;
@@ -421,7 +432,7 @@ async fn main_channel_gets_mention_and_followed_events() {
     let (running, control) = start(|_| {}).await;
     let mut ws = open(&running, "demo-alice").await;
     connect(&mut ws, "main", "main-1", json!({})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 5).await;
+    assert_subscriptions(&control, 5).await;
     control.create_post("bob", "hi @alice", None).await.unwrap();
     let event = next_channel_event(&mut ws, "mention", |_| true).await;
     assert_eq!(event["id"], "main-1");
@@ -522,7 +533,7 @@ async fn keys_past_max_connections_per_token_are_refused_and_existing_ones_keep_
     let mut ws = open(&running, "demo-alice").await;
     connect(&mut ws, "homeTimeline", "home", json!({})).await;
     connect(&mut ws, "main", "main", json!({})).await;
-    let counts = until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    let counts = assert_subscriptions(&control, 1).await;
     assert_eq!(counts.connections, 1);
     control
         .create_post("bob", "home still works", None)
@@ -558,7 +569,7 @@ async fn a_repost_of_my_post_reaches_main_as_renote() {
     let mut ws = open(&running, "demo-alice").await;
     connect(&mut ws, "main", "main", json!({})).await;
     connect(&mut ws, "homeTimeline", "home", json!({})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 6).await;
+    assert_subscriptions(&control, 6).await;
     control.repost("bob", &mine.id).await.unwrap();
     let event = next_channel_event(&mut ws, "renote", |_| true).await;
     assert_eq!(event["id"], "main");
@@ -578,7 +589,7 @@ async fn channel_messages_arrive_as_notes_with_a_padded_channel_id() {
     let mut ws = open(&running, "demo-alice").await;
     let padded = format!("{channel_id:0>width$}");
     connect(&mut ws, "channel", "chan", json!({"channelId": padded})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_subscriptions(&control, 1).await;
     control
         .send_message("bob", &channel_id, "hi channel")
         .await
@@ -594,7 +605,7 @@ async fn sub_note_gets_note_updated_when_the_post_is_revised() {
     let (running, control) = start(|_| {}).await;
     let mut ws = open(&running, "demo-alice").await;
     connect(&mut ws, "homeTimeline", "home", json!({})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_subscriptions(&control, 1).await;
     let post = control
         .create_post("bob", "first draft", None)
         .await
@@ -651,7 +662,7 @@ async fn sub_note_of_an_uncovered_post_subscribes_its_thread_until_unsub_note() 
     let mut first = open(&running, "demo-bob").await;
     let mut second = open(&running, "demo-bob").await;
     connect(&mut first, "homeTimeline", "home", json!({})).await;
-    until_counts(&control, |c| total_subscriptions(c) == 1).await;
+    assert_subscriptions(&control, 1).await;
     let post = control
         .create_post("carol", "bob never sees this", None)
         .await
@@ -721,4 +732,150 @@ async fn sockets_of_a_verified_token_share_one_upstream_token_check() {
             other => panic!("expected HTTP 401, got {other:?}"),
         }
     }
+}
+
+/// A client socket with a tiny receive buffer, so that not reading stalls the bridge's writes.
+async fn open_stalled(running: &Running, token: &str) -> Ws {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(running.addr).await.unwrap();
+    let url = format!("ws://{}/streaming?i={token}", running.addr);
+    tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
+        .await
+        .unwrap()
+        .0
+}
+
+/// The post number a note's text starts with (`"{n} ..."`).
+fn post_number(note: &Value) -> u64 {
+    let text = note["body"]["text"].as_str().unwrap_or_default();
+    text.split(' ').next().unwrap_or_default().parse().unwrap()
+}
+
+/// Most posts the slow-consumer test creates before giving up.
+const MAX_POSTS: u64 = 10_000;
+/// Posts created at once before the reading client reads them: a batch reaches the stalled
+/// client as ~2 × 16 frames of ~1.5 KB, under its 64 KiB queue, so only a stall overflows it.
+const POST_BATCH: u64 = 2;
+/// Channel connections of the stalled client.
+const STALLED_CHANNELS: u64 = 16;
+
+/// bob's client never reads while carol posts (bob and alice both follow her): its queue of
+/// 64 KiB overflows, the bridge closes it with 1008 and releases bob's pool subscription, while
+/// alice's client gets every post in order and keeps receiving afterwards.
+#[tokio::test]
+async fn a_client_that_stops_reading_is_closed_1008_and_others_keep_receiving() {
+    let (running, control) = start(|config| {
+        config.limits.outbound_queue = bytesize::ByteSize::kib(64);
+        config.timeouts.linger = Duration::from_millis(10);
+    })
+    .await;
+    control.follow("bob", "carol").await.unwrap();
+    let mut reader = open(&running, "demo-alice").await;
+    connect(&mut reader, "homeTimeline", "home", json!({})).await;
+    let mut stalled = open_stalled(&running, "demo-bob").await;
+    // Every post reaches bob's client once per channel connection: its queue fills sooner.
+    for id in 0..STALLED_CHANNELS {
+        connect(
+            &mut stalled,
+            "homeTimeline",
+            &format!("home-{id}"),
+            json!({}),
+        )
+        .await;
+    }
+    assert_subscriptions(&control, 2).await;
+    let padding = "x".repeat(240);
+    let mut posted = 0;
+    // Posts until bob's pool deletes its subscription: its only client is gone.
+    while posted < MAX_POSTS {
+        // A small batch (see POST_BATCH), then alice reads it.
+        for n in posted..posted + POST_BATCH {
+            control
+                .create_post("carol", &format!("{n} {padding}"), None)
+                .await
+                .unwrap();
+        }
+        for n in posted..posted + POST_BATCH {
+            let note = next_channel_event(&mut reader, "note", |_| true).await;
+            assert_eq!(post_number(&note), n, "alice gets every post in order");
+        }
+        posted += POST_BATCH;
+        if calls_to(&control.counts().await, "DELETE", "}") > 0 {
+            break;
+        }
+    }
+    assert!(posted < MAX_POSTS, "the stalled client was never dropped");
+    eprintln!("posts until bob's client was dropped: {posted} ({STALLED_CHANNELS} frames each)");
+    // bob's client now reads: a prefix of the posts in order, then the close.
+    let mut received = std::collections::HashMap::<String, u64>::new();
+    let mut received_bytes = 0;
+    let close = loop {
+        let message = tokio::time::timeout(WAIT, stalled.next())
+            .await
+            .expect("the stalled client's frames in time");
+        match message {
+            Some(Ok(Message::Text(text))) => {
+                received_bytes += text.len();
+                let frame: Value = serde_json::from_str(text.as_str()).unwrap();
+                let id = frame["body"]["id"].as_str().unwrap().to_owned();
+                let next = received.entry(id).or_default();
+                assert_eq!(post_number(&frame["body"]), *next, "in order per channel");
+                *next += 1;
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            Some(Ok(Message::Close(frame))) => break frame,
+            other => panic!("expected frames then a close, got {other:?}"),
+        }
+    };
+    let close = close.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1008);
+    assert_eq!(close.reason.as_str(), "slow consumer");
+    let received: u64 = received.values().sum();
+    eprintln!("bob's client got {received} frames ({received_bytes} bytes) before the close");
+    assert!(received > 0, "frames before the close");
+    assert!(received < posted * STALLED_CHANNELS, "received {received}");
+    control
+        .create_post("carol", &format!("{posted} after"), None)
+        .await
+        .unwrap();
+    let note = next_channel_event(&mut reader, "note", |_| true).await;
+    assert_eq!(post_number(&note), posted, "alice keeps receiving");
+}
+
+/// `connected` is answered only once the upstream subscribe has returned: the subscription
+/// exists at the sim the moment the client sees `connected` (no polling).
+#[tokio::test]
+async fn connected_is_answered_after_the_upstream_subscribe() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    assert_eq!(total_subscriptions(&control.counts().await), 1);
+    // A second channel of another key, on the now open pnut connection.
+    connect(&mut ws, "main", "main", json!({})).await;
+    let counts = control.counts().await;
+    assert!(total_subscriptions(&counts) > 1, "{counts:?}");
+}
+
+/// A subscribe the upstream refuses still gets its `connected` (Misskey answers every
+/// connect): the answer waits for the subscribe to return, not to succeed.
+#[tokio::test]
+async fn connected_is_answered_when_the_upstream_subscribe_fails() {
+    let (running, control) = start(|_| {}).await;
+    control
+        .force_failures(pnutkey::sim::gate::ForcedFailure {
+            remaining: 5,
+            status: 403,
+            token: None,
+            endpoint: Some("GET /v1/posts/streams/me".to_owned()),
+        })
+        .await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    let counts = control.counts().await;
+    assert_eq!(total_subscriptions(&counts), 0, "{counts:?}");
+    assert!(
+        calls_to(&counts, "GET", "/posts/streams/me") >= 1,
+        "the subscribe was tried: {counts:?}"
+    );
 }

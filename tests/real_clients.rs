@@ -510,15 +510,13 @@ async fn misskey_js_works_through_the_bridge_over_sim_pnut() {
     // After READY the bridge holds alice's homeTimeline as one pnut subscription upstream
     // (/posts/streams/me); then bob (whom alice follows) posts on the simulated pnut.
     let trigger = async {
-        // The subscribe may still be registering at the sim when READY arrives: await
-        // (bounded) the subscription upstream, then post.
-        let subscribed =
-            control.wait_for_counts(|counts| counts.subscriptions.values().sum::<usize>() > 0);
-        if tokio::time::timeout(Duration::from_secs(10), subscribed)
-            .await
-            .is_err()
-        {
-            return Err("READY without a pnut subscription upstream".to_string());
+        // The bridge answers `connected` only after the upstream subscribe returned, so at
+        // READY the subscription exists at the sim: no waiting.
+        let counts = control.counts().await;
+        if counts.subscriptions.values().sum::<usize>() == 0 {
+            return Err(format!(
+                "READY without a pnut subscription upstream: {counts:?}"
+            ));
         }
         control
             .create_post("bob", &text, None)
@@ -560,15 +558,13 @@ async fn misskey_js_with_params_works_through_the_bridge_over_sim_pnut() {
         .await
         .expect("control post as carol");
     let trigger = async {
-        // The subscribe may still be registering at the sim when READY arrives: await
-        // (bounded) the subscription upstream, then post.
-        let subscribed =
-            control.wait_for_counts(|counts| counts.subscriptions.values().sum::<usize>() > 0);
-        if tokio::time::timeout(Duration::from_secs(10), subscribed)
-            .await
-            .is_err()
-        {
-            return Err("READY without a pnut subscription upstream".to_string());
+        // The bridge answers `connected` only after the upstream subscribe returned, so at
+        // READY the subscription exists at the sim: no waiting.
+        let counts = control.counts().await;
+        if counts.subscriptions.values().sum::<usize>() == 0 {
+            return Err(format!(
+                "READY without a pnut subscription upstream: {counts:?}"
+            ));
         }
         control
             .repost("bob", &original.id)

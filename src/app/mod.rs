@@ -82,17 +82,30 @@ impl Running {
         reload::reload_from(&self.ctx, path)
     }
 
-    /// Stops accepting and waits for the listener to finish, at most `grace`.
+    /// Drains (mapping.md §7), at most `grace`: stops accepting, closes every client socket
+    /// with 1001 "going away", deletes the Misskey front's upstream pnut streams and closes the
+    /// pnut front's upstream Misskey streams; returns once all that is done or the grace is over.
     pub async fn stop(self, grace: Duration) {
+        let deadline = tokio::time::Instant::now() + grace;
         let _ = self.stop.send(true);
+        let drain = &self.ctx.drain;
+        drain.begin();
+        let drained = drain.finished(grace).await;
         let servers = async {
             let _ = self.server.await;
             if let Some(admin) = self.admin_server {
                 let _ = admin.await;
             }
         };
-        if tokio::time::timeout(grace, servers).await.is_err() {
-            tracing::warn!(?grace, "grace period over, stopping anyway");
+        let listener = tokio::time::timeout_at(deadline, servers).await;
+        match drained {
+            Ok(()) if listener.is_ok() => tracing::info!("drained"),
+            Ok(()) => tracing::warn!(?grace, "grace period over before the listener stopped"),
+            Err(cut) => tracing::warn!(
+                ?grace,
+                unfinished = cut.unfinished,
+                "grace period over; client sockets, pools or hubs cut short"
+            ),
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct BridgeContext {
     pub(crate) pnut_streams: OnceLock<crate::front::pnut::stream::Registry>,
     /// The bridge's metrics (`/metrics`).
     pub metrics: Arc<Metrics>,
+    /// The drain signal and tracker of client sockets, pools and hubs (mapping.md §7).
+    pub drain: crate::front::Drain,
 }
 
 impl BridgeContext {
@@ -69,6 +71,7 @@ impl BridgeContext {
             bridge_url,
             pnut_streams: OnceLock::new(),
             metrics,
+            drain: crate::front::Drain::new(),
         }))
     }
 

@@ -3,7 +3,9 @@
 //! (`/v1/user`, `/v1/*`) over the Misskey upstream. axum's own plain-text rejections (405, 413,
 //! malformed paths) are rewritten into each protocol's error body.
 
+pub mod closing;
 pub mod context;
+pub mod drain;
 pub mod misskey;
 pub mod pnut;
 
@@ -15,6 +17,7 @@ use axum::middleware::map_response;
 use crate::http::plain_errors;
 
 pub use context::BridgeContext;
+pub use drain::Drain;
 
 /// Every front route, sharing `ctx`.
 pub fn routes(ctx: Arc<BridgeContext>) -> Router {

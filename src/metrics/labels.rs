@@ -47,6 +47,8 @@ pub enum CloseReason {
     SilenceTimeout,
     /// The connection was deleted (pnut front `DELETE /v1/users/me/streams/...`).
     Deleted,
+    /// The bridge drains on SIGTERM/SIGINT (1001 "going away").
+    Drain,
 }
 
 impl CloseReason {
@@ -58,6 +60,7 @@ impl CloseReason {
             CloseReason::PongTimeout => "pong_timeout",
             CloseReason::SilenceTimeout => "silence_timeout",
             CloseReason::Deleted => "deleted",
+            CloseReason::Drain => "drain",
         }
     }
 }

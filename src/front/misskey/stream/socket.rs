@@ -5,21 +5,23 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{Message, WebSocket};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::outbound::{ClientSink, client_queue};
+use super::outbound::{ClientSink, SlowSignal, client_queue};
 use super::pool::{ClientId, PoolCommand, PoolHandle};
-use crate::front::BridgeContext;
+use crate::front::closing::{
+    CLOSE_GOING_AWAY, CLOSE_HANDSHAKE, CLOSE_POLICY, CLOSE_TOO_BIG, REASON_DRAIN, REASON_SLOW,
+    close_within,
+};
+use crate::front::{BridgeContext, Drain};
 use crate::mapping;
 use crate::metrics::{CloseReason, Front, FrontMetrics, GaugeGuard, Metrics};
 use crate::misskey::{ClientMessage, parse_client_message};
 
-/// Close code for a frame over `limits.max_frame_size`.
-const CLOSE_TOO_BIG: u16 = 1009;
 /// Channels Misskey allows once per socket (`shouldShare`, misskey.md §4).
 const SHARED_CHANNELS: [&str; 6] = [
     "main",
@@ -29,10 +31,6 @@ const SHARED_CHANNELS: [&str; 6] = [
     "admin",
     "reversi",
 ];
-/// Close code for a client that stopped answering pings.
-const CLOSE_GOING_AWAY: u16 = 1001;
-/// Close code for a client whose outbound queue overflowed.
-const CLOSE_POLICY: u16 = 1008;
 
 /// The channel ids one socket has open, bounded by `limits.max_channels_per_socket`.
 struct SocketState {
@@ -46,8 +44,47 @@ struct SocketState {
     all_metrics: Arc<Metrics>,
 }
 
+/// Why a socket's loop ended, and so how it is closed.
+enum Ending {
+    /// The client closed, or the connection failed: nothing to send.
+    Peer,
+    /// No pong within `timeouts.misskey_pong_timeout` (or a write stalled as long).
+    PongTimeout,
+    /// The outbound queue overflowed.
+    SlowConsumer,
+    /// A client frame over `limits.max_frame_size`.
+    TooBig,
+    /// The bridge drains.
+    Drain,
+}
+
+impl Ending {
+    /// The close frame to send, if any.
+    fn close_frame(&self) -> Option<(u16, &'static str)> {
+        match self {
+            Self::Peer => None,
+            Self::PongTimeout => Some((CLOSE_GOING_AWAY, "pong timeout")),
+            Self::SlowConsumer => Some((CLOSE_POLICY, REASON_SLOW)),
+            Self::TooBig => Some((CLOSE_TOO_BIG, "frame too large")),
+            Self::Drain => Some((CLOSE_GOING_AWAY, REASON_DRAIN)),
+        }
+    }
+
+    /// The `pnutkey_client_closes_total` reason, if the bridge closed the socket.
+    fn metric(&self) -> Option<CloseReason> {
+        match self {
+            Self::Peer => None,
+            Self::PongTimeout => Some(CloseReason::PongTimeout),
+            Self::SlowConsumer => Some(CloseReason::SlowConsumer),
+            Self::TooBig => Some(CloseReason::TooBig),
+            Self::Drain => Some(CloseReason::Drain),
+        }
+    }
+}
+
 /// Serves one upgraded socket until either side ends it.
 pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle, client: ClientId) {
+    let _tracked = ctx.drain.track();
     // This socket's settings for its whole life (a config reload affects new sockets only).
     let config = ctx.config();
     let limits = &config.limits;
@@ -72,65 +109,81 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut last_pong = Instant::now();
-    loop {
+    let drain = &ctx.drain;
+    let ending = loop {
         tokio::select! {
+            biased;
+            () = drain.requested() => break Ending::Drain,
+            () = slow.overflowed() => break Ending::SlowConsumer,
             _ = ping.tick() => {
                 if last_pong.elapsed() > pong_timeout {
                     tracing::debug!("Misskey client sent no pong in time; dropped");
-                    metrics.closed(CloseReason::PongTimeout);
-                    close(&mut writer, CLOSE_GOING_AWAY, "pong timeout").await;
-                    break;
+                    break Ending::PongTimeout;
                 }
-                if writer.send(Message::Ping(Bytes::new())).await.is_err() {
-                    break;
+                if let Some(ending) = write(&mut writer, Message::Ping(Bytes::new()), &slow, drain, pong_timeout).await {
+                    break ending;
                 }
             }
             frame = queue.next() => {
-                let Some(frame) = frame else { break };
-                if writer.send(Message::Text(frame.as_ref().into())).await.is_err() {
-                    break;
+                let Some(frame) = frame else { break Ending::Peer };
+                let message = Message::Text(frame.as_ref().into());
+                if let Some(ending) = write(&mut writer, message, &slow, drain, pong_timeout).await {
+                    break ending;
                 }
                 metrics.events_out.inc();
-            }
-            () = slow.overflowed() => {
-                metrics.closed(CloseReason::SlowConsumer);
-                close(&mut writer, CLOSE_POLICY, "slow consumer").await;
-                break;
             }
             message = reader.next() => match message {
                 Some(Ok(Message::Text(text))) => {
                     if text.len() > max_frame {
-                        metrics.closed(CloseReason::TooBig);
-                        close(&mut writer, CLOSE_TOO_BIG, "frame too large").await;
-                        break;
+                        break Ending::TooBig;
                     }
                     state.handle_text(text.as_str()).await;
                 }
                 Some(Ok(Message::Binary(bytes))) => {
                     if bytes.len() > max_frame {
-                        metrics.closed(CloseReason::TooBig);
-                        close(&mut writer, CLOSE_TOO_BIG, "frame too large").await;
-                        break;
+                        break Ending::TooBig;
                     }
                 }
                 Some(Ok(Message::Pong(_))) => last_pong = Instant::now(),
                 Some(Ok(Message::Ping(_))) => {}
-                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break Ending::Peer,
             },
         }
+    };
+    if let Some(reason) = ending.metric() {
+        metrics.closed(reason);
     }
+    // Release the queue and the pool's registrations before a close that may take a while.
+    drop(queue);
+    drop(state);
     pool.send(PoolCommand::ClientGone { client }).await;
+    if let Some((code, reason)) = ending.close_frame() {
+        close_within(&mut writer, &mut reader, code, reason, CLOSE_HANDSHAKE).await;
+    }
 }
 
-async fn close<S>(writer: &mut S, code: u16, reason: &'static str)
+/// Writes one frame, racing the write against the overflow and drain signals and a stall of
+/// `stall` (a peer that does not read blocks the write); `Some` ends the socket.
+async fn write<S>(
+    writer: &mut S,
+    message: Message,
+    slow: &SlowSignal,
+    drain: &Drain,
+    stall: Duration,
+) -> Option<Ending>
 where
     S: SinkExt<Message> + Unpin,
 {
-    let frame = CloseFrame {
-        code,
-        reason: reason.into(),
-    };
-    let _ = writer.send(Message::Close(Some(frame))).await;
+    tokio::select! {
+        biased;
+        sent = writer.send(message) => sent.is_err().then_some(Ending::Peer),
+        () = slow.overflowed() => Some(Ending::SlowConsumer),
+        () = drain.requested() => Some(Ending::Drain),
+        () = tokio::time::sleep(stall) => {
+            tracing::debug!("Misskey client stopped reading; dropped");
+            Some(Ending::PongTimeout)
+        }
+    }
 }
 
 impl SocketState {

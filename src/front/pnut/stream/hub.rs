@@ -69,7 +69,8 @@ pub enum HubCommand {
 /// Starts the hub of `token`; it ends when the returned sender is dropped.
 pub fn start(ctx: Arc<BridgeContext>, token: String) -> mpsc::Sender<HubCommand> {
     let (commands, rx) = mpsc::channel(HUB_QUEUE);
-    tokio::spawn(run(ctx, token, rx));
+    let drain = ctx.drain.clone();
+    drain.spawn(run(ctx, token, rx));
     commands
 }
 
@@ -147,8 +148,11 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut commands: mpsc::Receive
         delivered: VecDeque::new(),
         next_channel: 0,
     };
+    let drain = hub.ctx.drain.clone();
     loop {
         tokio::select! {
+            // Draining: the upstream Misskey stream is closed below.
+            () = drain.requested() => break,
             Some(done) = backfill_rx.recv() => hub.replay(done),
             command = commands.recv() => match command {
                 Some(command) => hub.command(command).await,

@@ -6,24 +6,25 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
+use futures_util::StreamExt;
 use serde_json::Map;
 use tokio::time::{Instant, sleep_until};
 
 use super::auth::{error_response, presented_token};
 use super::registry::{ConnectionPipe, registry};
 use crate::front::BridgeContext;
+use crate::front::closing::{
+    CLOSE_GOING_AWAY, CLOSE_HANDSHAKE, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_POLICY, REASON_DRAIN,
+    REASON_SLOW, bound_write_buffer, close_within,
+};
 use crate::metrics::{CloseReason, Front};
 use crate::pnut::hello_frame;
 use crate::ratelimit::token_hash;
 use crate::upstream::UpstreamError;
 
-/// Close code: normal (silence timeout, deleted connection).
-const CLOSE_NORMAL: u16 = 1000;
-/// Close code: policy (slow consumer).
-const CLOSE_POLICY: u16 = 1008;
 /// Assumed average frame size, to turn `limits.outbound_queue` (bytes) into a frame count.
 const AVERAGE_FRAME_BYTES: u64 = 4096;
 
@@ -68,21 +69,55 @@ pub async fn upgrade(
         }
     }
     match ws {
-        Ok(ws) => ws.on_upgrade(move |socket| run(ctx, token, socket)),
+        Ok(ws) => {
+            let queue_limit =
+                usize::try_from(ctx.config().limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
+            bound_write_buffer(ws, queue_limit).on_upgrade(move |socket| run(ctx, token, socket))
+        }
         Err(_) => error_response(400, "A websocket upgrade is required"),
     }
 }
 
-async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.into(),
-        })))
-        .await;
+/// Why a connection's loop ended, and so how it is closed.
+enum Ending {
+    /// The tool closed, or the connection failed: nothing to send.
+    Peer,
+    /// The connection was deleted (`DELETE /v1/users/me/streams/{id}`).
+    Deleted,
+    /// The outbound queue overflowed.
+    SlowConsumer,
+    /// The tool was silent for `timeouts.pnut_front_client_silence` (or a write stalled).
+    Silent,
+    /// The bridge drains.
+    Drain,
+}
+
+impl Ending {
+    /// The close frame to send, if any.
+    fn close_frame(&self) -> Option<(u16, &'static str)> {
+        match self {
+            Self::Peer => None,
+            Self::Deleted => Some((CLOSE_NORMAL, "connection deleted")),
+            Self::SlowConsumer => Some((CLOSE_POLICY, REASON_SLOW)),
+            Self::Silent => Some((CLOSE_NORMAL, "timeout")),
+            Self::Drain => Some((CLOSE_GOING_AWAY, REASON_DRAIN)),
+        }
+    }
+
+    /// The `pnutkey_client_closes_total` reason, if the bridge closed the connection.
+    fn metric(&self) -> Option<CloseReason> {
+        match self {
+            Self::Peer => None,
+            Self::Deleted => Some(CloseReason::Deleted),
+            Self::SlowConsumer => Some(CloseReason::SlowConsumer),
+            Self::Silent => Some(CloseReason::SilenceTimeout),
+            Self::Drain => Some(CloseReason::Drain),
+        }
+    }
 }
 
 async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
+    let _tracked = ctx.drain.track();
     // This connection's settings for its whole life (a config reload affects new ones only).
     let config = ctx.config();
     let max_bytes = config.limits.outbound_queue.as_u64();
@@ -93,7 +128,16 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
     let metrics = ctx.metrics.front(Front::Pnut);
     let _connected = metrics.connected();
     let Some(connection_id) = registry.open(token, pipe).await else {
-        close(&mut socket, 1011, "registry unavailable").await;
+        let (mut writer, mut reader) = socket.split();
+        let reason = "registry unavailable";
+        close_within(
+            &mut writer,
+            &mut reader,
+            CLOSE_INTERNAL,
+            reason,
+            CLOSE_HANDSHAKE,
+        )
+        .await;
         return;
     };
     let hello = hello_frame(stream_endpoint(&ctx.bridge_url), connection_id.clone());
@@ -107,36 +151,46 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
         registry.closed(connection_id).await;
         return;
     }
-    loop {
+    let drain = &ctx.drain;
+    let ending = loop {
         tokio::select! {
+            biased;
+            () = drain.requested() => break Ending::Drain,
+            () = control.closing() => {
+                break if control.is_slow() { Ending::SlowConsumer } else { Ending::Deleted };
+            }
             frame = frames_rx.recv() => {
-                let Some(text) = frame else { break };
+                let Some(text) = frame else { break Ending::Peer };
                 control.sent(text.len());
-                if socket.send(Message::Text(text.into())).await.is_err() {
-                    break;
+                // A tool that does not read blocks the write: race it against the signals.
+                tokio::select! {
+                    biased;
+                    sent = socket.send(Message::Text(text.into())) => if sent.is_err() {
+                        break Ending::Peer;
+                    },
+                    () = drain.requested() => break Ending::Drain,
+                    () = control.closing() => {
+                        break if control.is_slow() { Ending::SlowConsumer } else { Ending::Deleted };
+                    }
+                    () = sleep_until(deadline) => break Ending::Silent,
                 }
                 metrics.events_out.inc();
             }
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break Ending::Peer,
                 Some(Ok(_)) => deadline = Instant::now() + silence,
             },
-            () = control.closing() => {
-                if control.is_slow() {
-                    metrics.closed(CloseReason::SlowConsumer);
-                    close(&mut socket, CLOSE_POLICY, "slow consumer").await;
-                } else {
-                    metrics.closed(CloseReason::Deleted);
-                    close(&mut socket, CLOSE_NORMAL, "connection deleted").await;
-                }
-                break;
-            }
-            () = sleep_until(deadline) => {
-                metrics.closed(CloseReason::SilenceTimeout);
-                close(&mut socket, CLOSE_NORMAL, "timeout").await;
-                break;
-            }
+            () = sleep_until(deadline) => break Ending::Silent,
         }
+    };
+    if let Some(reason) = ending.metric() {
+        metrics.closed(reason);
     }
+    // Release the queue and the subscriptions before a close that may take a while.
+    drop(frames_rx);
     registry.closed(connection_id).await;
+    if let Some((code, reason)) = ending.close_frame() {
+        let (mut writer, mut reader) = socket.split();
+        close_within(&mut writer, &mut reader, code, reason, CLOSE_HANDSHAKE).await;
+    }
 }

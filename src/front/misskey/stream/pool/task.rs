@@ -15,11 +15,11 @@ use crate::front::BridgeContext;
 use crate::front::misskey::stream::outbound::ClientSink;
 use crate::mapping::{self, NoteFilters, PollEntry, SubscriptionKey, UpstreamNeed};
 use crate::metrics::{Front, FrontMetrics, GaugeShare};
-use crate::misskey::ServerMessage;
 use crate::ratelimit::token_hash;
 use crate::upstream::UpstreamKind;
 use crate::upstream::pnut::PnutStreamEvent;
 
+mod ack;
 mod capture;
 mod linger;
 mod poll;
@@ -86,6 +86,8 @@ struct Pool {
     subscriptions_gauge: GaugeShare,
     /// The Misskey front's counters (backfills, gaps, best-effort captures).
     metrics: FrontMetrics,
+    /// `connected` answers waiting for upstream subscribes.
+    pending_acks: Vec<ack::PendingAck>,
 }
 
 /// Spawns the pool task of `token`.
@@ -117,8 +119,10 @@ pub(super) fn spawn(
         capture_keys: HashMap::new(),
         best_effort_captures: 0,
         polls: HashMap::new(),
+        pending_acks: Vec::new(),
     };
-    tokio::spawn(pool.run(inbox));
+    let drain = pool.ctx.drain.clone();
+    drain.spawn(pool.run(inbox));
 }
 
 impl Pool {
@@ -131,9 +135,14 @@ impl Pool {
             .max(Duration::from_millis(10));
         let mut poll_timer = tokio::time::interval_at(Instant::now() + poll_every, poll_every);
         poll_timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let drain = self.ctx.drain.clone();
         loop {
             let deadline = self.next_deadline();
             tokio::select! {
+                () = drain.requested() => {
+                    self.drain().await;
+                    break;
+                }
                 command = inbox.recv() => match command {
                     Some(command) => self.handle(command).await,
                     None => break,
@@ -172,6 +181,7 @@ impl Pool {
                 for key in gone {
                     self.release_channel(&key);
                 }
+                self.forget_acks(client, None);
                 self.uncapture_all(client);
             }
             PoolCommand::SubNote {
@@ -235,8 +245,7 @@ impl Pool {
             is_main: channel == "main",
         };
         if pong {
-            let ack = ServerMessage::Connected { id: id.clone() };
-            conn.sink.push(Arc::from(ack.to_json()));
+            self.ack_when_subscribed(client, id.clone(), conn.sink.clone());
         }
         if let Some(old) = self.channels.insert((client, id), conn) {
             for key in &old.keys {
@@ -353,6 +362,7 @@ impl Pool {
     }
 
     fn release_channel(&mut self, key: &(ClientId, String)) {
+        self.forget_acks(key.0, Some(&key.1));
         if let Some(conn) = self.channels.remove(key) {
             for key in &conn.keys {
                 self.release_key(key);

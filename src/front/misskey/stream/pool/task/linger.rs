@@ -24,15 +24,44 @@ impl Pool {
         for channel in self.channels.values_mut() {
             channel.keys.retain(|key| !conn.keys.contains(key));
         }
+        self.settle_acks(None);
         if let Some(connection_id) = conn.connection_id {
             let ctx = Arc::clone(&self.ctx);
             let token = self.token.clone();
-            tokio::spawn(async move {
+            self.ctx.drain.spawn(async move {
                 if let Err(error) = ctx.pnut.delete_stream(&token, &connection_id).await {
                     tracing::debug!(%error, "pnut stream delete failed");
                 }
             });
         }
+    }
+
+    /// The bridge drains: stops every pnut connection and deletes its stream upstream
+    /// (`DELETE /users/me/streams/{connection_id}`), all at once.
+    pub(super) async fn drain(&mut self) {
+        let mut connection_ids = Vec::new();
+        for conn in self.conns.drain(..).flatten() {
+            // Stopped first, so a reconnect cannot open a stream the delete misses.
+            conn.forwarder.abort();
+            connection_ids.extend(conn.connection_id);
+        }
+        self.keys.clear();
+        self.by_subscription.clear();
+        let pnut = &self.ctx.pnut;
+        let token = self.token.as_str();
+        let deletes = connection_ids
+            .iter()
+            .map(|connection_id| pnut.delete_stream(token, connection_id));
+        for result in futures_util::future::join_all(deletes).await {
+            if let Err(error) = result {
+                tracing::debug!(%error, "pnut stream delete failed while draining");
+            }
+        }
+        tracing::debug!(
+            token = %crate::ratelimit::token_hash(&self.token),
+            deleted = connection_ids.len(),
+            "pool drained"
+        );
     }
 
     pub(super) fn next_deadline(&self) -> Option<Instant> {
@@ -43,11 +72,13 @@ impl Pool {
             .iter()
             .flatten()
             .filter_map(|conn| conn.empty_since);
-        keys.chain(conns).min().map(|since| since + linger)
+        let lingered = keys.chain(conns).min().map(|since| since + linger);
+        lingered.into_iter().chain(self.next_ack_deadline()).min()
     }
 
     /// Deletes subscriptions unused for the linger time and closes connections empty as long.
     pub(super) async fn expire(&mut self, now: Instant) {
+        self.expire_acks(now);
         let linger = self.ctx.config().timeouts.linger;
         let expired: Vec<SubscriptionKey> = self
             .keys
@@ -84,6 +115,7 @@ impl Pool {
                 }
             }
         }
+        self.settle_acks(None);
         let empty: Vec<usize> = self
             .conns
             .iter()

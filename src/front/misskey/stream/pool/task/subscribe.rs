@@ -12,7 +12,13 @@ use crate::ratelimit::token_hash;
 
 impl Pool {
     /// Subscribes `key` on `connection_id`; a known newest id makes the response a backfill.
+    /// `connected` answers waiting for it are settled once it returned.
     pub(super) async fn subscribe(&mut self, key: &SubscriptionKey, connection_id: &str) {
+        self.subscribe_once(key, connection_id).await;
+        self.settle_acks(Some(key));
+    }
+
+    async fn subscribe_once(&mut self, key: &SubscriptionKey, connection_id: &str) {
         let since = self.keys.get(key).and_then(|state| state.newest_id.clone());
         let count = self.ctx.config().limits.backfill_count.to_string();
         let mut query: Vec<(&str, &str)> = key
