@@ -53,7 +53,12 @@ impl Baseline {
             while let Ok((tcp, _)) = listener.accept().await {
                 let registry = Arc::clone(&registry);
                 tokio::spawn(async move {
-                    let Ok(ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    let config =
+                        tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+                            .read_buffer_size(crate::clients::READ_BUFFER);
+                    let Ok(ws) =
+                        tokio_tungstenite::accept_async_with_config(tcp, Some(config)).await
+                    else {
                         return;
                     };
                     let (tx, rx) = mpsc::channel(QUEUE);

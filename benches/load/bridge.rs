@@ -34,6 +34,15 @@ impl Bridge {
             .env("PNUTKEY__UPSTREAM__PNUT__URL", pnut_url)
             .env("PNUTKEY__UPSTREAM__MISSKEY__URL", misskey_url)
             .env("PNUTKEY__SIM__ACTIVITY_INTERVAL", "off")
+            // The sims have no binding limits; lift the bridge's own upstream quotas so that
+            // thousands of connections of one token are not throttled at connect time.
+            .env("PNUTKEY__RATELIMIT__PNUT__GET_PER_HOUR", "1000000")
+            .env("PNUTKEY__RATELIMIT__PNUT__UPSTREAM_PER_SECOND", "100000")
+            .env(
+                "PNUTKEY__RATELIMIT__MISSKEY__PER_TOKEN_PER_SECOND",
+                "100000",
+            )
+            .env("PNUTKEY__RATELIMIT__MISSKEY__UPSTREAM_PER_SECOND", "100000")
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -62,6 +71,18 @@ impl Bridge {
         Ok(bridge)
     }
 
+    /// Starts `perf record` (sampling, flat profile) on the bridge, writing `output`.
+    pub fn profile(&self, output: &str) -> Result<Profiler, String> {
+        let child = Command::new("perf")
+            .args(["record", "-F", "999", "-o", output, "-p"])
+            .arg(self.child.id().to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("perf: {e}"))?;
+        Ok(Profiler(child))
+    }
+
     /// Current RSS and CPU time of the bridge process.
     pub fn stats(&self) -> ProcStats {
         proc_stats(self.child.id())
@@ -72,6 +93,19 @@ impl Drop for Bridge {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A running `perf record`; stopped (SIGINT, so it writes its data) by [`Profiler::stop`].
+pub struct Profiler(Child);
+
+impl Profiler {
+    /// Stops the profiler and waits for it to write its output.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
     }
 }
 

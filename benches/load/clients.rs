@@ -8,7 +8,8 @@ use futures_util::{SinkExt, StreamExt, stream};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::stats::{Stats, now_nanos, parse_stamp};
 
@@ -16,6 +17,22 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Connections opened at once.
 const CONNECT_CONCURRENCY: usize = 64;
+
+/// Read buffer of a client socket (tungstenite's 128 KiB default zero-fills on every read).
+pub const READ_BUFFER: usize = 4096;
+
+async fn connect_async(
+    url: String,
+) -> Result<
+    (
+        Ws,
+        tokio_tungstenite::tungstenite::handshake::client::Response,
+    ),
+    tokio_tungstenite::tungstenite::Error,
+> {
+    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
+    tokio_tungstenite::connect_async_with_config(url, Some(config), false).await
+}
 
 /// How a client opens its stream.
 #[derive(Debug, Clone)]

@@ -45,6 +45,9 @@ struct Args {
     /// Where to write the results table (`-` for nowhere).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/RESULTS.md"))]
     results: String,
+    /// Profile the bridge with `perf record` during each ladder, into this file.
+    #[arg(long)]
+    perf: Option<String>,
     /// Passed by `cargo bench`: run the full load (without it: smoke test).
     #[arg(long, hide = true)]
     bench: bool,
@@ -78,6 +81,7 @@ async fn full(args: &Args) -> Result<(), String> {
         rates,
         step: Duration::from_secs_f64(args.step_secs),
         baseline: !args.no_baseline,
+        perf: args.perf.clone(),
     };
     let mut outcomes: Vec<Outcome> = Vec::new();
     if wanted(args, "a") {
@@ -91,6 +95,7 @@ async fn full(args: &Args) -> Result<(), String> {
             rates: vec![5.0],
             step: Duration::from_secs(3),
             baseline: false,
+            perf: None,
         };
         let shape = scenario::idle(args.clients.map_or(10_000, |n| n * 10));
         outcomes.push(scenario::run(shape, &idle_plan).await?);
@@ -145,6 +150,7 @@ async fn smoke() -> Result<(), String> {
         rates: vec![20.0],
         step: Duration::from_millis(300),
         baseline: true,
+        perf: None,
     };
     let shapes = [
         scenario::one_token(5),

@@ -23,6 +23,8 @@ pub struct Plan {
     pub step: Duration,
     /// Also run the raw baseline.
     pub baseline: bool,
+    /// Profile the bridge with `perf record` during the ladder, into this file.
+    pub perf: Option<String>,
 }
 
 /// What one scenario measured.
@@ -101,7 +103,15 @@ pub async fn run(shape: Shape, plan: &Plan) -> Result<Outcome, String> {
         mib(before.rss_bytes)
     );
     let fanout = clients.len() as u64;
+    let profiler = plan
+        .perf
+        .as_deref()
+        .map(|output| bridge.profile(output))
+        .transpose()?;
     let steps = steps::ladder(&source, &stats, &plan.rates, plan.step, fanout, &proc).await?;
+    if let Some(profiler) = profiler {
+        profiler.stop();
+    }
     let upstream = sims.upstream_counts().await;
     let sample = clients.sample.get().cloned();
     clients.stop();
