@@ -87,7 +87,8 @@ async fn upgrade(
         .saturating_add(1);
     let ctx = Arc::clone(ctx);
     // tungstenite's own limit sits above ours so an oversized frame reaches us and gets 1009.
-    ws.max_message_size(max_frame.saturating_mul(2))
+    ws.read_buffer_size(crate::front::CLIENT_READ_BUFFER)
+        .max_message_size(max_frame.saturating_mul(2))
         .max_frame_size(max_frame.saturating_mul(2))
         .on_upgrade(move |socket| socket::serve(socket, ctx, pool, client))
 }

@@ -67,7 +67,9 @@ pub async fn upgrade(
         }
     }
     match ws {
-        Ok(ws) => ws.on_upgrade(move |socket| run(ctx, token, socket)),
+        Ok(ws) => ws
+            .read_buffer_size(crate::front::CLIENT_READ_BUFFER)
+            .on_upgrade(move |socket| run(ctx, token, socket)),
         Err(_) => error_response(400, "A websocket upgrade is required"),
     }
 }
