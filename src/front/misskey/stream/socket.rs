@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -32,6 +32,15 @@ const SHARED_CHANNELS: [&str; 6] = [
 const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code for a client whose outbound queue overflowed.
 const CLOSE_POLICY: u16 = 1008;
+
+/// A queued frame shared by every client it goes to, lent to the websocket without a copy.
+struct SharedFrame(Arc<str>);
+
+impl AsRef<[u8]> for SharedFrame {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
 
 /// The channel ids one socket has open, bounded by `limits.max_channels_per_socket`.
 struct SocketState {
@@ -81,7 +90,10 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
             }
             frame = queue.next() => {
                 let Some(frame) = frame else { break };
-                if writer.send(Message::Text(frame.as_ref().into())).await.is_err() {
+                let Ok(text) = Utf8Bytes::try_from(Bytes::from_owner(SharedFrame(frame))) else {
+                    continue;
+                };
+                if writer.send(Message::Text(text)).await.is_err() {
                     break;
                 }
             }
