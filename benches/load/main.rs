@@ -45,7 +45,7 @@ struct Args {
     /// Where to write the results table (`-` for nowhere).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/RESULTS.md"))]
     results: String,
-    /// Profile the bridge with `perf record` during each ladder, into this file.
+    /// Profile the bridge with `perf record` during each ladder, into FILE.<scenario letter>.
     #[arg(long)]
     perf: Option<String>,
     /// Passed by `cargo bench`: run the full load (without it: smoke test).

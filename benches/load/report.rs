@@ -10,7 +10,7 @@ pub fn markdown(outcomes: &[Outcome]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| scenario | clients | tokens | max sustained events/s | client frames/s | baseline frames/s | pnutkey / baseline | p50 / p99 / max latency at that step | bridge RSS before clients | RSS per idle client | RSS per client under load | bridge CPU µs per client frame | upstream streams / subscriptions | upstream REST calls |"
+        "| scenario | clients | tokens | max sustained events/s | client frames/s | baseline frames/s | pnutkey / baseline | p50 / p99 / max latency at that step | bridge RSS before clients | RSS per idle client | RSS per client under load | bridge CPU µs per client frame | upstream streams / subscriptions | upstream REST calls (top) |"
     );
     let _ = writeln!(
         out,
@@ -50,7 +50,7 @@ pub fn markdown(outcomes: &[Outcome]) -> String {
         let u = &o.upstream;
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {eps} | {fps} | {base} | {ratio} | {lat} | {:.1} MiB | {:.1} KiB | {:.1} KiB | {cpu} | pnut {}/{}, misskey {}/{} | pnut {}, misskey {} |",
+            "| {} | {} | {} | {eps} | {fps} | {base} | {ratio} | {lat} | {:.1} MiB | {:.1} KiB | {:.1} KiB | {cpu} | pnut {}/{}, misskey {}/{} | pnut {}, misskey {} ({}) |",
             o.name,
             o.clients,
             o.tokens,
@@ -63,6 +63,7 @@ pub fn markdown(outcomes: &[Outcome]) -> String {
             u.misskey_channels,
             u.pnut_rest_calls,
             u.misskey_rest_calls,
+            u.top_calls,
         );
     }
     for o in outcomes {

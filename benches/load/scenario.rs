@@ -106,7 +106,7 @@ pub async fn run(shape: Shape, plan: &Plan) -> Result<Outcome, String> {
     let profiler = plan
         .perf
         .as_deref()
-        .map(|output| bridge.profile(output))
+        .map(|output| bridge.profile(&format!("{output}.{}", letter(&shape.name))))
         .transpose()?;
     let steps = steps::ladder(&source, &stats, &plan.rates, plan.step, fanout, &proc).await?;
     if let Some(profiler) = profiler {
@@ -150,6 +150,11 @@ async fn run_baseline(sample: &str, count: usize, plan: &Plan) -> Result<Vec<Ste
     clients.stop();
     baseline.stop();
     Ok(steps)
+}
+
+/// The scenario letter of `name` (`a: ...` → `a`).
+fn letter(name: &str) -> &str {
+    name.split(':').next().unwrap_or(name)
 }
 
 fn distinct(tokens: &[String]) -> usize {

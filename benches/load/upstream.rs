@@ -52,7 +52,21 @@ impl Sims {
     pub async fn upstream_counts(&self) -> UpstreamCounts {
         let pnut = self.pnut.control().counts().await;
         let misskey = self.misskey.control().counts().await;
+        let mut calls: Vec<(String, u64)> = pnut
+            .calls
+            .iter()
+            .chain(misskey.calls.iter())
+            .map(|(name, count)| (name.clone(), *count))
+            .collect();
+        calls.sort_by(|a, b| b.1.cmp(&a.1));
+        let top_calls = calls
+            .iter()
+            .take(3)
+            .map(|(name, count)| format!("`{name}` ×{count}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         UpstreamCounts {
+            top_calls,
             pnut_streams: pnut.connections,
             pnut_subscriptions: pnut.subscriptions.values().sum(),
             pnut_rest_calls: pnut.calls.values().sum(),
@@ -68,7 +82,7 @@ impl Sims {
 }
 
 /// Upstream load the bridge generated.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct UpstreamCounts {
     /// pnut user-stream connections open.
     pub pnut_streams: usize,
@@ -82,6 +96,8 @@ pub struct UpstreamCounts {
     pub misskey_channels: usize,
     /// Misskey REST calls made.
     pub misskey_rest_calls: u64,
+    /// The most frequent REST calls (`METHOD /route ×n`, both sims).
+    pub top_calls: String,
 }
 
 /// One way to emit a timestamped event.
