@@ -58,7 +58,7 @@ impl Sims {
             .chain(misskey.calls.iter())
             .map(|(name, count)| (name.clone(), *count))
             .collect();
-        calls.sort_by(|a, b| b.1.cmp(&a.1));
+        calls.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
         let top_calls = calls
             .iter()
             .take(3)
