@@ -1246,3 +1246,25 @@ async fn method_not_allowed_and_rejections_are_pnut_envelopes() {
     assert!(wrong_method.body["meta"]["error_message"].is_string());
     assert!(wrong_method.body.get("data").is_none());
 }
+
+/// `extra_users` seeds `load-<i>` accounts (token = username) that follow `load-0`: a post by
+/// `load-0` reaches another load account's home stream.
+#[tokio::test]
+async fn extra_load_users_follow_load_zero() {
+    let sim = start_with(SimPnutOptions {
+        extra_users: 3,
+        ..Default::default()
+    })
+    .await;
+    let me = get(&sim, "/v1/users/me", "load-2").await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    assert_eq!(me.body["data"]["username"], "load-2");
+    let (mut ws, cid) = open(&sim, "load-2").await;
+    subscribe(&sim, "/v1/posts/streams/me", "load-2", &cid).await;
+    sim.control()
+        .create_post("load-0", "load ping", None)
+        .await
+        .expect("post");
+    let event = next_json(&mut ws).await;
+    assert_eq!(event["data"][0]["content"]["text"], "load ping", "{event}");
+}

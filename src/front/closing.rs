@@ -33,15 +33,18 @@ const WRITE_BUFFER: usize = 16 * 1024;
 /// Room in the websocket write buffer beyond the outbound queue (frame headers, a close).
 const WRITE_BUFFER_SLACK: usize = 16 * 1024;
 
-/// Bounds the upgraded socket's write buffer: a frame taken from an outbound queue of
-/// `queue_limit` bytes is at most that long, so the buffer never holds more than the frame
-/// being written plus a little (tungstenite's default is unbounded).
-pub fn bound_write_buffer(ws: WebSocketUpgrade, queue_limit: usize) -> WebSocketUpgrade {
-    ws.write_buffer_size(WRITE_BUFFER).max_write_buffer_size(
-        queue_limit
-            .saturating_add(WRITE_BUFFER)
-            .saturating_add(WRITE_BUFFER_SLACK),
-    )
+/// Bounds the upgraded socket's buffers: a small read buffer (tungstenite's default 128 KiB is
+/// zero-filled on every read and stays resident per client), and a write buffer that never
+/// holds more than the frame being written plus a little (a frame taken from an outbound queue
+/// of `queue_limit` bytes is at most that long; tungstenite's default is unbounded).
+pub fn bound_buffers(ws: WebSocketUpgrade, queue_limit: usize) -> WebSocketUpgrade {
+    ws.read_buffer_size(crate::front::CLIENT_READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(
+            queue_limit
+                .saturating_add(WRITE_BUFFER)
+                .saturating_add(WRITE_BUFFER_SLACK),
+        )
 }
 
 /// Sends Close `code`/`reason` and waits for the peer's Close (or the end of the stream), all

@@ -51,6 +51,9 @@ pub struct SimPnutOptions {
     pub stream_queue_capacity: usize,
     /// Rate-limit buckets (pnut: GET 5000/h per token, writes 20/min, anonymous 40/min).
     pub rate_limits: PnutRateLimits,
+    /// Extra accounts `load-0` … `load-<n-1>` (token = username) for load tests; each follows
+    /// `load-0`, so a post by `load-0` reaches every one's home timeline.
+    pub extra_users: usize,
 }
 
 impl Default for SimPnutOptions {
@@ -63,6 +66,7 @@ impl Default for SimPnutOptions {
             max_subscriptions: 16,
             stream_queue_capacity: 256,
             rate_limits: PnutRateLimits::default(),
+            extra_users: 0,
         }
     }
 }
@@ -98,7 +102,8 @@ impl SimPnut {
         let listener = tokio::net::TcpListener::bind(options.listen).await?;
         let addr = listener.local_addr()?;
         let hub = hub::Hub::new(options.max_subscriptions, options.stream_queue_capacity);
-        let world = world::World::seeded(format!("http://{addr}"), options.seed, hub);
+        let mut world = world::World::seeded(format!("http://{addr}"), options.seed, hub);
+        world.seed_load_users(options.extra_users);
         let (stall, _) = watch::channel(false);
         let changes = crate::sim::tracked::changes();
         let shared = Arc::new(Shared {

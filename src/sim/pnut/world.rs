@@ -331,6 +331,34 @@ impl World {
         id
     }
 
+    /// Adds `count` load-test accounts `load-<i>` (token `load-<i>`), each following `load-0`.
+    pub fn seed_load_users(&mut self, count: usize) {
+        let mut first = None;
+        for index in 0..count {
+            let id = self.next_id();
+            let username = format!("load-{index}");
+            self.users.insert(
+                id,
+                UserRec {
+                    id,
+                    username: username.clone(),
+                    name: format!("Load {index}"),
+                    created_at: self.seed_epoch,
+                    token: username,
+                },
+            );
+            let followed = *first.get_or_insert(id);
+            if followed != id {
+                let seq = self.next_id();
+                self.follows.push(FollowRec {
+                    seq,
+                    follower: id,
+                    followed,
+                });
+            }
+        }
+    }
+
     /// The user owning `token`.
     pub fn user_by_token(&self, token: &str) -> Option<u64> {
         self.users

@@ -84,7 +84,7 @@ async fn upgrade(
         usize::try_from(ctx.config().limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
     let ctx = Arc::clone(ctx);
     // tungstenite's own limit sits above ours so an oversized frame reaches us and gets 1009.
-    crate::front::closing::bound_write_buffer(ws, queue_limit)
+    crate::front::closing::bound_buffers(ws, queue_limit)
         .max_message_size(max_frame.saturating_mul(2))
         .max_frame_size(max_frame.saturating_mul(2))
         .on_upgrade(move |socket| socket::serve(socket, ctx, pool, client))

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
@@ -31,6 +31,15 @@ const SHARED_CHANNELS: [&str; 6] = [
     "admin",
     "reversi",
 ];
+
+/// A queued frame shared by every client it goes to, lent to the websocket without a copy.
+struct SharedFrame(Arc<str>);
+
+impl AsRef<[u8]> for SharedFrame {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
 
 /// The channel ids one socket has open, bounded by `limits.max_channels_per_socket`.
 struct SocketState {
@@ -126,8 +135,10 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
             }
             frame = queue.next() => {
                 let Some(frame) = frame else { break Ending::Peer };
-                let message = Message::Text(frame.as_ref().into());
-                if let Some(ending) = write(&mut writer, message, &slow, drain, pong_timeout).await {
+                let Ok(text) = Utf8Bytes::try_from(Bytes::from_owner(SharedFrame(frame))) else {
+                    continue;
+                };
+                if let Some(ending) = write(&mut writer, Message::Text(text), &slow, drain, pong_timeout).await {
                     break ending;
                 }
                 metrics.events_out.inc();

@@ -6,7 +6,7 @@
 //! The hub only receives commands from the registry and never waits on it; frames go to the
 //! tool connections without waiting — a full queue closes that connection (slow consumer).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -17,7 +17,7 @@ use super::matching::{Accept, EventFacts, translate_channel_event, translate_not
 use super::registry::ConnectionPipe;
 use crate::front::BridgeContext;
 use crate::misskey::{MeDetailed, ServerMessage};
-use crate::pnut::{Envelope, Meta, Token, User};
+use crate::pnut::{Meta, Token, User};
 use crate::ratelimit::token_hash;
 use crate::upstream::misskey::{MisskeyStream, MisskeyStreamEvent};
 
@@ -111,6 +111,8 @@ struct Hub {
     subscriptions: BTreeMap<String, Subscription>,
     waiters: Vec<Waiter>,
     delivered: VecDeque<(String, String)>,
+    /// The same pairs, for O(1) lookups (one per subscription per event).
+    delivered_set: HashSet<(String, String)>,
     next_channel: u64,
 }
 
@@ -146,6 +148,7 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut commands: mpsc::Receive
         subscriptions: BTreeMap::new(),
         waiters: Vec::new(),
         delivered: VecDeque::new(),
+        delivered_set: HashSet::new(),
         next_channel: 0,
     };
     let drain = hub.ctx.drain.clone();
@@ -405,12 +408,15 @@ impl Hub {
                 continue;
             }
             let marker = (subscription_id.clone(), facts.dedup_key.clone());
-            if self.delivered.contains(&marker) {
+            if self.delivered_set.contains(&marker) {
                 continue;
             }
-            self.delivered.push_back(marker);
-            if self.delivered.len() > DEDUP_WINDOW {
-                self.delivered.pop_front();
+            self.delivered.push_back(marker.clone());
+            self.delivered_set.insert(marker);
+            if self.delivered.len() > DEDUP_WINDOW
+                && let Some(oldest) = self.delivered.pop_front()
+            {
+                self.delivered_set.remove(&oldest);
             }
             per_connection
                 .entry(sub.connection_id.clone())
@@ -418,23 +424,27 @@ impl Hub {
                 .1
                 .push(subscription_id.clone());
         }
+        if per_connection.is_empty() {
+            return;
+        }
+        // `data` is serialised once per event; only the small `meta` differs per connection.
+        let Ok(data_json) = serde_json::to_string(&facts.event.data) else {
+            return;
+        };
         for (pipe, subscription_ids) in per_connection.into_values() {
-            let frame = Envelope {
-                meta: Meta {
-                    subscription_ids: Some(subscription_ids),
-                    id: Some(facts.event.object_id.clone()),
-                    timestamp: Some(chrono::Utc::now().timestamp()),
-                    is_deleted: facts.event.is_deleted.then_some(true),
-                    revision: facts.event.revision,
-                    channel_type: facts.channel_type.clone(),
-                    ..Meta::default()
-                },
-                data: Some(facts.event.data.clone()),
+            let meta = Meta {
+                subscription_ids: Some(subscription_ids),
+                id: Some(facts.event.object_id.clone()),
+                timestamp: Some(chrono::Utc::now().timestamp()),
+                is_deleted: facts.event.is_deleted.then_some(true),
+                revision: facts.event.revision,
+                channel_type: facts.channel_type.clone(),
+                ..Meta::default()
             };
-            let Ok(text) = serde_json::to_string(&frame) else {
+            let Ok(meta_json) = serde_json::to_string(&meta) else {
                 continue;
             };
-            pipe.push(text);
+            pipe.push(format!(r#"{{"meta":{meta_json},"data":{data_json}}}"#));
         }
     }
 }

@@ -18,7 +18,7 @@ use super::registry::{ConnectionPipe, registry};
 use crate::front::BridgeContext;
 use crate::front::closing::{
     CLOSE_GOING_AWAY, CLOSE_HANDSHAKE, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_POLICY, REASON_DRAIN,
-    REASON_SLOW, bound_write_buffer, close_within,
+    REASON_SLOW, bound_buffers, close_within,
 };
 use crate::metrics::{CloseReason, Front};
 use crate::pnut::hello_frame;
@@ -72,7 +72,7 @@ pub async fn upgrade(
         Ok(ws) => {
             let queue_limit =
                 usize::try_from(ctx.config().limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
-            bound_write_buffer(ws, queue_limit).on_upgrade(move |socket| run(ctx, token, socket))
+            bound_buffers(ws, queue_limit).on_upgrade(move |socket| run(ctx, token, socket))
         }
         Err(_) => error_response(400, "A websocket upgrade is required"),
     }

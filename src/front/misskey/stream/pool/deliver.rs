@@ -1,6 +1,7 @@
 //! Turning one pnut stream event into Misskey channel frames for its targets: the payload is
 //! serialised once per event and the per-client channel id spliced in.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -35,6 +36,34 @@ fn channel_frame(id: &str, kind: &str, body_json: &str) -> Arc<str> {
     Arc::from(format!(
         r#"{{"type":"channel","body":{{"id":{id},"type":{kind},"body":{body_json}}}}}"#
     ))
+}
+
+/// The `channel` frames of one serialised event body, built once per distinct channel id:
+/// clients number their connections alike (misskey-js: "1", "2", ...), so most targets share
+/// one frame instead of each getting a copy.
+struct Frames<'a> {
+    kind: &'a str,
+    body_json: &'a str,
+    by_id: HashMap<&'a str, Arc<str>>,
+}
+
+impl<'a> Frames<'a> {
+    fn new(kind: &'a str, body_json: &'a str) -> Self {
+        Self {
+            kind,
+            body_json,
+            by_id: HashMap::new(),
+        }
+    }
+
+    fn for_id(&mut self, id: &'a str) -> Arc<str> {
+        let (kind, body_json) = (self.kind, self.body_json);
+        Arc::clone(
+            self.by_id
+                .entry(id)
+                .or_insert_with(|| channel_frame(id, kind, body_json)),
+        )
+    }
 }
 
 fn to_json<T: Serialize>(value: &T) -> Option<String> {
@@ -100,8 +129,9 @@ pub(super) fn deliver_event(
                         .ok()
                         .and_then(|note| to_json(&note))
                     {
+                        let mut frames = Frames::new("note", &json);
                         for target in &group {
-                            target.sink.push(channel_frame(target.id, "note", &json));
+                            target.sink.push(frames.for_id(target.id));
                         }
                     }
                 }
@@ -157,6 +187,7 @@ fn deliver_note(post: &Post, targets: &[&Target<'_>], opts: &Options) {
     let Some(json) = to_json(&note) else { return };
     let is_renote = post.repost_of.is_some();
     let has_files = !note.files.is_empty();
+    let mut frames = Frames::new("note", &json);
     for target in targets {
         if is_renote && !target.filters.with_renotes {
             continue;
@@ -164,7 +195,7 @@ fn deliver_note(post: &Post, targets: &[&Target<'_>], opts: &Options) {
         if target.filters.with_files && !has_files {
             continue;
         }
-        target.sink.push(channel_frame(target.id, "note", &json));
+        target.sink.push(frames.for_id(target.id));
     }
 }
 
@@ -173,10 +204,9 @@ fn send_events(events: &[ChannelEvent], targets: &[&Target<'_>]) {
         let Some(json) = to_json(&event.body) else {
             continue;
         };
+        let mut frames = Frames::new(&event.kind, &json);
         for target in targets {
-            target
-                .sink
-                .push(channel_frame(target.id, &event.kind, &json));
+            target.sink.push(frames.for_id(target.id));
         }
     }
 }
