@@ -9,6 +9,7 @@ mod budget;
 mod clock;
 mod limiter;
 mod quotas;
+mod slot;
 
 pub use budget::RetryBudget;
 pub use clock::TokioClock;
@@ -16,6 +17,7 @@ pub use limiter::{LimiterCounts, LimiterSettings, RateLimited, UpstreamLimiter};
 pub use quotas::{
     MISSKEY_ANY, MisskeyQuotas, PNUT_GET, PNUT_WRITE, PnutQuotas, misskey_limiter, pnut_limiter,
 };
+pub use slot::LimiterSlot;
 
 use sha2::{Digest, Sha256};
 

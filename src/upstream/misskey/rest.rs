@@ -1,7 +1,7 @@
 //! Misskey REST calls: `POST /api/<endpoint>` with `i`, typed results and errors, limiter,
 //! 429 pauses, bounded retries of reads.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::MisskeyClientSettings;
 use super::stream::MisskeyStream;
 use crate::misskey::ApiErrorBody;
-use crate::ratelimit::{MISSKEY_ANY, RetryBudget, UpstreamLimiter, token_hash};
+use crate::ratelimit::{LimiterSlot, MISSKEY_ANY, RetryBudget, UpstreamLimiter, token_hash};
 use crate::upstream::{Side, UpstreamError, UpstreamKind, pause_from_429};
 
 const KIND: UpstreamKind = UpstreamKind::Misskey;
@@ -25,7 +25,7 @@ struct Inner {
     http: reqwest::Client,
     settings: MisskeyClientSettings,
     /// Swapped by a config reload (`replace_limiter`).
-    limiter: RwLock<Arc<UpstreamLimiter>>,
+    limiter: LimiterSlot,
     budget: RetryBudget,
 }
 
@@ -44,7 +44,7 @@ impl MisskeyClient {
             inner: Arc::new(Inner {
                 http,
                 settings,
-                limiter: RwLock::new(limiter),
+                limiter: LimiterSlot::new(limiter),
                 budget: RetryBudget::default(),
             }),
         })
@@ -57,25 +57,13 @@ impl MisskeyClient {
 
     /// The limiter calls go through now (a call keeps the one it started with).
     pub fn limiter(&self) -> Arc<UpstreamLimiter> {
-        let limiter = self
-            .inner
-            .limiter
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(&limiter)
+        self.inner.limiter.current()
     }
 
     /// Replaces the limiter (config reload): later calls use `limiter`, whose buckets start
-    /// full; the old limiter's running 429 pauses are carried over.
+    /// full; the old limiter's running 429 pauses and counts are carried over.
     pub fn replace_limiter(&self, limiter: Arc<UpstreamLimiter>) {
-        let mut current = self
-            .inner
-            .limiter
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        limiter.carry_pauses_from(&current);
-        limiter.carry_counts_from(&current);
-        *current = limiter;
+        self.inner.limiter.replace(limiter);
     }
 
     /// A read-only call (`i`, `notes/timeline`, `notes/show`, ...): retried after a 5xx or

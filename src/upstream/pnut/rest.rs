@@ -1,6 +1,6 @@
 //! pnut REST calls: limiter, envelope decoding, typed errors, 429 pauses, GET retries.
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -9,7 +9,9 @@ use serde_json::Value;
 use super::PnutClientSettings;
 use super::stream::PnutStream;
 use crate::pnut::{Envelope, ErrorEnvelope};
-use crate::ratelimit::{PNUT_GET, PNUT_WRITE, RetryBudget, UpstreamLimiter, token_hash};
+use crate::ratelimit::{
+    LimiterSlot, PNUT_GET, PNUT_WRITE, RetryBudget, UpstreamLimiter, token_hash,
+};
 use crate::upstream::{Side, UpstreamError, UpstreamKind, pause_from_429};
 
 const KIND: UpstreamKind = UpstreamKind::Pnut;
@@ -25,7 +27,7 @@ struct Inner {
     http: reqwest::Client,
     settings: PnutClientSettings,
     /// Swapped by a config reload (`replace_limiter`).
-    limiter: RwLock<Arc<UpstreamLimiter>>,
+    limiter: LimiterSlot,
     budget: RetryBudget,
 }
 
@@ -48,7 +50,7 @@ impl PnutClient {
             inner: Arc::new(Inner {
                 http,
                 settings,
-                limiter: RwLock::new(limiter),
+                limiter: LimiterSlot::new(limiter),
                 budget: RetryBudget::default(),
             }),
         })
@@ -61,25 +63,13 @@ impl PnutClient {
 
     /// The limiter calls go through now (a call keeps the one it started with).
     pub fn limiter(&self) -> Arc<UpstreamLimiter> {
-        let limiter = self
-            .inner
-            .limiter
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(&limiter)
+        self.inner.limiter.current()
     }
 
     /// Replaces the limiter (config reload): later calls use `limiter`, whose buckets start
-    /// full; the old limiter's running 429 pauses are carried over.
+    /// full; the old limiter's running 429 pauses and counts are carried over.
     pub fn replace_limiter(&self, limiter: Arc<UpstreamLimiter>) {
-        let mut current = self
-            .inner
-            .limiter
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        limiter.carry_pauses_from(&current);
-        limiter.carry_counts_from(&current);
-        *current = limiter;
+        self.inner.limiter.replace(limiter);
     }
 
     /// An idempotent `GET /v1{path}`; retried after a 5xx or transport error while the retry
