@@ -692,3 +692,28 @@ async fn a_tool_that_stops_reading_is_closed_1008_and_others_keep_receiving() {
         "alice keeps receiving"
     );
 }
+
+/// A burst of tool connections of one token costs one upstream token check (`i`), not one per
+/// connection; a refused token is checked (and refused) every time.
+#[tokio::test]
+async fn connections_of_an_accepted_token_share_one_upstream_token_check() {
+    let env = start().await;
+    let _connections = [
+        env.open("demo-alice").await,
+        env.open("demo-alice").await,
+        env.open("demo-alice").await,
+    ];
+    let calls = env.control().counts().await.calls;
+    assert_eq!(calls.get("i"), Some(&1), "{calls:?}");
+    for _ in 0..2 {
+        let url = format!("ws://{}/v1/user?access_token=not-a-token", env.addr);
+        match connect_async(url).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 401);
+            }
+            other => panic!("expected HTTP 401, got {other:?}"),
+        }
+    }
+    let calls = env.control().counts().await.calls;
+    assert_eq!(calls.get("i"), Some(&3), "{calls:?}");
+}

@@ -15,14 +15,17 @@ mod registry;
 mod socket;
 mod subscribe;
 mod test_routes;
+mod verified;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
+use axum::{Extension, Router};
+
+use verified::VerifiedTokens;
 
 pub use auth::presented_token;
 pub use registry::{Registry, registry};
@@ -35,7 +38,10 @@ use auth::error_response;
 /// This front's routes: `GET /v1/user` and the `DELETE /v1/users/me/streams/...` routes.
 pub fn routes(ctx: Arc<BridgeContext>) -> Router {
     Router::new()
-        .route("/v1/user", get(socket::upgrade))
+        .route(
+            "/v1/user",
+            get(socket::upgrade).layer(Extension(Arc::new(VerifiedTokens::default()))),
+        )
         .route(
             "/v1/users/me/streams/{connection_id}",
             delete(delete_connection),

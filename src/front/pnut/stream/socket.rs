@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -15,6 +16,7 @@ use tokio::time::{Instant, sleep_until};
 
 use super::auth::{error_response, presented_token};
 use super::registry::{ConnectionPipe, registry};
+use super::verified::VerifiedTokens;
 use crate::front::BridgeContext;
 use crate::front::closing::{
     CLOSE_GOING_AWAY, CLOSE_HANDSHAKE, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_POLICY, REASON_DRAIN,
@@ -41,9 +43,11 @@ pub fn stream_endpoint(bridge_url: &str) -> String {
     format!("{ws}/v1/user")
 }
 
-/// `GET /v1/user`: checks the token upstream (401 envelope when refused), then upgrades.
+/// `GET /v1/user`: checks the token upstream unless it was accepted in the last minute (401
+/// envelope when refused), then upgrades.
 pub async fn upgrade(
     State(ctx): State<Arc<BridgeContext>>,
+    Extension(verified): Extension<Arc<VerifiedTokens>>,
     headers: HeaderMap,
     uri: Uri,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -54,18 +58,21 @@ pub async fn upgrade(
     let Some(token) = ctx.upstream_token(&presented) else {
         return error_response(401, "Token is not valid");
     };
-    match ctx
-        .misskey
-        .read::<serde_json::Value>(&token, "i", Map::new())
-        .await
-    {
-        Ok(_) => {}
-        Err(UpstreamError::Status { status, .. }) if status == 401 || status == 403 => {
-            return error_response(401, "Token is not valid");
-        }
-        Err(error) => {
-            tracing::warn!(token = %token_hash(&token), %error, "pnut user stream: token check failed");
-            return error_response(503, "the Misskey upstream is unavailable");
+    if !verified.is_fresh(&token) {
+        match ctx
+            .misskey
+            .read::<serde_json::Value>(&token, "i", Map::new())
+            .await
+        {
+            Ok(_) => verified.accepted(&token),
+            Err(UpstreamError::Status { status, .. }) if status == 401 || status == 403 => {
+                verified.refused(&token);
+                return error_response(401, "Token is not valid");
+            }
+            Err(error) => {
+                tracing::warn!(token = %token_hash(&token), %error, "pnut user stream: token check failed");
+                return error_response(503, "the Misskey upstream is unavailable");
+            }
         }
     }
     match ws {
