@@ -1,49 +1,12 @@
 //! The `pnutkey` binary end to end: the embedded default starts both simulated upstreams and
 //! the listener, logs where they are, serves `/healthz`, and exits cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
-/// Kills the child when a test fails before it could stop it cleanly.
-struct KillOnDrop(Option<Child>);
+mod common;
 
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Some(child) = self.0.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Spawns `pnutkey run` on the embedded default with an ephemeral port and JSON logs.
-fn spawn_bridge() -> Child {
-    Command::new(env!("CARGO_BIN_EXE_pnutkey"))
-        .args(["--log-format", "json", "run"])
-        .env("PNUTKEY__LISTEN__ADDR", "127.0.0.1:0")
-        .env("PNUTKEY__SIM__ACTIVITY_INTERVAL", "off")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn pnutkey")
-}
-
-/// Reads JSON log lines until `pred` returns a value, within `limit`.
-fn wait_for_log<T: Send + 'static>(
-    lines: &mpsc::Receiver<serde_json::Value>,
-    limit: Duration,
-    mut pred: impl FnMut(&serde_json::Value) -> Option<T>,
-) -> T {
-    loop {
-        let line = lines.recv_timeout(limit).expect("log line in time");
-        if let Some(v) = pred(&line) {
-            return v;
-        }
-    }
-}
+use common::bridge_process::BridgeProcess;
 
 fn field<'a>(line: &'a serde_json::Value, name: &str) -> Option<&'a str> {
     line.get("fields")?.get(name)?.as_str()
@@ -51,31 +14,22 @@ fn field<'a>(line: &'a serde_json::Value, name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn embedded_default_starts_sims_serves_health_and_stops_on_sigterm() {
-    let mut guard = KillOnDrop(Some(spawn_bridge()));
-    let stdout = guard
-        .0
-        .as_mut()
-        .and_then(|c| c.stdout.take())
-        .expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
-                && tx.send(v).is_err()
-            {
-                break;
-            }
-        }
-    });
+    let mut bridge_process = BridgeProcess::spawn(None, &[]);
     let limit = Duration::from_secs(30);
-    let bridge = wait_for_log(&rx, limit, |l| field(l, "bridge").map(str::to_owned));
-    let (pnut, misskey) = wait_for_log(&rx, limit, |l| {
-        Some((
-            field(l, "pnut")?.to_owned(),
-            field(l, "misskey")?.to_owned(),
-        ))
-    });
-    let tokens = wait_for_log(&rx, limit, |l| field(l, "accounts").map(str::to_owned));
+    let bridge = bridge_process
+        .log_until(limit, |l| field(l, "bridge").map(str::to_owned))
+        .await;
+    let (pnut, misskey) = bridge_process
+        .log_until(limit, |l| {
+            Some((
+                field(l, "pnut")?.to_owned(),
+                field(l, "misskey")?.to_owned(),
+            ))
+        })
+        .await;
+    let tokens = bridge_process
+        .log_until(limit, |l| field(l, "accounts").map(str::to_owned))
+        .await;
     assert!(tokens.contains("alice=demo-alice"), "{tokens}");
 
     let http = reqwest::Client::new();
@@ -106,17 +60,8 @@ async fn embedded_default_starts_sims_serves_health_and_stops_on_sigterm() {
     let body: serde_json::Value = i.json().await.expect("misskey json");
     assert_eq!(body["username"], "alice");
 
-    let mut child = guard.0.take().expect("child");
-    let pid = child.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("join")
-        .expect("wait");
+    bridge_process.signal("TERM");
+    let status = bridge_process.exit(limit).await;
     assert!(status.success(), "exit status {status}");
 }
 

@@ -2,8 +2,6 @@
 //! socket of both fronts gets Close 1001 "going away", the Misskey front's upstream pnut
 //! streams are deleted, the pnut front's upstream Misskey sockets closed, within the grace.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -16,6 +14,10 @@ use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+mod common;
+
+use common::bridge_process::BridgeProcess;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -174,18 +176,6 @@ async fn stop_closes_both_fronts_with_1001_and_deletes_upstream_pnut_streams() {
     misskey_sockets_until(&misskey, "carol", 0).await;
 }
 
-/// Kills the child when a test fails before it could stop it cleanly.
-struct KillOnDrop(Option<Child>);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Some(child) = self.0.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 /// The bridge binary against the test's sim pnut: SIGTERM closes the Misskey client with 1001,
 /// deletes the upstream stream, and the process exits 0 within the grace.
 #[tokio::test]
@@ -194,46 +184,15 @@ async fn sigterm_drains_the_binary_and_deletes_its_upstream_pnut_stream() {
         .await
         .expect("sim pnut");
     let control = sim.control();
-    let child = Command::new(env!("CARGO_BIN_EXE_pnutkey"))
-        .args(["--log-format", "json", "run"])
-        .env("PNUTKEY__LISTEN__ADDR", "127.0.0.1:0")
-        .env("PNUTKEY__SIM__ACTIVITY_INTERVAL", "off")
-        .env(
-            "PNUTKEY__UPSTREAM__PNUT__URL",
-            format!("{}/v1", sim.base_url()),
-        )
-        .env("PNUTKEY__TIMEOUTS__SHUTDOWN_GRACE", "8s")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn pnutkey");
-    let mut guard = KillOnDrop(Some(child));
-    let stdout = guard
-        .0
-        .as_mut()
-        .and_then(|c| c.stdout.take())
-        .expect("stdout");
-    let (lines_tx, lines) = std::sync::mpsc::channel::<Value>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str(&line)
-                && lines_tx.send(v).is_err()
-            {
-                break;
-            }
-        }
-    });
-    let bridge = tokio::task::spawn_blocking(move || {
-        loop {
-            let line = lines.recv_timeout(WAIT * 3).expect("log line in time");
-            if let Some(url) = line["fields"]["bridge"].as_str() {
-                return url.trim_start_matches("http://").to_owned();
-            }
-        }
-    })
-    .await
-    .expect("log reader");
+    let pnut_url = format!("{}/v1", sim.base_url());
+    let mut bridge_process = BridgeProcess::spawn(
+        None,
+        &[
+            ("PNUTKEY__UPSTREAM__PNUT__URL", pnut_url.as_str()),
+            ("PNUTKEY__TIMEOUTS__SHUTDOWN_GRACE", "8s"),
+        ],
+    );
+    let bridge = bridge_process.bridge_addr(WAIT * 3).await;
 
     let alice = misskey_client(&bridge, "demo-alice").await;
     pnut_counts_until(&control, |c| {
@@ -241,26 +200,13 @@ async fn sigterm_drains_the_binary_and_deletes_its_upstream_pnut_stream() {
     })
     .await;
     let close = await_close(alice);
-    let mut child = guard.0.take().expect("child");
-    let pid = child.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    bridge_process.signal("TERM");
     assert_eq!(
         closed_with(close).await,
         Some((1001, "going away".to_owned()))
     );
     let started = tokio::time::Instant::now();
-    let status = tokio::time::timeout(
-        GRACE + WAIT,
-        tokio::task::spawn_blocking(move || child.wait()),
-    )
-    .await
-    .expect("exited in time")
-    .expect("join")
-    .expect("wait");
+    let status = bridge_process.exit(GRACE + WAIT).await;
     assert!(status.success(), "exit status {status}");
     assert!(started.elapsed() < GRACE, "exited within the grace");
     let counts = control.counts().await;

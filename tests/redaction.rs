@@ -2,9 +2,6 @@
 //! 401s on both fronts with known tokens, never writes a token into a log line, the metrics
 //! text or an error body.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -12,6 +9,10 @@ use serde_json::{Value, json};
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
+
+mod common;
+
+use common::bridge_process::BridgeProcess;
 
 /// Bridge token mapped to the valid upstream token `demo-alice`.
 const BRIDGE_OK: &str = "bridge-secret-QRS-1";
@@ -27,18 +28,6 @@ const SECRETS: [&str; 4] = [BRIDGE_OK, BRIDGE_BAD_UPSTREAM, UPSTREAM_BAD, WRONG]
 const DEMO: [&str; 3] = ["demo-alice", "demo-bob", "demo-carol"];
 
 const LIMIT: Duration = Duration::from_secs(30);
-
-/// Kills the child when a test fails before it could stop it cleanly.
-struct KillOnDrop(Option<Child>);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Some(child) = self.0.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 fn config_file() -> std::path::PathBuf {
     let path = std::env::temp_dir().join(format!("pnutkey-redaction-{}.toml", std::process::id()));
@@ -64,36 +53,6 @@ upstream = "{UPSTREAM_BAD}"
     );
     std::fs::write(&path, text).expect("write config");
     path
-}
-
-/// Collects every line of `source` into `all`, and forwards JSON ones to `json`.
-fn pump(
-    source: impl Read + Send + 'static,
-    json: Option<mpsc::Sender<Value>>,
-) -> std::thread::JoinHandle<Vec<String>> {
-    std::thread::spawn(move || {
-        let mut all = Vec::new();
-        for line in BufReader::new(source).lines().map_while(Result::ok) {
-            if let (Some(tx), Ok(value)) = (&json, serde_json::from_str::<Value>(&line)) {
-                let _ = tx.send(value);
-            }
-            all.push(line);
-        }
-        all
-    })
-}
-
-fn bridge_url(lines: &mpsc::Receiver<Value>) -> String {
-    loop {
-        let line = lines.recv_timeout(LIMIT).expect("banner in time");
-        if let Some(bridge) = line
-            .get("fields")
-            .and_then(|f| f.get("bridge"))
-            .and_then(Value::as_str)
-        {
-            return bridge.to_owned();
-        }
-    }
 }
 
 /// Body of a refused websocket upgrade.
@@ -282,42 +241,22 @@ fn is_banner_line(line: &str) -> bool {
 #[tokio::test]
 async fn no_token_reaches_a_log_line_a_metric_or_an_error_body() {
     let config = config_file();
-    let child = Command::new(env!("CARGO_BIN_EXE_pnutkey"))
-        .arg("--config")
-        .arg(&config)
-        .args(["--log-format", "json", "run"])
-        .env(
+    let mut bridge_process = BridgeProcess::spawn(
+        Some(&config),
+        &[(
             "RUST_LOG",
             "trace,tungstenite=trace,tokio_tungstenite=trace",
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn pnutkey");
-    let mut guard = KillOnDrop(Some(child));
-    let child = guard.0.as_mut().expect("child");
-    let (tx, rx) = mpsc::channel();
-    let stdout = pump(child.stdout.take().expect("stdout"), Some(tx));
-    let stderr = pump(child.stderr.take().expect("stderr"), None);
-    let bridge = bridge_url(&rx);
+        )],
+    );
+    let bridge = format!("http://{}", bridge_process.bridge_addr(LIMIT).await);
 
     let seen = drive(&bridge).await;
 
-    let mut child = guard.0.take().expect("child");
-    let pid = child.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("join")
-        .expect("wait");
+    bridge_process.signal("TERM");
+    let status = bridge_process.exit(LIMIT).await;
     assert!(status.success(), "exit status {status}");
     let _ = std::fs::remove_file(&config);
-    let mut lines = stdout.join().expect("stdout lines");
-    lines.extend(stderr.join().expect("stderr lines"));
+    let lines = bridge_process.output_lines();
     assert!(
         lines.len() > 100,
         "TRACE logging produced only {} lines",

@@ -2,12 +2,12 @@
 //! the real binary. Running connections keep the settings they opened with; new sockets,
 //! connects and subscribes get the reloaded ones; a bad reload keeps the running config.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
+mod common;
+
+use common::bridge_process::BridgeProcess;
 use futures_util::{SinkExt, StreamExt};
 use pnutkey::app::{RunPlan, Running};
 use pnutkey::config::Config;
@@ -244,27 +244,12 @@ fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("pnutkey-reload-{}-{name}.toml", std::process::id()))
 }
 
-/// Kills the child (and removes its config file) when a test ends before stopping it.
-struct Spawned {
-    child: Child,
-    config: PathBuf,
-}
+/// Removes a temporary config file when the test ends.
+struct RemoveOnDrop(PathBuf);
 
-impl Drop for Spawned {
+impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.config);
-    }
-}
-
-/// Reads JSON log lines until `pred` returns a value (each line awaited at most `WAIT`).
-fn wait_for_log<T>(lines: &mpsc::Receiver<Value>, mut pred: impl FnMut(&Value) -> Option<T>) -> T {
-    loop {
-        let line = lines.recv_timeout(WAIT).expect("log line in time");
-        if let Some(v) = pred(&line) {
-            return v;
-        }
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -272,78 +257,44 @@ fn message(line: &Value) -> &str {
     line["fields"]["message"].as_str().unwrap_or_default()
 }
 
-fn hangup(child: &Child) {
-    let status = Command::new("kill")
-        .args(["-HUP", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-}
-
 #[tokio::test]
 async fn sighup_reloads_the_config_file_and_refuses_a_bad_one() {
     let config = temp_path("sighup");
     std::fs::write(&config, "[limits]\nmax_channels_per_socket = 8\n").unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_pnutkey"))
-        .args(["--log-format", "json", "--config"])
-        .arg(&config)
-        .arg("run")
-        .env("PNUTKEY__LISTEN__ADDR", "127.0.0.1:0")
-        .env("PNUTKEY__SIM__ACTIVITY_INTERVAL", "off")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn pnutkey");
-    let mut spawned = Spawned { child, config };
-    let stdout = spawned.child.stdout.take().expect("stdout");
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line)
-                && tx.send(v).is_err()
-            {
-                break;
-            }
-        }
-    });
-    let bridge = wait_for_log(&lines, |l| {
-        l["fields"]["bridge"].as_str().map(str::to_owned)
-    });
-    let addr: std::net::SocketAddr = bridge.trim_start_matches("http://").parse().unwrap();
+    let config = RemoveOnDrop(config);
+    let mut bridge_process = BridgeProcess::spawn(Some(&config.0), &[]);
+    let bridge = bridge_process.bridge_addr(WAIT).await;
+    let addr: std::net::SocketAddr = bridge.parse().unwrap();
 
     // A good rewrite: applied, logged with the changed sections.
-    std::fs::write(&spawned.config, "[limits]\nmax_channels_per_socket = 1\n").unwrap();
-    hangup(&spawned.child);
-    let changed = wait_for_log(&lines, |l| {
-        (message(l) == "config reloaded").then(|| l["fields"]["changed"].clone())
-    });
+    std::fs::write(&config.0, "[limits]\nmax_channels_per_socket = 1\n").unwrap();
+    bridge_process.signal("HUP");
+    let changed = bridge_process
+        .log_until(WAIT, |l| {
+            (message(l) == "config reloaded").then(|| l["fields"]["changed"].clone())
+        })
+        .await;
     assert_eq!(changed, "limits");
     let mut ws = open_misskey(addr, "demo-alice").await;
     assert_one_channel_allowed(&mut ws).await;
 
     // A bad rewrite: refused, the key named, the bridge still serves with the previous config.
-    std::fs::write(
-        &spawned.config,
-        "[limits]\nmax_channels_per_socket = \"many\"\n",
-    )
-    .unwrap();
-    hangup(&spawned.child);
-    let refused = wait_for_log(&lines, |l| {
-        let text = message(l);
-        text.starts_with("config reload refused: ")
-            .then(|| text.to_owned())
-    });
+    std::fs::write(&config.0, "[limits]\nmax_channels_per_socket = \"many\"\n").unwrap();
+    bridge_process.signal("HUP");
+    let refused = bridge_process
+        .log_until(WAIT, |l| {
+            let text = message(l);
+            text.starts_with("config reload refused: ")
+                .then(|| text.to_owned())
+        })
+        .await;
     assert!(
         refused.contains("limits.max_channels_per_socket"),
         "{refused}"
     );
     let mut ws = open_misskey(addr, "demo-alice").await;
     assert_one_channel_allowed(&mut ws).await;
-    assert!(
-        spawned.child.try_wait().unwrap().is_none(),
-        "the bridge exited"
-    );
+    assert!(bridge_process.is_running(), "the bridge exited");
 }
 
 #[tokio::test]

@@ -1,0 +1,4 @@
+//! Helpers shared by several test binaries (each binary uses a different subset).
+#![allow(dead_code)]
+
+pub mod bridge_process;
