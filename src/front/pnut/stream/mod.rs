@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 
 pub use auth::presented_token;
+pub(crate) use matching::{translate_channel_event, translate_note_updated};
 pub use registry::{Registry, registry};
 pub use socket::stream_endpoint;
 pub use subscribe::{SubscribeError, subscribe};
