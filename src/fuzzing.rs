@@ -203,6 +203,49 @@ pub fn pnut_rest_body(data: &[u8]) -> Option<String> {
     post.text
 }
 
+/// A pnut REST response (first byte: the status, even → 200, odd → 4xx/5xx; the rest: the
+/// body) → the pnut client's envelope decoding as each type the Misskey REST front reads, then
+/// its translation to Misskey notes and users; the number of objects translated.
+pub fn pnut_upstream_response(data: &[u8]) -> usize {
+    use crate::pnut::Post;
+    use crate::translate::{pnut_user_to_detailed, pnut_user_to_lite, pnut_user_to_me};
+    use crate::upstream::pnut::decode_response;
+
+    let Some((first, body)) = data.split_first() else {
+        return 0;
+    };
+    let status = if first % 2 == 0 {
+        200
+    } else {
+        400 + u16::from(*first)
+    };
+    let opts = options();
+    let page = crate::front::misskey::rest::Page {
+        since: Some("1".to_owned()),
+        until: None,
+        limit: 10,
+    };
+    let mut translated = 0;
+    if let Ok(Some(posts)) = decode_response::<Vec<Post>>(status, body).map(|e| e.data) {
+        let notes = crate::front::misskey::rest::notes_json(posts, &page, opts);
+        translated += notes.as_array().map_or(0, Vec::len);
+    }
+    if let Ok(Some(post)) = decode_response::<Post>(status, body).map(|e| e.data) {
+        translated += usize::from(crate::translate::post_to_note(&post, None, opts).is_ok());
+    }
+    if let Ok(Some(users)) = decode_response::<Vec<User>>(status, body).map(|e| e.data) {
+        translated += users
+            .iter()
+            .filter(|user| pnut_user_to_detailed(user, opts).is_ok())
+            .count();
+    }
+    if let Ok(Some(user)) = decode_response::<User>(status, body).map(|e| e.data) {
+        translated += usize::from(pnut_user_to_lite(&user, opts).is_ok());
+        translated += usize::from(pnut_user_to_me(&user, opts).is_ok());
+    }
+    translated
+}
+
 /// `config.toml` text → the validated configuration, printed masked.
 pub fn config(data: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(data);

@@ -174,3 +174,20 @@ fn config_texts_validate_and_masked_prints_reparse() {
     }
     assert!(valid >= 2, "only {valid} valid configs");
 }
+
+#[test]
+fn pnut_upstream_responses_become_notes_and_users() {
+    let mut translated = 0;
+    for (_, input) in seeds("pnut_upstream_response")
+        .into_iter()
+        .chain(crashes("pnut_upstream_response"))
+    {
+        translated += fuzzing::pnut_upstream_response(&input);
+    }
+    assert!(translated >= 10, "only {translated} objects translated");
+    // An error status is never read as data.
+    assert_eq!(
+        fuzzing::pnut_upstream_response(br#"{"meta":{"code":200},"data":{"id":"1"}}"#),
+        0
+    );
+}

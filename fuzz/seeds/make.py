@@ -38,6 +38,16 @@ for path in sorted(glob.glob("tests/golden/*.json")):
         meta["is_deleted"] = True
     if given.get("revision") is not None:
         meta["revision"] = given["revision"]
+    if rule == "post_to_note":
+        envelope = {"meta": {"code": 200, "more": False}, "data": [given["post"]]}
+        put("pnut_upstream_response", b"\x00" + json.dumps(envelope).encode())
+        envelope["data"] = given["post"]
+        put("pnut_upstream_response", b"\x00" + json.dumps(envelope).encode())
+    if rule in ("pnut_user_to_detailed", "pnut_user_to_lite", "pnut_user_to_me"):
+        envelope = {"meta": {"code": 200}, "data": given["user"]}
+        put("pnut_upstream_response", b"\x00" + json.dumps(envelope).encode())
+        envelope["data"] = [given["user"]]
+        put("pnut_upstream_response", b"\x00" + json.dumps(envelope).encode())
     if rule in ("post_to_note", "post_change_to_note_updated", "repost_to_main_events",
                 "mention_to_main_events", "mention_to_notification"):
         put("pnut_upstream_frame", frame(meta, [given["post"]]))
@@ -69,6 +79,10 @@ for name in ("stream_hello.json", "event_message.json"):
     put("pnut_upstream_frame", open(f"tests/fixtures/models/pnut/{name}").read())
 for path in sorted(glob.glob("tests/fixtures/config/*.toml")) + ["config.toml"]:
     put("config", open(path).read())
+
+put("pnut_upstream_response", b"\x01" + open("tests/fixtures/models/pnut/error.json", "rb").read())
+put("pnut_upstream_response", b"\x00")
+put("pnut_upstream_response", b'\x02{"meta":{"code":404,"error_message":"Not found"}}')
 
 for body in [
     "",
