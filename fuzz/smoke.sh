@@ -5,8 +5,9 @@
 # the input under fuzz/artifacts/TARGET/.
 #
 # Environment: FUZZ_SECONDS (per target, default 6), FUZZ_TARGETS (space-separated subset),
-# FUZZ_BUILD_FLAGS (cargo fuzz build flags, default "--dev -s none": unoptimised, no sanitizer
-# — the fastest build; the code under test is safe Rust, so ASAN adds little to a smoke run).
+# FUZZ_BUILD_FLAGS (cargo fuzz build flags; default "--dev -s none": unoptimised, no sanitizer,
+# the fastest build — the code under test is safe Rust, so ASAN adds little to a smoke run;
+# set but empty: cargo fuzz's defaults, optimised with ASAN, as for the long run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,7 @@ fi
 # them with RUSTC_BOOTSTRAP.
 export RUSTC_BOOTSTRAP=1
 seconds="${FUZZ_SECONDS:-6}"
-read -r -a build_flags <<<"${FUZZ_BUILD_FLAGS:---dev -s none}"
+read -r -a build_flags <<<"${FUZZ_BUILD_FLAGS---dev -s none}"
 targets="${FUZZ_TARGETS:-$(cargo fuzz list)}"
 
 cargo fuzz build "${build_flags[@]}"
@@ -32,7 +33,7 @@ for target in $targets; do
   cargo fuzz run "${build_flags[@]}" "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     >"$log" 2>&1 || status=$?
-  grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
+  grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
   if [[ $status -ne 0 ]]; then
     tail -n 60 "$log" >&2
     echo "fuzz smoke: $target FAILED (the input is under fuzz/artifacts/$target/)" >&2
