@@ -4,7 +4,7 @@
 # the local, gitignored corpus (fuzz/corpus/TARGET). A crash fails the run; libFuzzer leaves
 # the input under fuzz/artifacts/TARGET/.
 #
-# Environment: FUZZ_SECONDS (per target, default 6), FUZZ_TARGETS (space-separated subset),
+# Environment: FUZZ_SECONDS (per target, default 5), FUZZ_TARGETS (space-separated subset),
 # FUZZ_BUILD_FLAGS (cargo fuzz build flags; default "--dev -s none": unoptimised, no sanitizer,
 # the fastest build — the code under test is safe Rust, so ASAN adds little to a smoke run;
 # set but empty: cargo fuzz's defaults, optimised with ASAN, as for the long run).
@@ -19,7 +19,7 @@ fi
 # cargo fuzz passes nightly-only flags (-Z sanitizer, -C passes); the stable toolchain takes
 # them with RUSTC_BOOTSTRAP.
 export RUSTC_BOOTSTRAP=1
-seconds="${FUZZ_SECONDS:-6}"
+seconds="${FUZZ_SECONDS:-5}"
 read -r -a build_flags <<<"${FUZZ_BUILD_FLAGS---dev -s none}"
 targets="${FUZZ_TARGETS:-$(cargo fuzz list)}"
 
