@@ -246,6 +246,53 @@ pub fn pnut_upstream_response(data: &[u8]) -> usize {
     translated
 }
 
+/// A Misskey REST response (first byte: the status, even → 200, odd → 4xx/5xx; the rest: the
+/// body) → the Misskey client's response decoding as each type the pnut REST front reads, then
+/// its translation to pnut posts, users and files; the number of objects translated.
+pub fn misskey_upstream_response(data: &[u8]) -> usize {
+    use crate::misskey::{DriveFile, MeDetailed, Note, UserDetailed};
+    use crate::translate::{
+        drive_file_to_file, misskey_detailed_to_pnut, misskey_me_to_pnut, note_to_post,
+    };
+    use crate::upstream::misskey::decode_response;
+
+    let Some((first, body)) = data.split_first() else {
+        return 0;
+    };
+    let status = if first % 2 == 0 {
+        200
+    } else {
+        400 + u16::from(*first)
+    };
+    let opts = options();
+    let mut translated = 0;
+    if let Ok(notes) = decode_response::<Vec<Note>>(status, body) {
+        let root = notes.first().map(|note| note.id.clone());
+        for note in &notes {
+            translated += usize::from(note_to_post(note, root.as_deref(), opts).is_ok());
+        }
+    }
+    if let Ok(note) = decode_response::<Note>(status, body) {
+        translated += usize::from(note_to_post(&note, None, opts).is_ok());
+    }
+    if let Ok(users) = decode_response::<Vec<UserDetailed>>(status, body) {
+        translated += users
+            .iter()
+            .filter(|user| misskey_detailed_to_pnut(user, opts).is_ok())
+            .count();
+    }
+    if let Ok(me) = decode_response::<MeDetailed>(status, body) {
+        translated += usize::from(misskey_me_to_pnut(&me, opts).is_ok());
+    }
+    if let Ok(files) = decode_response::<Vec<DriveFile>>(status, body) {
+        translated += files
+            .iter()
+            .filter(|file| drive_file_to_file(file, opts).is_ok())
+            .count();
+    }
+    translated
+}
+
 /// `config.toml` text → the validated configuration, printed masked.
 pub fn config(data: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(data);

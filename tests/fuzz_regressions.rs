@@ -191,3 +191,17 @@ fn pnut_upstream_responses_become_notes_and_users() {
         0
     );
 }
+
+#[test]
+fn misskey_upstream_responses_become_posts_users_and_files() {
+    let mut translated = 0;
+    for (_, input) in seeds("misskey_upstream_response")
+        .into_iter()
+        .chain(crashes("misskey_upstream_response"))
+    {
+        translated += fuzzing::misskey_upstream_response(&input);
+    }
+    assert!(translated >= 10, "only {translated} objects translated");
+    // An error status is never read as data.
+    assert_eq!(fuzzing::misskey_upstream_response(b"\x01[]"), 0);
+}

@@ -38,6 +38,14 @@ for path in sorted(glob.glob("tests/golden/*.json")):
         meta["is_deleted"] = True
     if given.get("revision") is not None:
         meta["revision"] = given["revision"]
+    if rule in ("note_to_post", "note_to_message"):
+        put("misskey_upstream_response", b"\x00" + json.dumps(given["note"]).encode())
+        put("misskey_upstream_response", b"\x00" + json.dumps([given["note"]]).encode())
+    if rule == "misskey_detailed_to_pnut":
+        put("misskey_upstream_response", b"\x00" + json.dumps(given["user"]).encode())
+        put("misskey_upstream_response", b"\x00" + json.dumps([given["user"]]).encode())
+    if rule == "drive_file_to_file":
+        put("misskey_upstream_response", b"\x00" + json.dumps([given["file"]]).encode())
     if rule == "post_to_note":
         envelope = {"meta": {"code": 200, "more": False}, "data": [given["post"]]}
         put("pnut_upstream_response", b"\x00" + json.dumps(envelope).encode())
@@ -82,6 +90,8 @@ for path in sorted(glob.glob("tests/fixtures/config/*.toml")) + ["config.toml"]:
 
 put("pnut_upstream_response", b"\x01" + open("tests/fixtures/models/pnut/error.json", "rb").read())
 put("pnut_upstream_response", b"\x00")
+put("misskey_upstream_response", b"\x01" + open("tests/fixtures/models/misskey/error_no_such_note.json", "rb").read())
+put("misskey_upstream_response", b"\x00")
 put("pnut_upstream_response", b'\x02{"meta":{"code":404,"error_message":"Not found"}}')
 
 for body in [
