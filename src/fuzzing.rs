@@ -15,10 +15,8 @@ use crate::misskey::{ServerMessage, parse_client_message};
 use crate::pnut::{Token, User};
 use crate::translate::Options;
 
-/// The pnut user id the Misskey-front entries deliver for (`me`).
+/// The pnut user id of the token's user (`me`) in the stream entries.
 pub const ME_PNUT_ID: &str = "1";
-/// The Misskey user id the pnut-front entries translate for (`me`).
-pub const ME_MISSKEY_ID: &str = "9xkz0000aa";
 
 /// Misskey channels the pnut front's hub joins (the channel a `channel` frame belongs to).
 const HUB_CHANNELS: [&str; 5] = ["main", "homeTimeline", "channel", "drive", "hybridTimeline"];
@@ -90,7 +88,7 @@ pub fn misskey_upstream_frame(data: &[u8]) -> Vec<String> {
         return Vec::new();
     };
     let me = User {
-        id: "1".to_owned(),
+        id: ME_PNUT_ID.to_owned(),
         username: "alice".to_owned(),
         ..User::default()
     };
