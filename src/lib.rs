@@ -13,6 +13,8 @@
 pub mod app;
 pub mod config;
 pub mod front;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod ids;
 pub mod mapping;

@@ -6,7 +6,7 @@ mod stream;
 
 use std::time::Duration;
 
-pub use rest::MisskeyClient;
+pub use rest::{MisskeyClient, decode_response};
 pub use stream::{MisskeyStream, MisskeyStreamEvent, MisskeyStreamStats, StreamEnded};
 
 /// Settings of the Misskey client (mapped from `config.toml` by the app).

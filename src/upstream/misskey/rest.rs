@@ -158,10 +158,8 @@ impl MisskeyClient {
             .bytes()
             .await
             .map_err(|error| UpstreamError::transport(KIND, &error))?;
-        let error_body = (!(200..300).contains(&status))
-            .then(|| serde_json::from_slice::<ApiErrorBody>(&bytes).ok())
-            .flatten();
         if status == 429 {
+            let error_body = serde_json::from_slice::<ApiErrorBody>(&bytes).ok();
             let now_ms = chrono::Utc::now().timestamp_millis();
             let reset_in = error_body
                 .as_ref()
@@ -185,29 +183,36 @@ impl MisskeyClient {
                 retry_in: pause,
             });
         }
-        if !(200..300).contains(&status) {
-            let (message, code) = error_body.map_or_else(
-                || (format!("HTTP {status}"), None),
-                |b| (b.error.message, Some(b.error.code)),
-            );
-            return Err(UpstreamError::Status {
-                upstream: KIND,
-                status,
-                message,
-                code,
-            });
-        }
-        let value = if bytes.iter().all(u8::is_ascii_whitespace) {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).map_err(|error| UpstreamError::Decode {
-                upstream: KIND,
-                message: error.to_string(),
-            })?
-        };
-        T::deserialize(value).map_err(|error| UpstreamError::Decode {
+        decode_response(status, &bytes)
+    }
+}
+
+/// Decodes a non-429 response: `T` from a 2xx body (an empty body is `null`), a typed status
+/// error (with Misskey's error `code` when the body has one) otherwise.
+pub fn decode_response<T: DeserializeOwned>(status: u16, bytes: &[u8]) -> Result<T, UpstreamError> {
+    if !(200..300).contains(&status) {
+        let error_body = serde_json::from_slice::<ApiErrorBody>(bytes).ok();
+        let (message, code) = error_body.map_or_else(
+            || (format!("HTTP {status}"), None),
+            |b| (b.error.message, Some(b.error.code)),
+        );
+        return Err(UpstreamError::Status {
+            upstream: KIND,
+            status,
+            message,
+            code,
+        });
+    }
+    let value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        Value::Null
+    } else {
+        serde_json::from_slice(bytes).map_err(|error| UpstreamError::Decode {
             upstream: KIND,
             message: error.to_string(),
-        })
-    }
+        })?
+    };
+    T::deserialize(value).map_err(|error| UpstreamError::Decode {
+        upstream: KIND,
+        message: error.to_string(),
+    })
 }

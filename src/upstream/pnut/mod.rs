@@ -6,8 +6,8 @@ mod stream;
 
 use std::time::Duration;
 
-pub use rest::PnutClient;
-pub use stream::{PnutStream, PnutStreamEvent, StreamStats};
+pub use rest::{PnutClient, decode_response};
+pub use stream::{PnutStream, PnutStreamEvent, StreamStats, decode_event_frame};
 
 /// Settings of the pnut client (mapped from `config.toml` by the app).
 #[derive(Debug, Clone)]

@@ -231,12 +231,15 @@ impl PnutClient {
                 retry_in: pause,
             });
         }
-        decode(status, &bytes)
+        decode_response(status, &bytes)
     }
 }
 
 /// Decodes a non-429 response: the envelope on success, a typed status error otherwise.
-fn decode<T: DeserializeOwned>(status: u16, bytes: &[u8]) -> Result<Envelope<T>, UpstreamError> {
+pub fn decode_response<T: DeserializeOwned>(
+    status: u16,
+    bytes: &[u8],
+) -> Result<Envelope<T>, UpstreamError> {
     let success = (200..300).contains(&status);
     if success && bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Envelope {

@@ -274,12 +274,12 @@ impl Worker {
 
     /// An event frame, or `None` for pongs and undecodable frames (counted).
     fn decode(&self, text: &str) -> Option<StreamEvent> {
-        match serde_json::from_str::<Envelope<EventData>>(text) {
-            Ok(frame) if frame.data.is_some() => {
+        match decode_event_frame(text) {
+            Ok(Some(frame)) => {
                 self.settings.metrics.events_in.inc();
                 Some(frame)
             }
-            Ok(_) => {
+            Ok(None) => {
                 self.stats.send_modify(|s| s.pongs_received += 1);
                 None
             }
@@ -317,4 +317,11 @@ impl Worker {
             }
         }
     }
+}
+
+/// Decodes one text frame of a user stream: `Ok(Some)` for an event frame, `Ok(None)` for a
+/// frame without `data` (pongs, the hello), `Err` for an undecodable frame.
+pub fn decode_event_frame(text: &str) -> Result<Option<StreamEvent>, serde_json::Error> {
+    serde_json::from_str::<Envelope<EventData>>(text)
+        .map(|frame| frame.data.is_some().then_some(frame))
 }

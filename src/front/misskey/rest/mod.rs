@@ -24,6 +24,7 @@ use crate::front::BridgeContext;
 
 pub use call::{Call, Reply};
 pub use error::{Missing, RestError};
+pub(crate) use notes::notes_json;
 pub use params::{Page, Params};
 
 /// Misskey's JSON body limit (1 MiB, misskey.md §7.1); larger bodies get 413.

@@ -22,6 +22,7 @@ use crate::front::BridgeContext;
 use crate::ratelimit::token_hash;
 
 pub use pool::Pools;
+pub(crate) use pool::frames_for_every_target;
 
 /// How long a token verified upstream (`GET /users/me`) stays verified for new sockets of the
 /// same token while its pool lives: one check per token per period, not one per socket.

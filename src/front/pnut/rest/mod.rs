@@ -22,6 +22,7 @@ use axum::routing::any;
 
 use crate::front::BridgeContext;
 use objects::Caller;
+pub(crate) use params::{Page, misskey_id, new_post, upstream_token};
 pub use params::{Query, parse_query, presented_token};
 pub use reply::RestError;
 

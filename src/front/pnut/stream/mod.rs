@@ -28,6 +28,7 @@ use axum::{Extension, Router};
 use verified::VerifiedTokens;
 
 pub use auth::presented_token;
+pub(crate) use matching::{translate_channel_event, translate_note_updated};
 pub use registry::{Registry, registry};
 pub use socket::stream_endpoint;
 pub use subscribe::{SubscribeError, subscribe};

@@ -266,3 +266,48 @@ pub(super) fn deliver_renotes_of_mine(
         }
     }
 }
+
+/// Every frame a pool would send for `event`: to one channel connection per event family
+/// (`posts`, `mentions`, `messages`, `follows`, `token`, `files`, default filters), renotes of
+/// `me_id`'s posts to `main`, and `noteUpdated` for every post it carries. The entry point of
+/// the `pnut_upstream_frame` fuzz target ([`crate::fuzzing`]).
+pub(crate) fn frames_for_every_target(
+    event: &StreamEvent,
+    me_id: &str,
+    opts: &Options,
+) -> Vec<Arc<str>> {
+    use futures_util::FutureExt;
+
+    let (sink, mut queue) = crate::front::misskey::stream::outbound::client_queue(usize::MAX);
+    let endpoints = [
+        "/posts/streams/me",
+        "/users/me/mentions",
+        "/channels/1/messages",
+        "/users/me/followers",
+        "/token",
+        "/users/me/files",
+    ];
+    let targets: Vec<Target<'_>> = endpoints
+        .iter()
+        .map(|endpoint| Target {
+            id: "fuzz",
+            sink: &sink,
+            filters: NoteFilters::default(),
+            endpoint,
+        })
+        .collect();
+    deliver_event(event, &targets, me_id, opts);
+    deliver_renotes_of_mine(event, &[("main", &sink)], me_id, opts);
+    for update in note_updates(event, opts) {
+        sink.push(Arc::from(
+            crate::misskey::ServerMessage::note_updated(update.note_id, &update.event).to_json(),
+        ));
+    }
+    drop(targets);
+    drop(sink);
+    let mut frames = Vec::new();
+    while let Some(Some(frame)) = queue.next().now_or_never() {
+        frames.push(frame);
+    }
+    frames
+}

@@ -5,6 +5,8 @@
 mod deliver;
 mod task;
 
+pub(crate) use deliver::frames_for_every_target;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
