@@ -77,35 +77,25 @@ async fn closed_with(close: JoinHandle<Option<(u16, String)>>) -> Option<(u16, S
         .expect("reader task")
 }
 
-/// Polls (bounded) until `done` holds of the sim pnut's counts.
+/// Awaits (bounded) sim pnut counts of which `done` holds.
 async fn pnut_counts_until(control: &SimPnutControl, done: impl Fn(&SimCounts) -> bool) {
-    tokio::time::timeout(WAIT, async {
-        while !done(&control.counts().await) {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("sim pnut counts in time");
+    tokio::time::timeout(WAIT, control.wait_for_counts(done))
+        .await
+        .expect("sim pnut counts in time");
 }
 
-/// Polls (bounded) until `username` has `sockets` streaming sockets on the sim Misskey.
+/// Awaits (bounded) `sockets` streaming sockets of `username` on the sim Misskey.
 async fn misskey_sockets_until(control: &SimMisskeyControl, username: &str, sockets: usize) {
-    tokio::time::timeout(WAIT, async {
-        loop {
-            let counts = control.counts().await;
-            let mine = counts
-                .sockets
-                .iter()
-                .filter(|s| s.username.as_deref() == Some(username))
-                .count();
-            if mine == sockets {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("sim Misskey sockets in time");
+    let mine = |counts: &pnutkey::sim::misskey::SimCounts| {
+        counts
+            .sockets
+            .iter()
+            .filter(|s| s.username.as_deref() == Some(username))
+            .count()
+    };
+    tokio::time::timeout(WAIT, control.wait_for_counts(|c| mine(c) == sockets))
+        .await
+        .expect("sim Misskey sockets in time");
 }
 
 /// `DELETE /users/me/streams/{connection_id}` calls the sim pnut saw.
