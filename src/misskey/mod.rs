@@ -12,6 +12,7 @@ mod error;
 mod following;
 mod me;
 mod meta;
+mod meta_build;
 mod note;
 mod note_updated;
 mod notification;
@@ -29,6 +30,7 @@ pub use error::{ApiError, ApiErrorBody, ErrorKind};
 pub use following::Following;
 pub use me::{MeDetailed, MeDetailedFields, default_role_policies};
 pub use meta::InstanceMeta;
+pub use meta_build::{MetaFields, instance_meta_json};
 pub use note::{Note, NoteChannel, Poll, PollChoice, Visibility};
 pub use note_updated::{
     DeletedBody, NoteUpdatedEvent, PollVotedBody, ReactedBody, ReactionEmoji, UnreactedBody,

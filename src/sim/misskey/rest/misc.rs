@@ -7,62 +7,24 @@ use super::super::pack::{self, Depth};
 use super::super::world::{NoteRecord, World};
 use super::params::paginate;
 use super::{ApiError, Call, Reply};
-use crate::misskey::{InstanceMeta, default_role_policies};
+use crate::misskey::{InstanceMeta, MetaFields, instance_meta_json};
 
 /// The `meta` answer (MetaDetailed when `detail`, else MetaLite).
 fn meta(world: &World, detail: bool) -> Value {
-    let base = &world.base_url;
-    let mut meta = json!({
-        "maintainerName": "pnutkey", "maintainerEmail": null, "version": "2026.5.1",
-        "providesTarball": false, "name": "pnutkey simulated Misskey", "shortName": "sim",
-        "uri": base, "description": "An in-memory Misskey server for tests and demos.",
-        "langs": [], "tosUrl": null, "repositoryUrl": null, "feedbackUrl": null,
-        "impressumUrl": null, "privacyPolicyUrl": null, "inquiryUrl": null,
-        "disableRegistration": true, "emailRequiredForSignup": false,
-    });
-    let captcha = json!({
-        "enableHcaptcha": false, "hcaptchaSiteKey": null, "enableMcaptcha": false,
-        "mcaptchaSiteKey": null, "mcaptchaInstanceUrl": null, "enableRecaptcha": false,
-        "recaptchaSiteKey": null, "enableTurnstile": false, "turnstileSiteKey": null,
-        "enableTestcaptcha": false, "googleAnalyticsMeasurementId": null, "swPublickey": null,
-        "themeColor": "#86b300", "mascotImageUrl": null, "bannerUrl": null,
-        "infoImageUrl": null, "serverErrorImageUrl": null, "notFoundImageUrl": null,
-        "iconUrl": null, "backgroundImageUrl": null, "logoImageUrl": null,
-    });
-    let rest = json!({
-        "maxNoteTextLength": 3000, "defaultLightTheme": null, "defaultDarkTheme": null,
-        "clientOptions": {}, "ads": [], "notesPerOneAd": 0, "enableEmail": false,
-        "enableServiceWorker": false, "translatorAvailable": false, "serverRules": [],
-        "sentryForFrontend": null,
-        "mediaProxy": format!("{base}/proxy"), "enableUrlPreview": false,
-        "noteSearchableScope": "local", "maxFileSize": 31_457_280,
-        "federation": "none",
-    });
-    for part in [captcha, rest] {
-        if let (Some(object), Value::Object(part)) = (meta.as_object_mut(), part) {
-            object.extend(part);
-        }
-    }
-    if detail && let Some(object) = meta.as_object_mut() {
-        object.extend(
-            json!({
-                "cacheRemoteFiles": false, "cacheRemoteSensitiveFiles": false,
-                "requireSetup": false, "proxyAccountName": null,
-                "features": {
-                    "registration": false, "emailRequiredForSignup": false, "localTimeline": true,
-                    "globalTimeline": true, "hcaptcha": false, "turnstile": false,
-                    "recaptcha": false, "objectStorage": false, "serviceWorker": false,
-                    "miauth": true,
-                },
-            })
-            .as_object()
-            .cloned()
-            .unwrap_or_default(),
-        );
-    }
-    if let Some(object) = meta.as_object_mut() {
-        object.insert("policies".into(), Value::Object(default_role_policies()));
-    }
+    let fields = MetaFields {
+        version: "2026.5.1",
+        name: "pnutkey simulated Misskey",
+        short_name: Some("sim"),
+        maintainer_name: Some("pnutkey"),
+        uri: &world.base_url,
+        description: "An in-memory Misskey server for tests and demos.",
+        theme_color: Some("#86b300"),
+        max_note_text_length: 3000,
+        max_file_size: 31_457_280,
+        timelines: true,
+        miauth: true,
+    };
+    let meta = instance_meta_json(&fields, detail);
     serde_json::from_value::<InstanceMeta>(meta)
         .map(|typed| pack::to_json(&typed))
         .unwrap_or(Value::Null)
