@@ -9,38 +9,21 @@ use pnutkey::app::{RunPlan, Running};
 use pnutkey::config::Config;
 use pnutkey::sim::misskey::SimMisskeyControl;
 use pnutkey::sim::pnut::{SimCounts, SimPnut, SimPnutControl, SimPnutOptions};
-use serde_json::{Value, json};
-use tokio::net::TcpStream;
+use serde_json::json;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 mod common;
 
-use common::bridge_process::BridgeProcess;
+use common::ws::{Ws, next_json};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+use common::bridge_process::BridgeProcess;
 
 /// Upper bound on waiting for anything (events are awaited, never slept for).
 const WAIT: Duration = Duration::from_secs(10);
 /// The grace the tests give a drain.
 const GRACE: Duration = Duration::from_secs(8);
-
-/// The next JSON text frame, skipping pings.
-async fn next_json(ws: &mut Ws) -> Value {
-    loop {
-        let message = tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("a frame in time")
-            .expect("socket open")
-            .expect("frame");
-        match message {
-            Message::Text(text) => return serde_json::from_str(text.as_str()).expect("JSON"),
-            Message::Ping(_) | Message::Pong(_) => {}
-            other => panic!("unexpected frame {other:?}"),
-        }
-    }
-}
 
 /// Opens a Misskey client on `bridge` (`host:port`) and connects `homeTimeline`.
 async fn misskey_client(bridge: &str, token: &str) -> Ws {

@@ -7,11 +7,12 @@ use pnutkey::app::{RunPlan, Running};
 use pnutkey::config::Config;
 use pnutkey::sim::pnut::SimPnutControl;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{MaybeTlsStream, connect_async};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+mod common;
+
+use common::ws::{Ws, next_json};
 
 /// Upper bound on waiting for anything (events are awaited, never slept for).
 const WAIT: Duration = Duration::from_secs(10);
@@ -34,22 +35,6 @@ async fn open(running: &Running, token: &str) -> Ws {
 
 async fn send(ws: &mut Ws, frame: Value) {
     ws.send(Message::text(frame.to_string())).await.unwrap();
-}
-
-/// The next JSON text frame (every frame the bridge sends must be JSON text).
-async fn next_json(ws: &mut Ws) -> Value {
-    loop {
-        let message = tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("timed out waiting for a frame")
-            .expect("socket ended")
-            .expect("socket error");
-        match message {
-            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
-            Message::Ping(_) | Message::Pong(_) => {}
-            other => panic!("unexpected frame {other:?}"),
-        }
-    }
 }
 
 /// The next `channel` frame of kind `kind` whose body passes `pick`, skipping others.

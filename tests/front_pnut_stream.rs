@@ -11,11 +11,12 @@ use pnutkey::front::BridgeContext;
 use pnutkey::front::pnut::stream::{routes, subscribe_routes};
 use pnutkey::sim::misskey::{SimMisskey, SimMisskeyControl, SimMisskeyOptions};
 use serde_json::Value;
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{MaybeTlsStream, connect_async};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+mod common;
+
+use common::ws::{Ws, next_json};
 
 /// Upper bound for anything a test awaits.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -100,21 +101,6 @@ async fn start_with(config: Config) -> Env {
 
 async fn start() -> Env {
     start_with(Config::default()).await
-}
-
-async fn next_json(ws: &mut Ws) -> Value {
-    loop {
-        let message = tokio::time::timeout(LIMIT, ws.next())
-            .await
-            .expect("a frame in time")
-            .expect("socket open")
-            .expect("frame");
-        match message {
-            Message::Text(text) => return serde_json::from_str(&text).expect("JSON text frame"),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("unexpected frame {other:?}"),
-        }
-    }
 }
 
 /// Awaits the close of `ws` (a close frame or the end of the stream), skipping nothing else.

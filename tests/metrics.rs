@@ -9,11 +9,12 @@ use pnutkey::app::{RunPlan, Running};
 use pnutkey::config::Config;
 use pnutkey::sim::pnut::ForcedFailure;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
+use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+mod common;
+
+use common::ws::{Ws, next_json};
 
 /// Upper bound on waiting for anything (a guard; events are awaited).
 const WAIT: Duration = Duration::from_secs(10);
@@ -77,21 +78,6 @@ async fn until(addr: std::net::SocketAddr, key: &str, want: impl Fn(f64) -> bool
             "{key} never reached the wanted value (now {})",
             value(addr, key).await
         ),
-    }
-}
-
-async fn next_json(ws: &mut Ws) -> Value {
-    loop {
-        let message = tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("a frame in time")
-            .expect("socket open")
-            .expect("frame");
-        match message {
-            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
-            Message::Ping(_) | Message::Pong(_) => {}
-            other => panic!("unexpected frame {other:?}"),
-        }
     }
 }
 

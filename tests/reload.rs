@@ -7,17 +7,16 @@ use std::time::Duration;
 
 mod common;
 
+use common::ws::{Ws, next_json};
+
 use common::bridge_process::BridgeProcess;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use pnutkey::app::{RunPlan, Running};
 use pnutkey::config::Config;
 use pnutkey::sim::pnut::{SimCounts, SimPnutControl};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
+use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Upper bound on waiting for anything (events are awaited, never slept for).
 const WAIT: Duration = Duration::from_secs(15);
@@ -44,21 +43,6 @@ async fn open_misskey(addr: std::net::SocketAddr, token: &str) -> Ws {
 
 async fn send(ws: &mut Ws, frame: Value) {
     ws.send(Message::text(frame.to_string())).await.unwrap();
-}
-
-async fn next_json(ws: &mut Ws) -> Value {
-    loop {
-        let message = tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("timed out waiting for a frame")
-            .expect("socket ended")
-            .expect("socket error");
-        match message {
-            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
-            Message::Ping(_) | Message::Pong(_) => {}
-            other => panic!("unexpected frame {other:?}"),
-        }
-    }
 }
 
 fn connect_frame(channel: &str, id: &str) -> Value {

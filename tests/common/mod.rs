@@ -2,3 +2,4 @@
 #![allow(dead_code)]
 
 pub mod bridge_process;
+pub mod ws;
