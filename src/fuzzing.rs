@@ -168,8 +168,8 @@ pub fn pnut_rest_query(data: &[u8]) -> usize {
     };
     let query = pnut_rest::parse_query(raw_query);
     let headers = HeaderMap::new();
-    let _ = pnut_rest::presented_token(&headers, &query);
-    let _ = pnut_rest::upstream_token(ctx, &headers, &query);
+    let _ = crate::front::token::presented(&headers, raw_query, pnut_rest::PNUT_TOKEN_SOURCES);
+    let _ = pnut_rest::upstream_token(ctx, &headers, raw_query);
     let mut mapped = 0;
     if let Ok(page) = pnut_rest::Page::from_query(ctx, &query) {
         let mut items: Vec<u8> = vec![0; 3];

@@ -7,6 +7,7 @@
 //! - [`ids`]: the reversible, order-preserving Misskey id ⇄ decimal id mapping.
 //! - [`translate`]: pure functions between the two models.
 //! - [`sim`]: the simulated pnut and Misskey servers (embedded default upstreams, test peers).
+//! - [`session`]: the per-token session registry both fronts keep their upstream state in.
 //! - [`metrics`]: the Prometheus metric families (`/metrics`).
 //! - [`app`]: wiring: listeners, logging, the `run` command.
 
@@ -22,6 +23,7 @@ pub mod metrics;
 pub mod misskey;
 pub mod pnut;
 pub mod ratelimit;
+pub mod session;
 pub mod sim;
 pub mod translate;
 pub mod upstream;

@@ -106,6 +106,10 @@ pub struct TimeoutsConfig {
     /// An unused upstream subscription/channel lingers this long before it is deleted.
     #[serde(with = "humantime_serde")]
     pub linger: Duration,
+    /// A session (a token's upstream streams, subscriptions and caches) with no client for
+    /// this long ends: its upstream streams are deleted and its memory freed.
+    #[serde(with = "humantime_serde")]
+    pub session_idle: Duration,
     /// On SIGTERM/SIGINT, finish within this long.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
@@ -127,6 +131,7 @@ impl Default for TimeoutsConfig {
             misskey_pong_timeout: Duration::from_secs(120),
             poll_interval: Duration::from_secs(15),
             linger: Duration::from_secs(30),
+            session_idle: Duration::from_secs(300),
             shutdown_grace: Duration::from_secs(10),
             reconnect_backoff_min: Duration::from_secs(1),
             reconnect_backoff_max: Duration::from_secs(60),

@@ -275,6 +275,12 @@ fn timeouts(config: &Config, p: &mut Problems) {
     );
     p.duration("timeouts.linger", t.linger, Duration::ZERO, ONE_DAY);
     p.duration(
+        "timeouts.session_idle",
+        t.session_idle,
+        Duration::ZERO,
+        ONE_DAY,
+    );
+    p.duration(
         "timeouts.shutdown_grace",
         t.shutdown_grace,
         Duration::ZERO,

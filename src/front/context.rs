@@ -4,9 +4,11 @@
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::config::{self, Config};
+use crate::front::token_checks::TokenChecks;
 use crate::metrics::Metrics;
 use crate::misskey;
 use crate::ratelimit::{self, MisskeyQuotas, PnutQuotas};
+use crate::session::Sessions;
 use crate::translate;
 use crate::upstream::misskey::{MisskeyClient, MisskeyClientSettings};
 use crate::upstream::pnut::{PnutClient, PnutClientSettings};
@@ -27,6 +29,12 @@ pub struct BridgeContext {
     pub bridge_url: String,
     /// The pnut front's connection/subscription registry task, started on first use.
     pub(crate) pnut_streams: OnceLock<crate::front::pnut::stream::Registry>,
+    /// The Misskey front's sessions: one pnut pool per upstream pnut token (mapping.md §8).
+    pub pools: Sessions<crate::front::misskey::stream::PoolHandle>,
+    /// The pnut front's sessions: one Misskey hub per upstream Misskey token (mapping.md §8).
+    pub hubs: Sessions<crate::front::pnut::stream::HubHandle>,
+    /// Tokens each upstream accepted recently (one check per token per period).
+    pub token_checks: TokenChecks,
     /// The bridge's metrics (`/metrics`).
     pub metrics: Arc<Metrics>,
     /// The drain signal and tracker of client sockets, pools and hubs (mapping.md §7).
@@ -70,6 +78,9 @@ impl BridgeContext {
             misskey,
             bridge_url,
             pnut_streams: OnceLock::new(),
+            pools: Sessions::new(metrics.sessions(UpstreamKind::Pnut)),
+            hubs: Sessions::new(metrics.sessions(UpstreamKind::Misskey)),
+            token_checks: TokenChecks::default(),
             metrics,
             drain: crate::front::Drain::new(),
         }))

@@ -8,6 +8,8 @@ pub mod context;
 pub mod drain;
 pub mod misskey;
 pub mod pnut;
+pub mod token;
+pub mod token_checks;
 
 use std::sync::Arc;
 

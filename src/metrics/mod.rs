@@ -35,6 +35,7 @@ pub struct Metrics {
     channel_connections: Family<ChannelLabels, Gauge>,
     upstream_connections: Family<UpstreamLabels, Gauge>,
     upstream_subscriptions: Family<UpstreamLabels, Gauge>,
+    sessions: Family<UpstreamLabels, Gauge>,
     events_in: Family<UpstreamLabels, Counter>,
     events_out: Family<FrontLabels, Counter>,
     backfilled_events: Family<FrontLabels, Counter>,
@@ -60,6 +61,7 @@ impl Metrics {
             channel_connections: Family::default(),
             upstream_connections: Family::default(),
             upstream_subscriptions: Family::default(),
+            sessions: Family::default(),
             events_in: Family::default(),
             events_out: Family::default(),
             backfilled_events: Family::default(),
@@ -90,6 +92,11 @@ impl Metrics {
             "upstream_subscriptions",
             "Live upstream subscriptions (pnut) or channel connections and note captures (Misskey)",
             m.upstream_subscriptions.clone(),
+        );
+        registry.register(
+            "sessions",
+            "Sessions (per-token upstream state) held, by the upstream they use",
+            m.sessions.clone(),
         );
         registry.register(
             "events_in",
@@ -137,6 +144,7 @@ impl Metrics {
         }
         for kind in [UpstreamKind::Pnut, UpstreamKind::Misskey] {
             let _ = metrics.upstream(kind);
+            let _ = metrics.sessions(kind);
         }
         Self {
             registry,
@@ -190,6 +198,14 @@ impl Metrics {
             self.events_in.get_or_create_owned(&labels),
             self.upstream_errors.clone(),
         )
+    }
+
+    /// The live-session gauge of the sessions that use upstream `kind`.
+    pub fn sessions(&self, kind: UpstreamKind) -> Gauge {
+        let labels = UpstreamLabels {
+            upstream: upstream_label(kind),
+        };
+        self.sessions.get_or_create_owned(&labels)
     }
 
     /// Counts one Misskey channel connection of `channel` until the guard is dropped.

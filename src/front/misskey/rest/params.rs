@@ -1,10 +1,11 @@
 //! Request parsing of the Misskey REST front: the JSON body, the token (body `i` or
 //! `Authorization: Bearer`, misskey.md §7.1), typed parameters and pagination (§7.4).
 
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use serde_json::{Map, Value};
 
 use super::error::RestError;
+use crate::front::token;
 use crate::ids::pnut_id_from_misskey;
 
 /// Misskey's default list `limit`.
@@ -19,21 +20,17 @@ pub struct Params {
 }
 
 /// The token a client presented: `Authorization: Bearer` first, else body `i`.
-/// A non-string, non-null `i` is `INVALID_PARAM`; an empty token counts as none.
+/// A non-string, non-null `i` is `INVALID_PARAM`; an empty token counts as none; a malformed
+/// one (control characters, white space) is `AUTHENTICATION_FAILED`, as a wrong token is.
 pub fn presented_token(headers: &HeaderMap, params: &Params) -> Result<Option<String>, RestError> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|token| !token.is_empty());
-    if let Some(token) = bearer {
-        return Ok(Some(token.to_owned()));
+    let malformed = |_| RestError::authentication_failed();
+    if let Some(token) = token::bearer(headers).map_err(malformed)? {
+        return token::from_text(&token).map_err(malformed);
     }
-    Ok(params
-        .string("i")?
-        .filter(|token| !token.is_empty())
-        .map(str::to_owned))
+    match params.string("i")? {
+        Some(text) => token::from_text(text).map_err(malformed),
+        None => Ok(None),
+    }
 }
 
 impl Params {

@@ -5,24 +5,24 @@ mod outbound;
 mod pool;
 mod socket;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
 
 use crate::front::BridgeContext;
+use crate::front::token::{self, TokenSource};
 use crate::ratelimit::token_hash;
 
-pub use pool::Pools;
 pub(crate) use pool::frames_for_every_target;
+pub use pool::{PoolHandle, Pools};
 
 /// How long a token verified upstream (`GET /users/me`) stays verified for new sockets of the
 /// same token while its pool lives: one check per token per period, not one per socket.
@@ -48,25 +48,19 @@ pub fn routes(ctx: Arc<BridgeContext>) -> Router {
         .with_state(front)
 }
 
-/// The token a client presented: `?i=` first, then `Authorization: Bearer`.
-fn presented_token(query: &HashMap<String, String>, headers: &HeaderMap) -> Option<String> {
-    if let Some(token) = query.get("i").filter(|token| !token.is_empty()) {
-        return Some(token.clone());
-    }
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ")?.trim();
-    (!token.is_empty()).then(|| token.to_owned())
-}
-
 async fn upgrade(
     State(front): State<Arc<StreamFront>>,
-    Query(query): Query<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
     let ctx = &front.ctx;
-    let Some(upstream) =
-        presented_token(&query, &headers).and_then(|presented| ctx.upstream_token(&presented))
+    // `?i=` first, then `Authorization: Bearer`; a malformed token is refused like a wrong one.
+    let sources = [TokenSource::Query("i"), TokenSource::Bearer];
+    let Some(upstream) = token::presented(&headers, query.as_deref(), &sources)
+        .ok()
+        .flatten()
+        .and_then(|presented| ctx.upstream_token(&presented))
     else {
         return StatusCode::UNAUTHORIZED.into_response();
     };

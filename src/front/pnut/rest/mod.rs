@@ -22,8 +22,8 @@ use axum::routing::any;
 
 use crate::front::BridgeContext;
 use objects::Caller;
+pub use params::{PNUT_TOKEN_SOURCES, Query, parse_query};
 pub(crate) use params::{Page, misskey_id, new_post, upstream_token};
-pub use params::{Query, parse_query, presented_token};
 pub use reply::RestError;
 
 /// This front's routes: one catch-all under `/v1/` (more specific routes of other fronts,
@@ -48,7 +48,7 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let query = parse_query(raw_query.as_deref());
-    let token = match params::upstream_token(&ctx, &headers, &query) {
+    let token = match params::upstream_token(&ctx, &headers, raw_query.as_deref()) {
         Ok(token) => token,
         Err(error) => {
             // An unknown endpoint is a 404 whether or not a token came with it.

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::reply::RestError;
 use crate::front::BridgeContext;
+use crate::front::token::{self, TokenSource};
 use crate::ids::{cmp_decimal, pnut_to_misskey};
 
 /// Query parameters by name (the last value of a repeated name wins).
@@ -21,33 +22,23 @@ pub fn parse_query(raw: Option<&str>) -> Query {
         .collect()
 }
 
-/// The presented token: `Authorization: Bearer` first, then `?access_token=`.
-pub fn presented_token(headers: &HeaderMap, query: &Query) -> Option<String> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    bearer
-        .map(str::to_owned)
-        .or_else(|| query.get("access_token").filter(|t| !t.is_empty()).cloned())
-}
-
-/// The upstream Misskey token for the request, or a 401.
+/// The upstream Misskey token for the request (`Authorization: Bearer` first, then
+/// `?access_token=`), or a 401 (none, malformed, or refused by `[tokens]`).
 pub fn upstream_token(
     ctx: &BridgeContext,
     headers: &HeaderMap,
-    query: &Query,
+    query: Option<&str>,
 ) -> Result<String, RestError> {
-    let presented = presented_token(headers, query)
+    let presented = token::presented(headers, query, PNUT_TOKEN_SOURCES)
+        .map_err(|_| RestError::Unauthorized("Invalid token".to_owned()))?
         .ok_or_else(|| RestError::Unauthorized("Call requires authentication".to_owned()))?;
     ctx.upstream_token(&presented)
         .ok_or_else(|| RestError::Unauthorized("Invalid token".to_owned()))
 }
+
+/// Where the pnut front reads a token: `Authorization: Bearer` first, then `?access_token=`.
+pub const PNUT_TOKEN_SOURCES: &[TokenSource<'static>] =
+    &[TokenSource::Bearer, TokenSource::Query("access_token")];
 
 /// A pnut (decimal) id from a path or query → the Misskey id, or a 400 naming `what`.
 pub fn misskey_id(ctx: &BridgeContext, decimal: &str, what: &str) -> Result<String, RestError> {
@@ -238,15 +229,12 @@ mod tests {
     fn bearer_wins_over_access_token() {
         let mut with_bearer = HeaderMap::new();
         with_bearer.insert(header::AUTHORIZATION, "Bearer abc".parse().expect("value"));
-        let query = parse_query(Some("access_token=xyz"));
-        assert_eq!(
-            presented_token(&with_bearer, &query).as_deref(),
-            Some("abc")
-        );
-        assert_eq!(
-            presented_token(&HeaderMap::new(), &query).as_deref(),
-            Some("xyz")
-        );
-        assert_eq!(presented_token(&HeaderMap::new(), &Query::new()), None);
+        let query = Some("access_token=xyz");
+        let presented = |headers: &HeaderMap, query| {
+            token::presented(headers, query, PNUT_TOKEN_SOURCES).expect("well-formed")
+        };
+        assert_eq!(presented(&with_bearer, query).as_deref(), Some("abc"));
+        assert_eq!(presented(&HeaderMap::new(), query).as_deref(), Some("xyz"));
+        assert_eq!(presented(&HeaderMap::new(), None), None);
     }
 }

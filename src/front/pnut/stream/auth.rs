@@ -1,25 +1,19 @@
 //! Token extraction and pnut error envelopes for the pnut stream front.
 
 use axum::Json;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::front::pnut::rest::PNUT_TOKEN_SOURCES;
+use crate::front::token;
 use crate::pnut::Envelope;
 
-/// The token a tool presented: `Authorization: Bearer <t>` first, else `?access_token=`.
+/// The token a tool presented: `Authorization: Bearer <t>` first, else `?access_token=`;
+/// `None` when there is none or it is malformed (both refused with 401).
 pub fn presented_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned);
-    bearer.or_else(|| {
-        url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
-            .find(|(k, v)| k == "access_token" && !v.is_empty())
-            .map(|(_, v)| v.into_owned())
-    })
+    token::presented(headers, query, PNUT_TOKEN_SOURCES)
+        .ok()
+        .flatten()
 }
 
 /// A pnut error envelope `{"meta":{"code":status,"error_message":message}}` with that status.

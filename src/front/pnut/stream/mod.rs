@@ -15,21 +15,21 @@ mod registry;
 mod socket;
 mod subscribe;
 mod test_routes;
-mod verified;
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
-use axum::{Extension, Router};
-
-use verified::VerifiedTokens;
 
 pub use auth::presented_token;
 pub(crate) use matching::{translate_channel_event, translate_note_updated};
 pub use registry::{Registry, registry};
+
+/// The handle of a pnut-front session (a token's Misskey hub): its command queue.
+pub type HubHandle = tokio::sync::mpsc::Sender<hub::HubCommand>;
 pub use socket::stream_endpoint;
 pub use subscribe::{SubscribeError, subscribe};
 pub use test_routes::{SUBSCRIBABLE_PATHS, subscribe_routes};
@@ -39,10 +39,7 @@ use auth::error_response;
 /// This front's routes: `GET /v1/user` and the `DELETE /v1/users/me/streams/...` routes.
 pub fn routes(ctx: Arc<BridgeContext>) -> Router {
     Router::new()
-        .route(
-            "/v1/user",
-            get(socket::upgrade).layer(Extension(Arc::new(VerifiedTokens::default()))),
-        )
+        .route("/v1/user", get(socket::upgrade))
         .route(
             "/v1/users/me/streams/{connection_id}",
             delete(delete_connection),

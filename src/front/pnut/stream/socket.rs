@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -16,7 +15,6 @@ use tokio::time::{Instant, sleep_until};
 
 use super::auth::{error_response, presented_token};
 use super::registry::{ConnectionPipe, registry};
-use super::verified::VerifiedTokens;
 use crate::front::BridgeContext;
 use crate::front::closing::{
     CLOSE_GOING_AWAY, CLOSE_HANDSHAKE, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_POLICY, REASON_DRAIN,
@@ -25,7 +23,7 @@ use crate::front::closing::{
 use crate::metrics::{CloseReason, Front};
 use crate::pnut::hello_frame;
 use crate::ratelimit::token_hash;
-use crate::upstream::UpstreamError;
+use crate::upstream::{UpstreamError, UpstreamKind};
 
 /// Assumed average frame size, to turn `limits.outbound_queue` (bytes) into a frame count.
 const AVERAGE_FRAME_BYTES: u64 = 4096;
@@ -47,7 +45,6 @@ pub fn stream_endpoint(bridge_url: &str) -> String {
 /// envelope when refused), then upgrades.
 pub async fn upgrade(
     State(ctx): State<Arc<BridgeContext>>,
-    Extension(verified): Extension<Arc<VerifiedTokens>>,
     headers: HeaderMap,
     uri: Uri,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -58,15 +55,23 @@ pub async fn upgrade(
     let Some(token) = ctx.upstream_token(&presented) else {
         return error_response(401, "Token is not valid");
     };
-    if !verified.is_fresh(&token) {
+    if ctx
+        .token_checks
+        .fresh(UpstreamKind::Misskey, &token)
+        .is_none()
+    {
         match ctx
             .misskey
             .read::<serde_json::Value>(&token, "i", Map::new())
             .await
         {
-            Ok(_) => verified.accepted(&token),
+            Ok(me) => {
+                let id = me.get("id").and_then(serde_json::Value::as_str);
+                ctx.token_checks
+                    .accepted(UpstreamKind::Misskey, &token, id.unwrap_or_default());
+            }
             Err(UpstreamError::Status { status, .. }) if status == 401 || status == 403 => {
-                verified.refused(&token);
+                ctx.token_checks.refused(UpstreamKind::Misskey, &token);
                 return error_response(401, "Token is not valid");
             }
             Err(error) => {
