@@ -1,6 +1,6 @@
 //! Misskey wire models (serde, pure, no IO).
 //!
-//! Shapes follow `spec/misskey.md` §2–§7 (Misskey 2026.5.1). Keys the server always writes
+//! Shapes follow `docs/misskey.md` §2–§7 (Misskey 2026.5.1). Keys the server always writes
 //! are always serialized (`null` where nullable); keys it omits are skipped when `None`.
 //! Unknown input keys are ignored everywhere.
 

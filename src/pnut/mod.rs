@@ -1,6 +1,6 @@
 //! pnut wire models (serde, pure, no IO).
 //!
-//! Shapes follow `spec/pnut-api.md` §2 (envelope), §3 (user streams) and §6 (objects).
+//! Shapes follow `docs/pnut-api.md` §2 (envelope), §3 (user streams) and §6 (objects).
 //! Every optional field is skipped when `None`, so a value built here serializes exactly
 //! like pnut writes it; unknown input fields are ignored everywhere.
 

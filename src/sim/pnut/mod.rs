@@ -1,5 +1,5 @@
 //! Simulated pnut server: the `GET /v1/user` stream websocket, the `/v1` REST subset of
-//! pnut-api.md §7 (envelope, pagination, rate limits), and a control API (Rust handle +
+//! pnut-api.md §7 (envelope, pagination, rate limits: §2), and a control API (Rust handle +
 //! `/_sim/` HTTP) for tests and demos.
 //!
 //! One in-memory [`world::World`] per server behind a `tokio::sync::Mutex`; stream fan-out
