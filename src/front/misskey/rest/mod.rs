@@ -24,6 +24,7 @@ use crate::front::BridgeContext;
 
 pub use call::{Call, Reply};
 pub use error::{Missing, RestError};
+#[cfg(feature = "fuzzing")]
 pub(crate) use notes::notes_json;
 pub use params::{Page, Params};
 

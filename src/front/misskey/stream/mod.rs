@@ -21,6 +21,7 @@ use crate::front::BridgeContext;
 use crate::front::token::{self, TokenSource};
 use crate::ratelimit::token_hash;
 
+#[cfg(feature = "fuzzing")]
 pub(crate) use pool::frames_for_every_target;
 pub use pool::{PoolHandle, Pools};
 
