@@ -110,6 +110,10 @@ pub struct TimeoutsConfig {
     /// this long ends: its upstream streams are deleted and its memory freed.
     #[serde(with = "humantime_serde")]
     pub session_idle: Duration,
+    /// Upstream Misskey stream: a websocket ping unanswered this long means the stream is
+    /// dead (reconnect and backfill); pings go at least every half of it.
+    #[serde(with = "humantime_serde")]
+    pub upstream_pong_timeout: Duration,
     /// On SIGTERM/SIGINT, finish within this long.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
@@ -132,6 +136,7 @@ impl Default for TimeoutsConfig {
             poll_interval: Duration::from_secs(15),
             linger: Duration::from_secs(30),
             session_idle: Duration::from_secs(300),
+            upstream_pong_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
             reconnect_backoff_min: Duration::from_secs(1),
             reconnect_backoff_max: Duration::from_secs(60),

@@ -257,6 +257,7 @@ fn timeouts(config: &Config, p: &mut Problems) {
         ("misskey_pong_timeout", t.misskey_pong_timeout),
         ("reconnect_backoff_min", t.reconnect_backoff_min),
         ("reconnect_backoff_max", t.reconnect_backoff_max),
+        ("upstream_pong_timeout", t.upstream_pong_timeout),
     ];
     for (key, value) in plain {
         p.duration(&format!("timeouts.{key}"), value, ms(10), ONE_DAY);

@@ -195,6 +195,7 @@ pub fn misskey_settings(config: &Config, base_url: String) -> MisskeyClientSetti
         backoff_min: t.reconnect_backoff_min,
         backoff_max: t.reconnect_backoff_max,
         read_retries: config.ratelimit.get_retries,
+        pong_timeout: t.upstream_pong_timeout,
         ..MisskeyClientSettings::default()
     }
 }
