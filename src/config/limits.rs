@@ -29,6 +29,9 @@ pub struct LimitsConfig {
     pub max_request_body: ByteSize,
     /// `count` of a re-subscribe/backfill page (pnut's maximum is 200).
     pub backfill_count: u32,
+    /// Most posts/notes one gap backfill fetches (page after page); a larger gap is skipped
+    /// past that and counted.
+    pub backfill_max: u32,
 }
 
 impl Default for LimitsConfig {
@@ -42,6 +45,7 @@ impl Default for LimitsConfig {
             outbound_queue: ByteSize::mib(1),
             max_request_body: ByteSize::mib(1),
             backfill_count: 200,
+            backfill_max: 1000,
         }
     }
 }

@@ -245,6 +245,7 @@ fn limits(config: &Config, p: &mut Problems) {
         ByteSize::mib(64),
     );
     p.range("limits.backfill_count", l.backfill_count.into(), 1, 200);
+    p.range("limits.backfill_max", l.backfill_max.into(), 1, 100_000);
 }
 
 fn timeouts(config: &Config, p: &mut Problems) {
