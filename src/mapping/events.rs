@@ -85,17 +85,14 @@ mod tests {
             kind("homeTimeline", "/posts/streams/me"),
             Some(EventKind::Note)
         );
-        assert_eq!(
-            kind("main", "/users/me/mentions"),
-            Some(EventKind::Mention)
-        );
-        assert_eq!(
-            kind("main", "/users/me/followers"),
-            Some(EventKind::Follow)
-        );
+        assert_eq!(kind("main", "/users/me/mentions"), Some(EventKind::Mention));
+        assert_eq!(kind("main", "/users/me/followers"), Some(EventKind::Follow));
         assert_eq!(kind("main", "/token"), Some(EventKind::MeUpdated));
         assert_eq!(kind("drive", "/users/me/files"), Some(EventKind::Drive));
-        assert_eq!(kind("channel", "/channels/7/messages"), Some(EventKind::Note));
+        assert_eq!(
+            kind("channel", "/channels/7/messages"),
+            Some(EventKind::Note)
+        );
         assert_eq!(kind("hashtag", "/posts/tags/rust"), Some(EventKind::Note));
         assert_eq!(kind("main", "/posts/1/thread"), Some(EventKind::Note));
         assert_eq!(kind("main", "/presence"), None);

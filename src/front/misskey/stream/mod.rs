@@ -21,8 +21,8 @@ use crate::front::token::{self, TokenSource};
 use crate::ratelimit::token_hash;
 use crate::upstream::UpstreamKind;
 
-pub(crate) use pool::frames_for_every_target;
 pub use pool::PoolHandle;
+pub(crate) use pool::frames_for_every_target;
 
 /// State of the streaming front: the context (whose `pools` registry holds the sessions).
 #[derive(Debug)]

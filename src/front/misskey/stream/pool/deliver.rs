@@ -137,7 +137,9 @@ pub(super) fn deliver_event(
                 }
             }
             (EventKind::Follow, PnutData::Follows) => {
-                let Ok(follow) = payload.follow() else { continue };
+                let Ok(follow) = payload.follow() else {
+                    continue;
+                };
                 let events = or_log(translate::follow_to_main_events(
                     &follow, deleted, me_id, timestamp, opts,
                 ));

@@ -151,4 +151,3 @@ pub(super) async fn sleep_until_opt(deadline: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
-

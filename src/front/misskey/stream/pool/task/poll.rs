@@ -121,7 +121,12 @@ impl Pool {
 
     /// A poll page returned: the first records the newest id; later ones deliver the items
     /// newer than the last seen, oldest first.
-    pub(super) fn polled(&mut self, entry: &PollEntry, generation: u64, items: Vec<(String, Value)>) {
+    pub(super) fn polled(
+        &mut self,
+        entry: &PollEntry,
+        generation: u64,
+        items: Vec<(String, Value)>,
+    ) {
         let Some(state) = self
             .polls
             .get_mut(entry)
@@ -133,13 +138,16 @@ impl Pool {
         let since = state.newest_id.clone();
         if !state.baseline_done {
             state.baseline_done = true;
-            state.newest_id = items.into_iter().map(|(id, _)| id).fold(None, |newest, id| {
-                if newer(&id, newest.as_deref()) {
-                    Some(id)
-                } else {
-                    newest
-                }
-            });
+            state.newest_id = items
+                .into_iter()
+                .map(|(id, _)| id)
+                .fold(None, |newest, id| {
+                    if newer(&id, newest.as_deref()) {
+                        Some(id)
+                    } else {
+                        newest
+                    }
+                });
             self.settle_acks();
             return;
         }

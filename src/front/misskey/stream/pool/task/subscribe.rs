@@ -133,7 +133,12 @@ impl Pool {
     /// A failed subscribe: retried with a backoff (`timeouts.reconnect_backoff_*`, at least
     /// the upstream's `retry_in`) when the failure may pass (5xx, 429, transport), for as long
     /// as the key is held; given up on this connection otherwise.
-    fn subscribe_failed(&mut self, key: &SubscriptionKey, connection_id: &str, error: &UpstreamError) {
+    fn subscribe_failed(
+        &mut self,
+        key: &SubscriptionKey,
+        connection_id: &str,
+        error: &UpstreamError,
+    ) {
         tracing::warn!(token = %token_hash(&self.token), endpoint = %key.endpoint, %error, "pnut subscribe failed");
         let timeouts = self.ctx.config().timeouts.clone();
         let Some(state) = self.keys.get_mut(key) else {
