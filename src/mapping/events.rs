@@ -76,6 +76,58 @@ pub fn gets_renotes_of_mine(tables: &MappingTables, channel: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::validate_tables;
+
+    #[test]
+    fn events_entries_name_a_template_of_the_channel_and_a_kind_its_data_fits() {
+        let mut tables = MappingTables::default();
+        let home = tables
+            .misskey_channels
+            .get_mut("homeTimeline")
+            .expect("default channel");
+        home.events
+            .insert("/posts/streams/me".to_owned(), EventKind::Drive);
+        home.events
+            .insert("/token".to_owned(), EventKind::MeUpdated);
+        let problems = validate_tables(&tables);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].starts_with(
+                "mapping.misskey_channels.homeTimeline.events.\"/posts/streams/me\": "
+            )
+        );
+        assert!(
+            problems[0].contains("cannot be presented as Drive"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].starts_with("mapping.misskey_channels.homeTimeline.events.\"/token\": ")
+        );
+        assert!(
+            problems[1].contains("not one of this channel's"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_configured_kind_overrides_the_default_of_the_data() {
+        let mut tables = MappingTables::default();
+        let home = tables
+            .misskey_channels
+            .get_mut("homeTimeline")
+            .expect("default channel");
+        home.events
+            .insert("/posts/streams/me".to_owned(), EventKind::Mention);
+        assert_eq!(validate_tables(&tables), Vec::<String>::new());
+        assert_eq!(
+            event_kind(&tables, "homeTimeline", "/posts/streams/me"),
+            Some(EventKind::Mention)
+        );
+        assert_eq!(
+            event_kind(&tables, "main", "/users/me/mentions"),
+            Some(EventKind::Mention)
+        );
+    }
 
     #[test]
     fn default_tables_keep_the_historic_event_families() {

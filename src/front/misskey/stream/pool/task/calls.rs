@@ -26,8 +26,8 @@ pub(super) enum CallResult {
         connection_id: String,
         /// The `since_id` sent (a re-subscribe: the page is a backfill).
         since: Option<String>,
-        /// The response.
-        outcome: Result<Envelope<Value>, UpstreamError>,
+        /// The response (boxed: an envelope is large).
+        outcome: Box<Result<Envelope<Value>, UpstreamError>>,
     },
     /// A poll page returned (empty on an upstream error).
     Polled {
@@ -66,7 +66,7 @@ impl Pool {
                 connection_id,
                 since,
                 outcome,
-            } => self.subscribed(&key, slot, generation, &connection_id, since, outcome),
+            } => self.subscribed(&key, slot, generation, &connection_id, since, *outcome),
             CallResult::Polled {
                 entry,
                 generation,

@@ -28,6 +28,16 @@ impl Pool {
         if let Some(state) = self.keys.get_mut(key) {
             state.refs += 1;
             state.unused_since = None;
+            // A key refused for good gets one new attempt when a connect needs it again.
+            if state.sub == SubState::Failed
+                && let Some(connection_id) = self
+                    .conns
+                    .get(state.slot)
+                    .and_then(Option::as_ref)
+                    .and_then(|conn| conn.connection_id.clone())
+            {
+                self.dispatch_subscribe(key, &connection_id);
+            }
             return true;
         }
         let Some(slot) = self.slot_with_room(may_open) else {

@@ -49,6 +49,7 @@ impl Pool {
         }
         self.keys.clear();
         self.by_subscription.clear();
+        self.subscriptions_gauge.set(0);
         self.channels.clear();
         self.polls.clear();
         self.parked.clear();

@@ -59,7 +59,7 @@ impl Pool {
                 generation,
                 connection_id,
                 since,
-                outcome,
+                outcome: Box::new(outcome),
             }
         });
     }
