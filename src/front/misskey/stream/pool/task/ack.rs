@@ -67,12 +67,21 @@ impl Pool {
         // An earlier answer of the same connection id is superseded.
         self.pending_acks
             .retain(|ack| !(ack.client == client && ack.id == id));
+        // Never before an earlier answer of the client (it goes out first), even across a
+        // reload that shortened the timeout.
+        let own = Instant::now() + self.ctx.config().upstream.pnut.request_timeout;
+        let deadline = self
+            .pending_acks
+            .iter()
+            .filter(|ack| ack.client == client)
+            .map(|ack| ack.deadline)
+            .fold(own, Instant::max);
         self.pending_acks.push(PendingAck {
             client,
             id,
             sink,
             waiting,
-            deadline: Instant::now() + self.ctx.config().upstream.pnut.request_timeout,
+            deadline,
         });
         self.send_ready_acks(Instant::now());
     }
