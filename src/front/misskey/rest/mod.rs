@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -24,18 +24,15 @@ use crate::front::BridgeContext;
 
 pub use call::{Call, Reply};
 pub use error::{Missing, RestError};
+#[cfg(feature = "fuzzing")]
 pub(crate) use notes::notes_json;
 pub use params::{Page, Params};
-
-/// Misskey's JSON body limit (1 MiB, misskey.md §7.1); larger bodies get 413.
-pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// This front's routes: `POST /api/{*endpoint}` (and `GET` for `emojis`, which Misskey
 /// flags `allowGet`).
 pub fn routes(ctx: Arc<BridgeContext>) -> Router {
     Router::new()
         .route("/api/{*endpoint}", post(handle_post).get(handle_get))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(ctx)
 }
 

@@ -22,6 +22,7 @@ use crate::ratelimit::token_hash;
 use crate::upstream::UpstreamKind;
 
 pub use pool::PoolHandle;
+#[cfg(feature = "fuzzing")]
 pub(crate) use pool::frames_for_every_target;
 
 /// State of the streaming front: the context (whose `pools` registry holds the sessions).

@@ -23,6 +23,7 @@ use axum::routing::any;
 use crate::front::BridgeContext;
 use objects::Caller;
 pub use params::{PNUT_TOKEN_SOURCES, Query, parse_query};
+#[cfg(feature = "fuzzing")]
 pub(crate) use params::{Page, misskey_id, new_post, upstream_token};
 pub use reply::RestError;
 

@@ -260,7 +260,8 @@ pub(super) fn deliver_renotes_of_mine(
 /// Every frame a pool would send for `event`: to one channel connection per event family
 /// (note, mention, message note, follow, meUpdated, drive; default filters), renotes of
 /// `me_id`'s posts to `main`, and `noteUpdated` for every post it carries. The entry point of
-/// the `pnut_upstream_frame` fuzz target ([`crate::fuzzing`]).
+/// the `pnut_upstream_frame` fuzz target (`crate::fuzzing`).
+#[cfg(feature = "fuzzing")]
 pub(crate) fn frames_for_every_target(
     event: &StreamEvent,
     me_id: &str,

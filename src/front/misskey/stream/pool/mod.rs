@@ -18,6 +18,7 @@
 mod deliver;
 mod task;
 
+#[cfg(feature = "fuzzing")]
 pub(crate) use deliver::frames_for_every_target;
 
 use std::sync::Arc;
