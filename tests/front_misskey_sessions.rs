@@ -220,6 +220,39 @@ async fn a_refused_subscribe_is_not_retried() {
     assert_eq!(total_subscriptions(&counts), 1, "{counts:?}");
 }
 
+/// A session whose last client left ends after `session_idle`: its pnut stream is closed and
+/// deleted; the token's next client starts a fresh session that subscribes again and receives.
+#[tokio::test]
+async fn an_ended_session_is_started_afresh_by_the_next_client() {
+    let (running, control) = start(|config| {
+        config.timeouts.session_idle = Duration::from_millis(50);
+    })
+    .await;
+    let ctx = running.context();
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    assert_eq!(ctx.pools.len(), 1);
+    close(ws).await;
+    let counts = until_counts(&control, |c| {
+        c.connections == 0 && calls_to(c, "DELETE", "/users/me/streams/{connection_id}") == 1
+    })
+    .await;
+    assert_eq!(calls_to(&counts, "GET", "/posts/streams/me"), 1);
+    assert_eq!(ctx.pools.len(), 0);
+
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    assert_eq!(ctx.pools.len(), 1);
+    let counts = control.counts().await;
+    assert_eq!(counts.connections, 1);
+    assert_eq!(calls_to(&counts, "GET", "/posts/streams/me"), 2);
+    control
+        .create_post("bob", "after the restart", None)
+        .await
+        .unwrap();
+    expect_note(&mut ws, "home", "after the restart").await;
+}
+
 const SESSIONS: usize = 2000;
 /// Sessions opened at once.
 const BATCH: usize = 100;
