@@ -70,6 +70,11 @@ impl Running {
         self.ctx.config()
     }
 
+    /// The running bridge's shared state (its session registries, metrics, clients).
+    pub fn context(&self) -> &Arc<BridgeContext> {
+        &self.ctx
+    }
+
     /// Applies `loaded` as the SIGHUP handler does: reloadable keys take effect for new
     /// connections, connects and subscriptions; restart-only keys keep their running values.
     pub fn reload(&self, loaded: Config) -> ReloadReport {
