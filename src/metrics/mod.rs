@@ -36,6 +36,7 @@ pub struct Metrics {
     upstream_connections: Family<UpstreamLabels, Gauge>,
     upstream_subscriptions: Family<UpstreamLabels, Gauge>,
     events_in: Family<UpstreamLabels, Counter>,
+    budget_remaining: Family<UpstreamLabels, Gauge>,
     events_out: Family<FrontLabels, Counter>,
     backfilled_events: Family<FrontLabels, Counter>,
     backfill_gaps_skipped: Family<FrontLabels, Counter>,
@@ -61,6 +62,7 @@ impl Metrics {
             upstream_connections: Family::default(),
             upstream_subscriptions: Family::default(),
             events_in: Family::default(),
+            budget_remaining: Family::default(),
             events_out: Family::default(),
             backfilled_events: Family::default(),
             backfill_gaps_skipped: Family::default(),
@@ -95,6 +97,11 @@ impl Metrics {
             "events_in",
             "Events received on upstream streams",
             m.events_in.clone(),
+        );
+        registry.register(
+            "upstream_ratelimit_remaining",
+            "Remaining rate-limit budget the upstream last reported (X-RateLimit-Remaining; -1: none yet)",
+            m.budget_remaining.clone(),
         );
         registry.register(
             "events_out",
@@ -136,7 +143,7 @@ impl Metrics {
             let _ = metrics.front(front);
         }
         for kind in [UpstreamKind::Pnut, UpstreamKind::Misskey] {
-            let _ = metrics.upstream(kind);
+            metrics.upstream(kind).budget_remaining.set(-1);
         }
         Self {
             registry,
@@ -188,6 +195,7 @@ impl Metrics {
             self.upstream_connections.get_or_create_owned(&labels),
             self.upstream_subscriptions.get_or_create_owned(&labels),
             self.events_in.get_or_create_owned(&labels),
+            self.budget_remaining.get_or_create_owned(&labels),
             self.upstream_errors.clone(),
         )
     }
