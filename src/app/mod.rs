@@ -7,6 +7,7 @@ mod banner;
 mod health;
 pub mod log_caps;
 mod plan;
+pub mod probe;
 mod reload;
 mod signal;
 
@@ -156,6 +157,10 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
     let listener = TcpListener::bind(plan.listen).await?;
     let addr = listener.local_addr()?;
     let pnut_api_url = pnut_endpoints.api_url.clone();
+    // The start-up probe runs beside the start (logs ok/failed; the bridge starts either way).
+    let (probed, shown) = (pnut_endpoints.clone(), pnut_url.clone());
+    let probe_limit = plan.config.upstream.pnut.request_timeout;
+    tokio::spawn(async move { probe::probe_pnut(&probed, &shown, probe_limit).await });
     let ctx = BridgeContext::new(
         plan.config.clone(),
         pnut_endpoints,
