@@ -125,3 +125,26 @@ async fn the_embedded_simulated_pnut_is_probed_too() {
     assert_eq!(api["fields"]["result"], "ok", "{api}");
     assert_eq!(stream["fields"]["result"], "ok", "{stream}");
 }
+
+/// pnut.io's stream URL is `wss://`: the upgrade must be dialed with TLS (a build without a
+/// TLS feature would fail before any handshake with "TLS support not compiled in").
+#[tokio::test]
+async fn a_wss_stream_url_is_dialed_with_tls() {
+    let sim = SimPnut::start(SimPnutOptions::default())
+        .await
+        .expect("sim pnut");
+    let api_url = format!("{}/v1", sim.base_url());
+    // The stream host speaks plain HTTP: the TLS handshake itself must be what fails.
+    let stream_url = format!("wss://{}/v1/user", sim.stream_addr());
+    let mut bridge = BridgeProcess::spawn(
+        None,
+        &[
+            ("PNUTKEY__UPSTREAM__PNUT__URL", api_url.as_str()),
+            ("PNUTKEY__UPSTREAM__PNUT__STREAM_URL", stream_url.as_str()),
+        ],
+    );
+    let StartLog { stream, .. } = start_log(&mut bridge).await;
+    assert_eq!(stream["fields"]["result"], "failed", "{stream}");
+    let reason = stream["fields"]["reason"].as_str().unwrap_or("");
+    assert!(!reason.contains("not compiled"), "{stream}");
+}
