@@ -19,6 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let control = sim.control();
     let settings = PnutClientSettings {
         base_url: sim.base_url(),
+        stream_url: sim.stream_url(),
         ..PnutClientSettings::default()
     };
     let impatient = PnutQuotas {

@@ -34,7 +34,10 @@ fn context() -> Option<&'static Arc<BridgeContext>> {
         .get_or_init(|| {
             BridgeContext::new(
                 Config::default(),
-                "http://127.0.0.1:9/v1".to_owned(),
+                crate::upstream::pnut::PnutEndpoints {
+                    api_url: "http://127.0.0.1:9/v1".to_owned(),
+                    stream_url: "ws://127.0.0.1:9/v1/user".to_owned(),
+                },
                 "http://127.0.0.1:9".to_owned(),
                 "http://127.0.0.1:9".to_owned(),
             )

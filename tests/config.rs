@@ -362,3 +362,110 @@ fn secrets_never_show_in_debug_output() {
     assert!(!debug.contains("hunter2hunter2"));
     assert!(!debug.contains("querysecrettoken42"));
 }
+
+#[test]
+fn pnut_stream_url_defaults_to_pnut_ios_stream_host_and_follows_other_api_hosts() {
+    let real = load_with_env(
+        None,
+        env(&[("PNUTKEY__UPSTREAM__PNUT__URL", "https://api.pnut.io/v1")]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let effective = real.upstream.pnut.effective_stream_url().map(String::from);
+    assert_eq!(effective.as_deref(), Some("wss://stream.pnut.io/v1/user"));
+    assert_eq!(real.upstream.pnut.stream_auth, config::StreamAuth::Query);
+    let other = load_with_env(
+        None,
+        env(&[(
+            "PNUTKEY__UPSTREAM__PNUT__URL",
+            "http://pnut.example:8000/v1",
+        )]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let effective = other.upstream.pnut.effective_stream_url().map(String::from);
+    assert_eq!(effective.as_deref(), Some("ws://pnut.example:8000/v1/user"));
+    let explicit = load_with_env(
+        None,
+        env(&[
+            ("PNUTKEY__UPSTREAM__PNUT__URL", "https://api.pnut.io/v1"),
+            (
+                "PNUTKEY__UPSTREAM__PNUT__STREAM_URL",
+                "wss://streams.example/v1/user",
+            ),
+            ("PNUTKEY__UPSTREAM__PNUT__STREAM_AUTH", "header"),
+        ]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let effective = explicit
+        .upstream
+        .pnut
+        .effective_stream_url()
+        .map(String::from);
+    assert_eq!(effective.as_deref(), Some("wss://streams.example/v1/user"));
+    assert_eq!(
+        explicit.upstream.pnut.stream_auth,
+        config::StreamAuth::Header
+    );
+    // The embedded simulated pnut has its own stream host: nothing derived from "sim".
+    assert_eq!(Config::default().upstream.pnut.effective_stream_url(), None);
+}
+
+#[test]
+fn check_config_prints_the_effective_stream_url() {
+    let output = check_config(
+        &[],
+        &[("PNUTKEY__UPSTREAM__PNUT__URL", "https://api.pnut.io/v1")],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("stream_url = \"wss://stream.pnut.io/v1/user\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("stream_auth = \"query\""), "{stdout}");
+    let back = parse_str(&stdout).unwrap_or_else(|e| panic!("{e}\n{stdout}"));
+    let effective = back.upstream.pnut.effective_stream_url().map(String::from);
+    assert_eq!(effective.as_deref(), Some("wss://stream.pnut.io/v1/user"));
+}
+
+#[test]
+fn a_bad_stream_url_or_stream_auth_fails_naming_the_key() {
+    for (key, value, expected) in [
+        (
+            "PNUTKEY__UPSTREAM__PNUT__STREAM_URL",
+            "https://stream.pnut.io/v1/user",
+            "upstream.pnut.stream_url: scheme \"https\"",
+        ),
+        (
+            "PNUTKEY__UPSTREAM__PNUT__STREAM_URL",
+            "not a url",
+            "upstream.pnut.stream_url: ",
+        ),
+        (
+            "PNUTKEY__UPSTREAM__PNUT__STREAM_URL",
+            "wss://stream.pnut.io/v1/posts",
+            "upstream.pnut.stream_url: wss://stream.pnut.io/v1/posts must be the user-stream endpoint",
+        ),
+        (
+            "PNUTKEY__UPSTREAM__PNUT__STREAM_URL",
+            "wss://stream.pnut.io/v1/user?access_token=querysecrettoken42",
+            "upstream.pnut.stream_url: wss://stream.pnut.io/v1/user?access_token=qu****42 must not carry a token",
+        ),
+        (
+            "PNUTKEY__UPSTREAM__PNUT__STREAM_AUTH",
+            "cookie",
+            "upstream.pnut.stream_auth: ",
+        ),
+    ] {
+        let output = check_config(
+            &[],
+            &[
+                ("PNUTKEY__UPSTREAM__PNUT__URL", "https://api.pnut.io/v1"),
+                (key, value),
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{value}: {stderr}");
+        assert!(stderr.contains(expected), "{value}: {stderr}");
+        assert!(!stderr.contains("querysecrettoken42"), "{stderr}");
+    }
+}

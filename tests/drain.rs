@@ -158,10 +158,12 @@ async fn sigterm_drains_the_binary_and_deletes_its_upstream_pnut_stream() {
         .expect("sim pnut");
     let control = sim.control();
     let pnut_url = format!("{}/v1", sim.base_url());
+    let stream_url = sim.stream_url();
     let mut bridge_process = BridgeProcess::spawn(
         None,
         &[
             ("PNUTKEY__UPSTREAM__PNUT__URL", pnut_url.as_str()),
+            ("PNUTKEY__UPSTREAM__PNUT__STREAM_URL", stream_url.as_str()),
             ("PNUTKEY__TIMEOUTS__SHUTDOWN_GRACE", "8s"),
         ],
     );

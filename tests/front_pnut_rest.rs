@@ -565,7 +565,12 @@ async fn first_page_is_reusable_and_connection_id_subscribes() {
     let sim_url = bridge.running.sim_misskey.as_ref().expect("sim").base_url();
     let ctx = pnutkey::front::BridgeContext::new(
         Config::default(),
-        bridge.running.pnut_url.clone(),
+        bridge
+            .running
+            .sim_pnut
+            .as_ref()
+            .expect("sim pnut")
+            .endpoints(),
         sim_url,
         format!("http://{}", bridge.running.addr),
     )
@@ -669,7 +674,12 @@ async fn specific_v1_routes_of_other_fronts_take_precedence() {
     let sim_url = bridge.running.sim_misskey.as_ref().expect("sim").base_url();
     let ctx = pnutkey::front::BridgeContext::new(
         Config::default(),
-        bridge.running.pnut_url.clone(),
+        bridge
+            .running
+            .sim_pnut
+            .as_ref()
+            .expect("sim pnut")
+            .endpoints(),
         sim_url,
         "http://127.0.0.1".to_owned(),
     )

@@ -10,6 +10,7 @@ use pnutkey::config::Config;
 use pnutkey::front::BridgeContext;
 use pnutkey::front::pnut::stream::{routes, subscribe_routes};
 use pnutkey::sim::misskey::{SimMisskey, SimMisskeyControl, SimMisskeyOptions};
+use pnutkey::upstream::pnut::PnutEndpoints;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, connect_async};
@@ -82,7 +83,10 @@ async fn start_with(config: Config) -> Env {
     let addr = listener.local_addr().expect("addr");
     let ctx = BridgeContext::new(
         config,
-        "http://127.0.0.1:9/v1".to_owned(),
+        PnutEndpoints {
+            api_url: "http://127.0.0.1:9/v1".to_owned(),
+            stream_url: "ws://127.0.0.1:9/v1/user".to_owned(),
+        },
         sim.base_url(),
         format!("http://{addr}"),
     )

@@ -296,6 +296,7 @@ async fn pnut_user_stream_delivers_a_post_parsed_by_pnutpy() {
         .await
         .expect("start the simulated pnut server");
     let base_url = sim.base_url();
+    let stream_url = sim.stream_url();
     let text = format!("pnut stream sees this {}", std::process::id());
 
     let control = sim.control();
@@ -322,6 +323,7 @@ async fn pnut_user_stream_delivers_a_post_parsed_by_pnutpy() {
             &base_url,
             "demo-alice",
             POST_WAIT_SECONDS,
+            &stream_url,
         ],
     );
     let post_json = run_stream_client("pnut_stream_sim.py", child, "POST ", trigger).await;

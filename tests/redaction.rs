@@ -270,8 +270,13 @@ async fn no_token_reaches_a_log_line_a_metric_or_an_error_body() {
     if let Ok(dump) = std::env::var("PNUTKEY_REDACTION_DUMP") {
         let _ = std::fs::write(dump, lines.join("\n"));
     }
+    assert_no_leaks(&lines, &seen);
+}
+
+/// Fails with the first leaks found: a secret anywhere, a demo token outside the banner.
+fn assert_no_leaks(lines: &[String], seen: &[String]) {
     let mut leaks = Vec::new();
-    for line in &lines {
+    for line in lines {
         for secret in SECRETS {
             if line.contains(secret) {
                 leaks.push(format!("{secret} in log: {line}"));
@@ -285,7 +290,7 @@ async fn no_token_reaches_a_log_line_a_metric_or_an_error_body() {
             }
         }
     }
-    for text in &seen {
+    for text in seen {
         for secret in SECRETS.iter().chain(DEMO.iter()) {
             if text.contains(secret) {
                 leaks.push(format!("{secret} in a response: {text}"));
@@ -298,4 +303,79 @@ async fn no_token_reaches_a_log_line_a_metric_or_an_error_body() {
         "{} leaks, first ones:\n{shown:#?}",
         leaks.len()
     );
+}
+
+/// Issue 16: the pnut stream token rides in the stream URL's query (`?access_token=`). When
+/// that upgrade fails (the API host instead of the stream host: 404; nothing listening:
+/// connection refused), neither the URL nor the token reaches a log line (at TRACE), an error
+/// or the metrics.
+#[tokio::test]
+async fn a_stream_url_with_a_token_never_reaches_a_log_line_when_the_upgrade_fails() {
+    let sim = pnutkey::sim::pnut::SimPnut::start(Default::default())
+        .await
+        .expect("sim pnut");
+    let api_url = format!("{}/v1", sim.base_url());
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let cases = [
+        (
+            format!("ws://{}/v1/user", sim.addr()),
+            "pnut stream refused",
+        ),
+        (format!("ws://{closed}/v1/user"), "pnut stream lost"),
+    ];
+    for (stream_url, failure) in cases {
+        let config = config_file();
+        let mut bridge_process = BridgeProcess::spawn(
+            Some(&config),
+            &[
+                (
+                    "RUST_LOG",
+                    "trace,tungstenite=trace,tokio_tungstenite=trace",
+                ),
+                ("PNUTKEY__UPSTREAM__PNUT__URL", api_url.as_str()),
+                ("PNUTKEY__UPSTREAM__PNUT__STREAM_URL", stream_url.as_str()),
+                ("PNUTKEY__TIMEOUTS__RECONNECT_BACKOFF_MIN", "50ms"),
+                ("PNUTKEY__TIMEOUTS__RECONNECT_BACKOFF_MAX", "200ms"),
+            ],
+        );
+        let bridge = format!("http://{}", bridge_process.bridge_addr(LIMIT).await);
+        let ws_base = bridge.replacen("http://", "ws://", 1);
+        let (mut misskey, _) = connect_async(format!("{ws_base}/streaming?i={BRIDGE_OK}"))
+            .await
+            .expect("misskey upgrade");
+        let connect = json!({"type": "connect", "body": {"channel": "homeTimeline", "id": "h", "params": {}}});
+        misskey
+            .send(Message::text(connect.to_string()))
+            .await
+            .expect("connect");
+        bridge_process
+            .log_until(LIMIT, |line| {
+                (line["fields"]["message"] == failure).then_some(())
+            })
+            .await;
+        let (status, metrics) = text_of(
+            reqwest::get(format!("{bridge}/metrics"))
+                .await
+                .expect("metrics"),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let _ = misskey.close(None).await;
+        bridge_process.signal("TERM");
+        let status = bridge_process.exit(LIMIT).await;
+        assert!(status.success(), "exit status {status}");
+        let _ = std::fs::remove_file(&config);
+        let lines = bridge_process.output_lines();
+        assert!(
+            lines.iter().any(|l| l.contains("\"level\":\"TRACE\"")),
+            "no TRACE line at all"
+        );
+        assert!(
+            !lines.iter().any(|l| l.contains("access_token")),
+            "a stream URL with its query reached the log"
+        );
+        assert_no_leaks(&lines, &[metrics]);
+    }
 }

@@ -30,7 +30,7 @@ async fn start_with(options: SimPnutOptions) -> SimPnut {
 
 /// Opens a user stream with `?access_token=` and returns it with its connection id.
 async fn open(sim: &SimPnut, token: &str) -> (Ws, String) {
-    let url = format!("ws://{}/v1/user?access_token={token}", sim.addr());
+    let url = format!("ws://{}/v1/user?access_token={token}", sim.stream_addr());
     let mut ws = tokio_tungstenite::connect_async(url)
         .await
         .expect("upgrade")
@@ -148,7 +148,7 @@ fn assert_url_safe_32(id: &str) {
 #[tokio::test]
 async fn hello_and_subscribe_flow() {
     let sim = start().await;
-    let url = format!("ws://{}/v1/user?access_token=demo-bob", sim.addr());
+    let url = format!("ws://{}/v1/user?access_token=demo-bob", sim.stream_addr());
     let mut ws = tokio_tungstenite::connect_async(url)
         .await
         .expect("upgrade")
@@ -159,7 +159,7 @@ async fn hello_and_subscribe_flow() {
     let endpoint = hello["meta"]["stream"]["endpoint"]
         .as_str()
         .expect("endpoint");
-    assert_eq!(endpoint, format!("ws://{}/v1/user", sim.addr()));
+    assert_eq!(endpoint, format!("ws://{}/v1/user", sim.stream_addr()));
     let connection_id = hello["meta"]["connection_id"]
         .as_str()
         .expect("cid")
@@ -179,7 +179,7 @@ async fn hello_and_subscribe_flow() {
     assert_url_safe_32(reply.body["meta"]["subscription_id"].as_str().expect("sid"));
 
     // The Authorization header works for the upgrade too.
-    let mut request = format!("ws://{}/v1/user", sim.addr())
+    let mut request = format!("ws://{}/v1/user", sim.stream_addr())
         .into_client_request()
         .expect("request");
     request.headers_mut().insert(
@@ -197,17 +197,25 @@ async fn hello_and_subscribe_flow() {
     );
 
     // A bad token is refused at the upgrade with a 401 envelope.
-    let refused =
-        tokio_tungstenite::connect_async(format!("ws://{}/v1/user?access_token=nope", sim.addr()))
-            .await;
+    let refused = tokio_tungstenite::connect_async(format!(
+        "ws://{}/v1/user?access_token=nope",
+        sim.stream_addr()
+    ))
+    .await;
     match refused {
         Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
         other => panic!("expected an HTTP 401, got {other:?}"),
     }
-    let plain = get(&sim, "/v1/user?access_token=nope", "nope").await;
-    assert_eq!(plain.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(plain.body["meta"]["code"], 401);
-    assert!(plain.body.get("data").is_none());
+    let plain = reqwest::get(format!(
+        "http://{}/v1/user?access_token=nope",
+        sim.stream_addr()
+    ))
+    .await
+    .expect("plain get");
+    assert_eq!(plain.status(), StatusCode::UNAUTHORIZED);
+    let plain: Value = plain.json().await.expect("envelope");
+    assert_eq!(plain["meta"]["code"], 401);
+    assert!(plain.get("data").is_none());
     let counts = sim.control().counts().await;
     assert_eq!(counts.connections, 2);
     assert_eq!(counts.subscriptions.get(&connection_id), Some(&1));
@@ -1032,7 +1040,7 @@ async fn raw_reaches_streams_only_when_asked() {
     .await;
     let url = format!(
         "ws://{}/v1/user?access_token=demo-bob&include_raw=1",
-        sim.addr()
+        sim.stream_addr()
     );
     let mut by_url = tokio_tungstenite::connect_async(url)
         .await

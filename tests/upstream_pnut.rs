@@ -31,6 +31,7 @@ fn quotas(max_wait: Duration) -> PnutQuotas {
 fn settings(sim: &SimPnut) -> PnutClientSettings {
     PnutClientSettings {
         base_url: sim.base_url(),
+        stream_url: sim.stream_url(),
         request_timeout: Duration::from_secs(5),
         keepalive: Duration::from_millis(50),
         idle_timeout: Duration::from_secs(5),

@@ -27,13 +27,14 @@ pub struct ProcStats {
 
 impl Bridge {
     /// Starts the bridge on an ephemeral port with the given upstream URLs.
-    pub fn spawn(pnut_url: &str, misskey_url: &str) -> Result<Self, String> {
-        Self::spawn_with(pnut_url, misskey_url, &[])
+    pub fn spawn(pnut_url: &str, pnut_stream_url: &str, misskey_url: &str) -> Result<Self, String> {
+        Self::spawn_with(pnut_url, pnut_stream_url, misskey_url, &[])
     }
 
     /// [`Bridge::spawn`] with extra `PNUTKEY__…` config variables.
     pub fn spawn_with(
         pnut_url: &str,
+        pnut_stream_url: &str,
         misskey_url: &str,
         extra_env: &[(&str, String)],
     ) -> Result<Self, String> {
@@ -41,6 +42,7 @@ impl Bridge {
             .args(["--log-format", "json", "run"])
             .env("PNUTKEY__LISTEN__ADDR", "127.0.0.1:0")
             .env("PNUTKEY__UPSTREAM__PNUT__URL", pnut_url)
+            .env("PNUTKEY__UPSTREAM__PNUT__STREAM_URL", pnut_stream_url)
             .env("PNUTKEY__UPSTREAM__MISSKEY__URL", misskey_url)
             .env("PNUTKEY__SIM__ACTIVITY_INTERVAL", "off")
             // The sims have no binding limits; lift the bridge's own upstream quotas so that

@@ -84,6 +84,7 @@ pub async fn run(shape: Shape, plan: &Plan) -> Result<Outcome, String> {
     let sims = Sims::start(shape.extra_users).await?;
     let bridge = Bridge::spawn(
         &format!("{}/v1", sims.pnut.base_url()),
+        &sims.pnut.stream_url(),
         &sims.misskey.base_url(),
     )?;
     let proc = || bridge.stats();

@@ -49,6 +49,7 @@ pub async fn run(tokens: usize, session_idle: Option<Duration>) -> Result<Sessio
     }
     let bridge = Bridge::spawn_with(
         &format!("{}/v1", sims.pnut.base_url()),
+        &sims.pnut.stream_url(),
         &sims.misskey.base_url(),
         &env,
     )?;

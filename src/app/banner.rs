@@ -32,7 +32,11 @@ pub fn print(running: &Running) {
         tracing::info!("simulated Misskey itself: {}", sim.base_url());
     }
     if let Some(sim) = &running.sim_pnut {
-        tracing::info!("simulated pnut itself: {}/v1", sim.base_url());
+        tracing::info!(
+            "simulated pnut itself: {}/v1, user streams {}",
+            sim.base_url(),
+            sim.stream_url()
+        );
     }
     let operator = match running.admin_addr {
         Some(admin) => {

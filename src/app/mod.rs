@@ -7,6 +7,7 @@ mod banner;
 mod health;
 pub mod log_caps;
 mod plan;
+pub mod probe;
 mod reload;
 mod signal;
 
@@ -24,6 +25,7 @@ use crate::config::{Config, ConfigError, ReloadReport, UpstreamTarget};
 use crate::front::{self, BridgeContext};
 use crate::sim::misskey::{SimMisskey, SimMisskeyOptions};
 use crate::sim::pnut::{SimPnut, SimPnutOptions};
+use crate::upstream::pnut::PnutEndpoints;
 
 /// Runs the bridge with `config` until SIGINT/SIGTERM; on SIGHUP reloads the config from
 /// `config_path` (or the embedded default) and the environment.
@@ -117,8 +119,8 @@ impl Running {
 
 /// Starts the upstream sims (if any) and the listener, in the current runtime.
 pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
-    // (the embedded sim, the URL the client uses, the URL shown in logs with secrets masked)
-    let (sim_pnut, pnut_api_url, pnut_url) = match &plan.pnut {
+    // (the embedded sim, the URLs the client uses, the URL shown in logs with secrets masked)
+    let (sim_pnut, pnut_endpoints, pnut_url) = match &plan.pnut {
         UpstreamTarget::Sim => {
             let sim = SimPnut::start(SimPnutOptions {
                 activity_interval: plan.activity_interval,
@@ -126,10 +128,23 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
                 ..Default::default()
             })
             .await?;
-            let url = format!("{}/v1", sim.base_url());
-            (Some(sim), url.clone(), url)
+            let endpoints = sim.endpoints();
+            let url = endpoints.api_url.clone();
+            (Some(sim), endpoints, url)
         }
-        UpstreamTarget::Url(url) => (None, url.to_string(), plan.pnut.to_string()),
+        UpstreamTarget::Url(url) => {
+            let stream_url = plan
+                .config
+                .upstream
+                .pnut
+                .effective_stream_url()
+                .unwrap_or_else(|| crate::config::default_stream_url(url));
+            let endpoints = PnutEndpoints {
+                api_url: url.as_str().trim_end_matches('/').to_owned(),
+                stream_url: stream_url.to_string(),
+            };
+            (None, endpoints, plan.pnut.to_string())
+        }
     };
     let (sim_misskey, misskey_api_url, misskey_url) = match &plan.misskey {
         UpstreamTarget::Sim => {
@@ -146,9 +161,14 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
     };
     let listener = TcpListener::bind(plan.listen).await?;
     let addr = listener.local_addr()?;
+    let pnut_api_url = pnut_endpoints.api_url.clone();
+    // The start-up probe runs beside the start (logs ok/failed; the bridge starts either way).
+    let (probed, shown) = (pnut_endpoints.clone(), pnut_url.clone());
+    let probe_limit = plan.config.upstream.pnut.request_timeout;
+    tokio::spawn(async move { probe::probe_pnut(&probed, &shown, probe_limit).await });
     let ctx = BridgeContext::new(
         plan.config.clone(),
-        pnut_api_url.trim_end_matches('/').to_owned(),
+        pnut_endpoints,
         misskey_api_url.trim_end_matches('/').to_owned(),
         format!("http://{addr}"),
     )

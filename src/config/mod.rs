@@ -3,6 +3,7 @@
 
 mod limits;
 mod parse;
+mod pnut_upstream;
 mod reload;
 mod secret;
 mod sections;
@@ -15,6 +16,10 @@ use serde::Serialize;
 
 pub use limits::{
     LimitsConfig, MisskeyRateLimit, PnutRateLimit, Rate, RateLimitConfig, TimeoutsConfig,
+};
+pub use pnut_upstream::{
+    PNUT_IO_API_HOST, PNUT_IO_STREAM_URL, PnutUpstreamConfig, StreamAuth, StreamUrl,
+    default_stream_url,
 };
 pub use reload::{RESTART_ONLY, ReloadPlan, ReloadReport, is_restart_only, plan_reload};
 pub use secret::{Secret, mask};

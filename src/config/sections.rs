@@ -70,7 +70,8 @@ impl fmt::Display for UpstreamTarget {
     }
 }
 
-fn masked_url(url: &Url) -> String {
+/// `url` with any password or token-like query value masked.
+pub(super) fn masked_url(url: &Url) -> String {
     let mut url = url.clone();
     if url.password().is_some() {
         let _ = url.set_password(Some("****"));
@@ -113,11 +114,12 @@ impl<'de> Deserialize<'de> for UpstreamTarget {
     }
 }
 
-/// `[upstream.pnut]` / `[upstream.misskey]`: one upstream server.
+/// `[upstream.misskey]`: one upstream server (`[upstream.pnut]` is a
+/// [`super::PnutUpstreamConfig`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct UpstreamConfig {
-    /// `"sim"` or the server URL (pnut: the API base ending in `/v1`).
+    /// `"sim"` or the server URL.
     pub url: UpstreamTarget,
     /// Timeout of one upstream REST call.
     #[serde(with = "humantime_serde")]
@@ -138,7 +140,7 @@ impl Default for UpstreamConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct UpstreamsConfig {
     /// pnut upstream (behind the Misskey front).
-    pub pnut: UpstreamConfig,
+    pub pnut: super::PnutUpstreamConfig,
     /// Misskey upstream (behind the pnut front).
     pub misskey: UpstreamConfig,
 }

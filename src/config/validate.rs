@@ -127,27 +127,38 @@ fn listen(config: &Config, p: &mut Problems) {
 
 fn upstreams(config: &Config, p: &mut Problems) {
     let upstream = &config.upstream;
-    for (name, up) in [("pnut", &upstream.pnut), ("misskey", &upstream.misskey)] {
-        if let UpstreamTarget::Url(url) = &up.url {
+    let timeouts = [
+        ("pnut", &upstream.pnut.url, upstream.pnut.request_timeout),
+        (
+            "misskey",
+            &upstream.misskey.url,
+            upstream.misskey.request_timeout,
+        ),
+    ];
+    for (name, target, request_timeout) in timeouts {
+        if let UpstreamTarget::Url(url) = target {
             if url.host_str().is_none_or(str::is_empty) {
                 p.push(
                     format!("upstream.{name}.url"),
-                    format!("{} has no host", up.url),
+                    format!("{target} has no host"),
                 );
             }
             if name == "pnut" && !url.path().trim_end_matches('/').ends_with("/v1") {
                 p.push(
                     "upstream.pnut.url",
-                    format!("{} must be the API base, ending in /v1", up.url),
+                    format!("{target} must be the API base, ending in /v1"),
                 );
             }
         }
         p.duration(
             &format!("upstream.{name}.request_timeout"),
-            up.request_timeout,
+            request_timeout,
             Duration::from_millis(100),
             Duration::from_secs(600),
         );
+    }
+    if let Some(stream_url) = &upstream.pnut.stream_url {
+        stream_url_problems(stream_url.url(), p);
     }
     if let Some(interval) = config.sim.activity_interval {
         p.duration(
@@ -364,5 +375,28 @@ fn ratelimit(config: &Config, p: &mut Problems) {
         if rate.per.is_zero() || rate.per > ONE_DAY {
             p.push(&path, "the period must be above zero and at most a day");
         }
+    }
+}
+
+/// `upstream.pnut.stream_url`: a host, a path ending in `/user`, and no token (the bridge adds
+/// each user's token itself, so a URL in the config never carries one).
+fn stream_url_problems(url: &Url, p: &mut Problems) {
+    const KEY: &str = "upstream.pnut.stream_url";
+    let shown = super::sections::masked_url(url);
+    if url.host_str().is_none_or(str::is_empty) {
+        p.push(KEY, format!("{shown} has no host"));
+    }
+    if !url.path().trim_end_matches('/').ends_with("/user") {
+        p.push(
+            KEY,
+            format!("{shown} must be the user-stream endpoint, ending in /user"),
+        );
+    }
+    let secret = ["access_token", "token", "i", "key"];
+    if url.query_pairs().any(|(k, _)| secret.contains(&k.as_ref())) || url.password().is_some() {
+        p.push(
+            KEY,
+            format!("{shown} must not carry a token: the bridge adds each user's token"),
+        );
     }
 }

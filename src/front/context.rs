@@ -13,7 +13,7 @@ use crate::ratelimit::{self, MisskeyQuotas, PnutQuotas};
 use crate::session::Sessions;
 use crate::translate;
 use crate::upstream::misskey::{MisskeyClient, MisskeyClientSettings};
-use crate::upstream::pnut::{PnutClient, PnutClientSettings};
+use crate::upstream::pnut::{PnutClient, PnutClientSettings, PnutEndpoints};
 use crate::upstream::{UpstreamError, UpstreamKind};
 
 /// Shared state of the fronts (behind an `Arc`); a reload swaps the config (and the limiters).
@@ -46,18 +46,19 @@ pub struct BridgeContext {
 }
 
 impl BridgeContext {
-    /// Builds the context: `pnut_url` is the pnut API base ending in `/v1`, `misskey_url` the
-    /// Misskey server's base URL (the embedded sims' URLs when the upstreams are `sim`).
+    /// Builds the context: `pnut` is where the pnut API (base ending in `/v1`) and its user
+    /// stream are, `misskey_url` the Misskey server's base URL (the embedded sims' URLs when
+    /// the upstreams are `sim`).
     pub fn new(
         config: Config,
-        pnut_url: String,
+        pnut: PnutEndpoints,
         misskey_url: String,
         bridge_url: String,
     ) -> Result<Arc<Self>, UpstreamError> {
         let pnut_limiter = Arc::new(ratelimit::pnut_limiter(&pnut_quotas(&config)));
         let misskey_limiter = Arc::new(ratelimit::misskey_limiter(&misskey_quotas(&config)));
         let mut metrics = Metrics::new();
-        let mut pnut_settings = pnut_settings(&config, pnut_url);
+        let mut pnut_settings = pnut_settings(&config, pnut);
         pnut_settings.metrics = metrics.upstream(UpstreamKind::Pnut);
         let mut misskey_settings = misskey_settings(&config, misskey_url);
         misskey_settings.metrics = metrics.upstream(UpstreamKind::Misskey);
@@ -169,13 +170,15 @@ pub fn misskey_quotas(config: &Config) -> MisskeyQuotas {
     }
 }
 
-/// pnut client settings from `[upstream.pnut]`, `[timeouts]` and `[ratelimit]`; `base_url` is
-/// the API base (with or without its `/v1`).
-pub fn pnut_settings(config: &Config, base_url: String) -> PnutClientSettings {
+/// pnut client settings from `[upstream.pnut]`, `[timeouts]` and `[ratelimit]`, for the API
+/// (base with or without its `/v1`) and stream endpoints in `pnut`.
+pub fn pnut_settings(config: &Config, pnut: PnutEndpoints) -> PnutClientSettings {
     let t = &config.timeouts;
-    let base_url = base_url.trim_end_matches('/');
+    let base_url = pnut.api_url.trim_end_matches('/');
     PnutClientSettings {
         base_url: base_url.strip_suffix("/v1").unwrap_or(base_url).to_owned(),
+        stream_url: pnut.stream_url,
+        stream_auth: config.upstream.pnut.stream_auth,
         request_timeout: config.upstream.pnut.request_timeout,
         keepalive: t.pnut_keepalive,
         idle_timeout: t.pnut_idle,

@@ -72,6 +72,9 @@ pub struct UpstreamMetrics {
     pub subscriptions: Gauge,
     /// Events received on the upstream streams.
     pub events_in: Counter,
+    /// The remaining budget the upstream last reported (`X-RateLimit-Remaining`, any token);
+    /// -1 until it reports one.
+    pub budget_remaining: Gauge,
     errors: Family<UpstreamErrorLabels, Counter>,
 }
 
@@ -83,6 +86,7 @@ impl UpstreamMetrics {
             Gauge::default(),
             Gauge::default(),
             Counter::default(),
+            Gauge::default(),
             Family::default(),
         )
     }
@@ -92,6 +96,7 @@ impl UpstreamMetrics {
         connections: Gauge,
         subscriptions: Gauge,
         events_in: Counter,
+        budget_remaining: Gauge,
         errors: Family<UpstreamErrorLabels, Counter>,
     ) -> Self {
         Self {
@@ -99,8 +104,15 @@ impl UpstreamMetrics {
             connections,
             subscriptions,
             events_in,
+            budget_remaining,
             errors,
         }
+    }
+
+    /// Records the remaining budget an answer reported.
+    pub fn record_budget(&self, remaining: u64) {
+        self.budget_remaining
+            .set(i64::try_from(remaining).unwrap_or(i64::MAX));
     }
 
     /// Counts an error of a call to this upstream (refusals by the bridge's own limiter are

@@ -37,6 +37,7 @@ pub struct Metrics {
     upstream_subscriptions: Family<UpstreamLabels, Gauge>,
     sessions: Family<UpstreamLabels, Gauge>,
     events_in: Family<UpstreamLabels, Counter>,
+    budget_remaining: Family<UpstreamLabels, Gauge>,
     events_out: Family<FrontLabels, Counter>,
     backfilled_events: Family<FrontLabels, Counter>,
     backfill_gaps_skipped: Family<FrontLabels, Counter>,
@@ -63,6 +64,7 @@ impl Metrics {
             upstream_subscriptions: Family::default(),
             sessions: Family::default(),
             events_in: Family::default(),
+            budget_remaining: Family::default(),
             events_out: Family::default(),
             backfilled_events: Family::default(),
             backfill_gaps_skipped: Family::default(),
@@ -104,6 +106,11 @@ impl Metrics {
             m.events_in.clone(),
         );
         registry.register(
+            "upstream_ratelimit_remaining",
+            "Remaining rate-limit budget the upstream last reported (X-RateLimit-Remaining; -1: none yet)",
+            m.budget_remaining.clone(),
+        );
+        registry.register(
             "events_out",
             "Text frames written to clients from their outbound queues, by front",
             m.events_out.clone(),
@@ -143,7 +150,7 @@ impl Metrics {
             let _ = metrics.front(front);
         }
         for kind in [UpstreamKind::Pnut, UpstreamKind::Misskey] {
-            let _ = metrics.upstream(kind);
+            metrics.upstream(kind).budget_remaining.set(-1);
             let _ = metrics.sessions(kind);
         }
         Self {
@@ -196,6 +203,7 @@ impl Metrics {
             self.upstream_connections.get_or_create_owned(&labels),
             self.upstream_subscriptions.get_or_create_owned(&labels),
             self.events_in.get_or_create_owned(&labels),
+            self.budget_remaining.get_or_create_owned(&labels),
             self.upstream_errors.clone(),
         )
     }

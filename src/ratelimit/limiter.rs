@@ -126,6 +126,17 @@ impl UpstreamLimiter {
         }
     }
 
+    /// Counts a call that waited (`refused: false`) or was refused for a reason decided
+    /// outside the limiter's buckets (the server's reported budget, [`super::ServerBudgets`]).
+    pub fn count_external(&self, refused: bool) {
+        let counter = if refused {
+            &self.counts.fast_fails
+        } else {
+            &self.counts.waits
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The settings this limiter was built with.
     pub fn settings(&self) -> &LimiterSettings {
         &self.settings

@@ -1,6 +1,7 @@
 //! Upstream rate limiting (mapping.md §6): one keyed `governor` limiter per upstream and
 //! bucket, keyed by token, plus a per-upstream ceiling over all tokens; per-token pauses
-//! after an upstream 429; a retry budget for idempotent GETs; periodic sweeping of idle keys.
+//! after an upstream 429; pacing by the budget the server reports ([`ServerBudgets`]); a retry
+//! budget for idempotent GETs; periodic sweeping of idle keys.
 //!
 //! Time comes from tokio's clock ([`TokioClock`]), so everything here runs under
 //! `tokio::time::pause()` in tests and never blocks a runtime thread.
@@ -9,6 +10,7 @@ mod budget;
 mod clock;
 mod limiter;
 mod quotas;
+mod server_budget;
 mod slot;
 
 pub use budget::RetryBudget;
@@ -17,6 +19,7 @@ pub use limiter::{LimiterCounts, LimiterSettings, RateLimited, UpstreamLimiter};
 pub use quotas::{
     MISSKEY_ANY, MisskeyQuotas, PNUT_GET, PNUT_WRITE, PnutQuotas, misskey_limiter, pnut_limiter,
 };
+pub use server_budget::{BudgetReport, ServerBudgets};
 pub use slot::LimiterSlot;
 
 use sha2::{Digest, Sha256};

@@ -11,5 +11,5 @@ mod task;
 pub use crate::ratelimit::token_hash;
 pub use backoff::Backoff;
 pub use error::{Side, UpstreamError, UpstreamKind};
-pub use pause_hint::pause_from_429;
+pub use pause_hint::{budget_report, pause_from_429};
 pub use task::TaskHandle;

@@ -1,8 +1,11 @@
 """Drive a pnut user stream the way pnutty does, with pnutpy parsing everything it receives.
 
-Usage: python pnut_stream_sim.py BASE_URL [TOKEN] [POST_TIMEOUT_SECONDS]
+Usage: python pnut_stream_sim.py BASE_URL [TOKEN] [POST_TIMEOUT_SECONDS] [STREAM_URL]
 
-1. Opens ws://HOST/v1/user?access_token=TOKEN (websockets' sync client, as pnutty does) and reads
+STREAM_URL (default: BASE_URL's host with /v1/user) is the user-stream endpoint, which pnut.io
+serves on another host than the API (wss://stream.pnut.io/v1/user), as the simulated pnut does.
+
+1. Opens STREAM_URL?access_token=TOKEN (websockets' sync client, as pnutty does) and reads
    the hello frame: meta.connection_id, no data.
 2. Subscribes with pnutpy's own API object: GET /posts/streams/me?connection_id=... (pnutpy does
    not whitelist connection_id, so the call goes through API.request with explicit params); the
@@ -35,7 +38,9 @@ def check(condition, message):
         raise CheckFailed(message)
 
 
-def ws_url(base_url, token):
+def ws_url(base_url, token, stream_url=None):
+    if stream_url:
+        return f"{stream_url}?access_token={quote(token, safe='')}"
     if base_url.startswith("https://"):
         host = "wss://" + base_url[len("https://"):]
     elif base_url.startswith("http://"):
@@ -93,15 +98,16 @@ def wait_for_post(socket, api, subscription_id, timeout_seconds):
 
 
 def main(argv):
-    if len(argv) not in (2, 3, 4):
-        print("usage: pnut_stream_sim.py BASE_URL [TOKEN] [POST_TIMEOUT_SECONDS]", file=sys.stderr)
+    if len(argv) not in (2, 3, 4, 5):
+        print("usage: pnut_stream_sim.py BASE_URL [TOKEN] [POST_TIMEOUT_SECONDS] [STREAM_URL]", file=sys.stderr)
         return 2
     base_url = argv[1]
     token = argv[2] if len(argv) >= 3 else "demo-alice"
-    timeout_seconds = float(argv[3]) if len(argv) == 4 else 10.0
+    timeout_seconds = float(argv[3]) if len(argv) >= 4 else 10.0
+    stream_url = argv[4] if len(argv) == 5 else None
     api = pnutpy.API.build_api(api_root=base_url.rstrip("/") + "/v1", access_token=token)
     try:
-        with connect(ws_url(base_url, token), open_timeout=OPEN_TIMEOUT_SECONDS) as socket:
+        with connect(ws_url(base_url, token, stream_url), open_timeout=OPEN_TIMEOUT_SECONDS) as socket:
             connection_id = read_hello(socket)
             subscription_id, backfill = subscribe(api, connection_id)
             print(f"pnut_stream_sim: subscribed, {len(backfill)} posts of backfill", file=sys.stderr)

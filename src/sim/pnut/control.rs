@@ -37,6 +37,8 @@ pub struct SimCounts {
     pub subscriptions: BTreeMap<String, usize>,
     /// REST calls per endpoint (`METHOD /route`), including refused ones.
     pub calls: BTreeMap<String, u64>,
+    /// REST calls answered with 429 (a bucket exhausted, or a forced 429).
+    pub rate_limited: u64,
 }
 
 /// A clone-able handle on a running simulated pnut server.
@@ -225,14 +227,18 @@ impl SimPnutControl {
         crate::sim::tracked::wait_until(&self.shared.changes, || self.counts(), done).await
     }
 
-    /// Live counts: connections, subscriptions per connection, calls per endpoint.
+    /// Live counts: connections, subscriptions per connection, calls per endpoint, 429s.
     pub async fn counts(&self) -> SimCounts {
         let subscriptions = self.shared.world.lock().await.hub.subscription_counts();
-        let calls = self.shared.gate.lock().await.calls();
+        let (calls, rate_limited) = {
+            let gate = self.shared.gate.lock().await;
+            (gate.calls(), gate.rate_limited())
+        };
         SimCounts {
             connections: subscriptions.len(),
             subscriptions,
             calls,
+            rate_limited,
         }
     }
 }

@@ -77,6 +77,7 @@ pub struct Gate {
     windows: FixedWindows<(Bucket, String)>,
     forced: ForcedFailures,
     calls: BTreeMap<String, u64>,
+    rate_limited: u64,
 }
 
 fn limit_of(limits: &PnutRateLimits, bucket: Bucket) -> RateLimit {
@@ -104,6 +105,7 @@ impl Gate {
             windows: FixedWindows::default(),
             forced: ForcedFailures::default(),
             calls: BTreeMap::new(),
+            rate_limited: 0,
         }
     }
 
@@ -115,6 +117,11 @@ impl Gate {
     /// Calls seen per endpoint (`METHOD /route`), including refused ones.
     pub fn calls(&self) -> BTreeMap<String, u64> {
         self.calls.clone()
+    }
+
+    /// Calls answered with 429 (bucket exhausted or forced).
+    pub fn rate_limited(&self) -> u64 {
+        self.rate_limited
     }
 
     /// Admits or refuses one call to `endpoint` (`METHOD /route`) keyed by `key` (token or IP).
@@ -131,6 +138,9 @@ impl Gate {
             .split_once(' ')
             .map_or(endpoint, |(_, route)| route);
         if let Some(status) = self.forced.take(token, endpoint, route) {
+            if status == 429 {
+                self.rate_limited += 1;
+            }
             return Err(Refusal::Forced(status));
         }
         let limits = self.limits;
@@ -145,11 +155,14 @@ impl Gate {
                 remaining: admitted.remaining,
                 reset_secs: ceil_secs(admitted.reset_in),
             }),
-            Err(reset_in) => Err(Refusal::RateLimited(Quota {
-                limit: limit.max,
-                remaining: 0,
-                reset_secs: ceil_secs(reset_in).max(1),
-            })),
+            Err(reset_in) => {
+                self.rate_limited += 1;
+                Err(Refusal::RateLimited(Quota {
+                    limit: limit.max,
+                    remaining: 0,
+                    reset_secs: ceil_secs(reset_in).max(1),
+                }))
+            }
         }
     }
 }
@@ -194,6 +207,7 @@ mod tests {
                 .is_ok()
         );
         assert_eq!(gate.calls().get("GET /v1/a"), Some(&4));
+        assert_eq!(gate.rate_limited(), 1);
     }
 
     #[test]

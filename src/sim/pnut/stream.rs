@@ -1,7 +1,7 @@
-//! The user-stream websocket `GET /v1/user` (pnut-api.md §3.1, §3.4, §3.5).
+//! The user-stream websocket `GET /v1/user` on the stream host (pnut-api.md §3.1, §3.4, §3.5).
 //!
-//! Token from `access_token` or `Authorization: Bearer`; a bad token gets a 401 envelope at
-//! the upgrade. The hello frame carries `meta.connection_id` and `meta.stream.endpoint`.
+//! Token from `access_token` and/or `Authorization: Bearer`, as [`StreamTokenPlaces`] allows;
+//! a missing or bad token gets a 401 envelope at the upgrade. The hello frame carries `meta.connection_id` and `meta.stream.endpoint`.
 //! Any client frame is keep-alive; a text frame is answered with a JSON pong without `data`.
 //! Client silence longer than the configured timeout closes the stream.
 
@@ -29,6 +29,37 @@ const CLOSE_POLICY: u16 = 1008;
 /// Close code sent when the stream was deleted or dropped server-side.
 const CLOSE_GOING_AWAY: u16 = 1001;
 
+/// Where the stream host looks for the token (pnut.io: the query, as every real client
+/// passes it; the header is unconfirmed). Default: both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamTokenPlaces {
+    /// `?access_token=` is accepted.
+    pub query: bool,
+    /// `Authorization: Bearer` is accepted.
+    pub header: bool,
+}
+
+impl Default for StreamTokenPlaces {
+    fn default() -> Self {
+        Self {
+            query: true,
+            header: true,
+        }
+    }
+}
+
+/// The token of an upgrade, looked for only where `places` allows.
+fn stream_token(
+    places: StreamTokenPlaces,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Option<String> {
+    let empty = HeaderMap::new();
+    let headers = if places.header { headers } else { &empty };
+    let query = if places.query { query } else { None };
+    request_token(headers, query)
+}
+
 /// `GET /v1/user`: authenticates, then upgrades.
 pub async fn upgrade(
     State(shared): State<Arc<Shared>>,
@@ -36,7 +67,8 @@ pub async fn upgrade(
     uri: Uri,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let Some(token) = request_token(&headers, uri.query()) else {
+    let places = shared.options.stream_tokens;
+    let Some(token) = stream_token(places, &headers, uri.query()) else {
         return ApiError::new(401, "Call requires authentication: token required").into_response();
     };
     let Some(user_id) = shared.world.lock().await.user_by_token(&token) else {

@@ -1,4 +1,5 @@
-//! pnut REST calls: limiter, envelope decoding, typed errors, 429 pauses, GET retries.
+//! pnut REST calls: limiter, pacing by the server's reported budget, envelope decoding, typed
+//! errors, 429 pauses, GET retries.
 
 use std::sync::Arc;
 
@@ -10,9 +11,10 @@ use super::PnutClientSettings;
 use super::stream::PnutStream;
 use crate::pnut::{Envelope, ErrorEnvelope};
 use crate::ratelimit::{
-    LimiterSlot, PNUT_GET, PNUT_WRITE, RetryBudget, UpstreamLimiter, token_hash,
+    LimiterSlot, PNUT_GET, PNUT_WRITE, RateLimited, RetryBudget, ServerBudgets, UpstreamLimiter,
+    token_hash,
 };
-use crate::upstream::{Side, UpstreamError, UpstreamKind, pause_from_429};
+use crate::upstream::{Side, UpstreamError, UpstreamKind, budget_report, pause_from_429};
 
 const KIND: UpstreamKind = UpstreamKind::Pnut;
 
@@ -29,6 +31,8 @@ struct Inner {
     /// Swapped by a config reload (`replace_limiter`).
     limiter: LimiterSlot,
     budget: RetryBudget,
+    /// The budgets pnut reported (kept across limiter swaps: they are the server's).
+    server_budgets: ServerBudgets,
 }
 
 fn now_unix() -> u64 {
@@ -52,6 +56,7 @@ impl PnutClient {
                 settings,
                 limiter: LimiterSlot::new(limiter),
                 budget: RetryBudget::default(),
+                server_budgets: ServerBudgets::new(),
             }),
         })
     }
@@ -172,12 +177,13 @@ impl PnutClient {
             PNUT_WRITE
         };
         let limiter = self.limiter();
+        self.pace(&limiter, bucket, token).await?;
         limiter
             .acquire(&[bucket], token)
             .await
             .map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
         let result = self
-            .exchange(&limiter, token, method, path, query, body)
+            .exchange(&limiter, bucket, token, method, path, query, body)
             .await;
         if let Err(error) = &result {
             self.inner.settings.metrics.record_error(error);
@@ -185,10 +191,48 @@ impl PnutClient {
         result
     }
 
-    /// The request and its decoding, after the permit; a 429 pauses the token.
+    /// Waits as long as the budget pnut reported for `bucket` and `token` requires (nothing
+    /// while it is not low); a wait past the limiter's `max_wait` fails fast instead.
+    async fn pace(
+        &self,
+        limiter: &UpstreamLimiter,
+        bucket: &'static str,
+        token: &str,
+    ) -> Result<(), UpstreamError> {
+        if limiter.paused_for(token).is_some() {
+            // A 429 pause is the stronger word: the limiter waits for it (or refuses).
+            return Ok(());
+        }
+        let wait = self.inner.server_budgets.reserve_call(bucket, token);
+        if wait.is_zero() {
+            return Ok(());
+        }
+        let refused = wait > limiter.settings().max_wait;
+        limiter.count_external(refused);
+        if refused {
+            let limited = RateLimited {
+                retry_in: wait,
+                paused_by_upstream: true,
+            };
+            return Err(UpstreamError::local_rate_limit(KIND, limited));
+        }
+        tracing::debug!(
+            token = %token_hash(token),
+            bucket,
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            "pacing by pnut's reported budget"
+        );
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
+    /// The request and its decoding, after the permit; the reported budget is noted and a
+    /// 429 pauses the token.
+    #[allow(clippy::too_many_arguments)]
     async fn exchange<T: DeserializeOwned>(
         &self,
         limiter: &UpstreamLimiter,
+        bucket: &'static str,
         token: &str,
         method: Method,
         path: &str,
@@ -213,6 +257,10 @@ impl PnutClient {
             .map_err(|error| UpstreamError::transport(KIND, &error))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        if let Some(report) = budget_report(&headers, now_unix()) {
+            let remaining = self.inner.server_budgets.observe(bucket, token, report);
+            self.inner.settings.metrics.record_budget(remaining);
+        }
         let bytes = response
             .bytes()
             .await

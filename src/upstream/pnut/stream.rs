@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::PnutClientSettings;
+use super::{PnutClientSettings, StreamAuth};
 use crate::metrics::GaugeGuard;
 use crate::pnut::{Envelope, EventData, StreamEvent};
 use crate::ratelimit::token_hash;
@@ -167,22 +167,9 @@ impl Worker {
         }
     }
 
-    /// Upgrade (token in the Authorization header, never in the URL) and hello.
+    /// Upgrade (token as `settings.stream_auth` says) and hello.
     async fn open(&mut self) -> Result<(Ws, String), OpenError> {
-        let base = &self.settings.base_url;
-        let ws_base = if let Some(rest) = base.strip_prefix("https://") {
-            format!("wss://{rest}")
-        } else if let Some(rest) = base.strip_prefix("http://") {
-            format!("ws://{rest}")
-        } else {
-            base.clone()
-        };
-        let mut request = format!("{ws_base}/v1/user")
-            .into_client_request()
-            .map_err(|error| OpenError::Failed(format!("bad stream url: {error}")))?;
-        let bearer = HeaderValue::from_str(&format!("Bearer {}", self.token))
-            .map_err(|_| OpenError::Rejected(401))?;
-        request.headers_mut().insert("Authorization", bearer);
+        let request = stream_request(&self.settings, &self.token)?;
         let limit = self.settings.request_timeout;
         let connected = timeout(limit, tokio_tungstenite::connect_async(request)).await;
         let mut ws = match connected {
@@ -317,6 +304,30 @@ impl Worker {
             }
         }
     }
+}
+
+/// The upgrade request of `token`'s user stream: `settings.stream_url` with the token in the
+/// `access_token` query or the `Authorization` header. The URL then holds a secret: it and
+/// errors about it are never shown (messages name no URL).
+fn stream_request(
+    settings: &PnutClientSettings,
+    token: &str,
+) -> Result<tungstenite::handshake::client::Request, OpenError> {
+    let mut url = url::Url::parse(&settings.stream_url)
+        .map_err(|error| OpenError::Failed(format!("bad stream url: {error}")))?;
+    if settings.stream_auth == StreamAuth::Query {
+        url.query_pairs_mut().append_pair("access_token", token);
+    }
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|_| OpenError::Failed("bad stream url".into()))?;
+    if settings.stream_auth == StreamAuth::Header {
+        let bearer = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| OpenError::Rejected(401))?;
+        request.headers_mut().insert("Authorization", bearer);
+    }
+    Ok(request)
 }
 
 /// Decodes one text frame of a user stream: `Ok(Some)` for an event frame, `Ok(None)` for a
