@@ -561,6 +561,7 @@ async fn errors_are_envelopes() {
 
 #[tokio::test]
 async fn first_page_is_reusable_and_connection_id_subscribes() {
+    use axum::response::IntoResponse;
     let bridge = start().await;
     let sim_url = bridge.running.sim_misskey.as_ref().expect("sim").base_url();
     let ctx = pnutkey::front::BridgeContext::new(
@@ -571,13 +572,14 @@ async fn first_page_is_reusable_and_connection_id_subscribes() {
     )
     .expect("context");
     let query = pnutkey::front::pnut::rest::parse_query(Some("count=3"));
-    let (status, page) = pnutkey::front::pnut::rest::first_page_json(
-        &ctx,
-        "demo-alice",
-        "/v1/posts/streams/me",
-        &query,
-    )
-    .await;
+    let reply =
+        pnutkey::front::pnut::rest::first_page(&ctx, "demo-alice", "/v1/posts/streams/me", &query)
+            .await
+            .expect("first page");
+    let (status, page) = (
+        reply.status,
+        serde_json::to_value(&reply.envelope).expect("JSON"),
+    );
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ids(&page).len(), 3, "{page}");
     let (over_http, _) = bridge.get("/posts/streams/me?count=3", "demo-alice").await;
@@ -604,13 +606,17 @@ async fn first_page_is_reusable_and_connection_id_subscribes() {
         .await;
     assert_eq!(global, StatusCode::OK, "{listed}");
     assert!(listed["meta"].get("subscription_id").is_none(), "{listed}");
-    let (status, _) = pnutkey::front::pnut::rest::first_page_json(
+    let status = match pnutkey::front::pnut::rest::first_page(
         &ctx,
         "demo-alice",
         "/posts/streams/nope",
         &query,
     )
-    .await;
+    .await
+    {
+        Ok(reply) => reply.status,
+        Err(error) => error.into_response().status(),
+    };
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 

@@ -1,5 +1,5 @@
-//! The pnut user-stream front against the embedded simulated Misskey: hello, subscriptions
-//! through the subscribe-only routes, event fan-out with `subscription_ids`, the 16-subscription
+//! The pnut user-stream front against the embedded simulated Misskey, through the production
+//! routes (`pnutkey::front::routes`): hello, subscriptions through the REST front, event fan-out with `subscription_ids`, the 16-subscription
 //! limit, deletes, refcounted upstream channel connections, and token refusal.
 
 use std::sync::Arc;
@@ -8,7 +8,6 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use pnutkey::config::Config;
 use pnutkey::front::BridgeContext;
-use pnutkey::front::pnut::stream::{routes, subscribe_routes};
 use pnutkey::sim::misskey::{SimMisskey, SimMisskeyControl, SimMisskeyOptions};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
@@ -87,7 +86,7 @@ async fn start_with(config: Config) -> Env {
         format!("http://{addr}"),
     )
     .expect("context");
-    let router = routes(Arc::clone(&ctx)).merge(subscribe_routes(Arc::clone(&ctx)));
+    let router = pnutkey::front::routes(Arc::clone(&ctx));
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });

@@ -57,6 +57,159 @@ pub const MISSKEY_CHANNELS: &[(&str, &[&str])] = &[
     ("reversiGame", &["gameId"]),
 ];
 
+/// The event types each Misskey streaming channel emits (misskey.md §4, §4.1; `reversiGame`'s
+/// game events are not catalogued).
+pub const MISSKEY_CHANNEL_EVENTS: &[(&str, &[&str])] = &[
+    (
+        "main",
+        &[
+            "notification",
+            "unreadNotification",
+            "readAllNotifications",
+            "notificationFlushed",
+            "mention",
+            "reply",
+            "renote",
+            "follow",
+            "followed",
+            "unfollow",
+            "receiveFollowRequest",
+            "meUpdated",
+            "driveFileCreated",
+            "urlUploadFinished",
+            "newChatMessage",
+            "announcementCreated",
+            "readAllAnnouncements",
+            "myTokenRegenerated",
+            "signin",
+            "registryUpdated",
+            "pageEvent",
+            "unreadAntenna",
+            "readAntenna",
+        ],
+    ),
+    ("homeTimeline", &["note"]),
+    ("localTimeline", &["note"]),
+    ("hybridTimeline", &["note"]),
+    ("globalTimeline", &["note"]),
+    ("userList", &["note", "userAdded", "userRemoved"]),
+    ("hashtag", &["note"]),
+    ("roleTimeline", &["note"]),
+    ("antenna", &["note"]),
+    ("channel", &["note"]),
+    (
+        "drive",
+        &[
+            "fileCreated",
+            "fileUpdated",
+            "fileDeleted",
+            "folderCreated",
+            "folderUpdated",
+            "folderDeleted",
+        ],
+    ),
+    ("serverStats", &["stats", "statsLog"]),
+    ("queueStats", &["stats", "statsLog"]),
+    ("admin", &["newAbuseUserReport"]),
+    ("chatUser", &["message", "deleted", "react", "unreact"]),
+    ("chatRoom", &["message", "deleted", "react", "unreact"]),
+    ("reversi", &["matched", "invited"]),
+    ("reversiGame", &[]),
+];
+
+/// The event types Misskey channel `name` emits, or `None` for a name Misskey does not have.
+pub fn misskey_channel_events(name: &str) -> Option<&'static [&'static str]> {
+    MISSKEY_CHANNEL_EVENTS
+        .iter()
+        .find(|(channel, _)| *channel == name)
+        .map(|(_, events)| *events)
+}
+
+/// Where a Misskey channel's missed notes can be read back after a reconnect: the channel, the
+/// REST endpoint listing its notes, the event type they replay as, and the connect params
+/// the call takes over (same name in the REST body).
+pub const MISSKEY_CHANNEL_HISTORY: &[(&str, &str, &str, &[&str])] = &[
+    ("homeTimeline", "notes/timeline", "note", &[]),
+    ("hybridTimeline", "notes/hybrid-timeline", "note", &[]),
+    ("localTimeline", "notes/local-timeline", "note", &[]),
+    ("globalTimeline", "notes/global-timeline", "note", &[]),
+    ("main", "notes/mentions", "mention", &[]),
+    ("channel", "channels/timeline", "note", &["channelId"]),
+];
+
+/// The REST calls of the pnut REST front (method, path pattern): the subscribable GET
+/// endpoints answer a subscribe (mapping.md §4.1, §4.3); every bridged row of
+/// `[mapping.pnut_endpoints]` must fit one of the GET patterns.
+pub const PNUT_REST_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/token"),
+    ("GET", "/sys/config"),
+    ("POST", "/posts"),
+    ("GET", "/posts/streams/me"),
+    ("GET", "/posts/streams/unified"),
+    ("GET", "/posts/streams/global"),
+    ("GET", "/posts/{post_id}"),
+    ("DELETE", "/posts/{post_id}"),
+    ("GET", "/posts/{post_id}/thread"),
+    ("PUT", "/posts/{post_id}/repost"),
+    ("DELETE", "/posts/{post_id}/repost"),
+    ("PUT", "/posts/{post_id}/bookmark"),
+    ("DELETE", "/posts/{post_id}/bookmark"),
+    ("GET", "/users/me/mentions"),
+    ("GET", "/users/me/files"),
+    ("GET", "/users/{user_id}"),
+    ("GET", "/users/{user_id}/posts"),
+    ("GET", "/users/{user_id}/followers"),
+    ("GET", "/users/{user_id}/following"),
+    ("PUT", "/users/{user_id}/follow"),
+    ("DELETE", "/users/{user_id}/follow"),
+    ("GET", "/channels/{channel_id}/messages"),
+];
+
+/// The [`PNUT_REST_ROUTES`] pattern a concrete `path` of a `method` call takes (the one with
+/// most literal segments when several fit) and its placeholder captures.
+pub fn pnut_rest_route(
+    method: &str,
+    path: &str,
+) -> Option<(&'static str, std::collections::BTreeMap<String, String>)> {
+    PNUT_REST_ROUTES
+        .iter()
+        .filter(|(m, _)| *m == method)
+        .filter_map(|(_, pattern)| match_path(pattern, path).map(|c| (*pattern, c)))
+        .max_by_key(|(pattern, _)| literal_segment_count(pattern))
+}
+
+/// How many segments of a pattern are literal (not placeholders).
+pub fn literal_segment_count(pattern: &str) -> usize {
+    path_segments(pattern)
+        .iter()
+        .filter(|s| placeholder_name(s).is_none())
+        .count()
+}
+
+/// Matches a concrete path against a pattern: the placeholder captures, or `None`. A
+/// placeholder takes one segment, even an empty one (callers check the values).
+pub fn match_path(
+    pattern: &str,
+    path: &str,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    let pattern_segments = path_segments(pattern);
+    let path_segments = path_segments(path);
+    if pattern_segments.len() != path_segments.len() {
+        return None;
+    }
+    let mut captures = std::collections::BTreeMap::new();
+    for (p, s) in pattern_segments.iter().zip(&path_segments) {
+        match placeholder_name(p) {
+            Some(name) => {
+                captures.insert(name.to_owned(), (*s).to_owned());
+            }
+            None if p == s => {}
+            None => return None,
+        }
+    }
+    Some(captures)
+}
+
 /// Connect params the bridge can apply itself as note filters (misskey.md §4 timeline filters).
 pub const FILTER_PARAMS: &[&str] = &["withRenotes", "withFiles", "withReplies"];
 

@@ -3,9 +3,9 @@
 use serde_json::Value;
 
 use super::catalog::{
-    FILTER_PARAMS, MISSKEY_REST_ENDPOINTS, POLL_ONLY_PNUT_ENDPOINTS, SUBSCRIBABLE_PNUT_ENDPOINTS,
-    fits_any, misskey_channel_params, path_segments, placeholder_name, template_parts,
-    template_placeholders,
+    FILTER_PARAMS, MISSKEY_REST_ENDPOINTS, PNUT_REST_ROUTES, POLL_ONLY_PNUT_ENDPOINTS,
+    SUBSCRIBABLE_PNUT_ENDPOINTS, fits_any, misskey_channel_events, misskey_channel_params,
+    path_segments, placeholder_name, template_fits, template_parts, template_placeholders,
 };
 use super::tables::{ChannelMapping, EndpointMapping, MappingTables};
 
@@ -155,10 +155,43 @@ fn validate_endpoint(
             ));
         }
     }
+    validate_events(path, mapping, problems);
+    let answered = PNUT_REST_ROUTES
+        .iter()
+        .any(|(method, route)| *method == "GET" && template_fits(route, pattern));
+    if mapping.bridged && !answered {
+        problems.push(format!(
+            "{path}: the pnut REST front has no GET route answering {pattern:?} (set bridged = false)"
+        ));
+    }
     if mapping.bridged && mapping.channels.is_empty() && mapping.capture.is_empty() {
         problems.push(format!(
             "{path}.channels: a bridged endpoint must join at least one Misskey channel (or set bridged = false)"
         ));
+    }
+}
+
+/// `events`: every key a Misskey channel the endpoint joins, every value one of its events.
+fn validate_events(path: &str, mapping: &EndpointMapping, problems: &mut Vec<String>) {
+    for (channel, events) in &mapping.events {
+        let at = format!("{path}.events.{}", toml_key(channel));
+        let Some(known) = misskey_channel_events(channel) else {
+            problems.push(format!("{at}: {channel:?} is not a Misskey channel"));
+            continue;
+        };
+        if !mapping.channels.iter().any(|join| &join.channel == channel) {
+            problems.push(format!(
+                "{at}: Misskey channel {channel} is not joined by this endpoint (see channels)"
+            ));
+        }
+        for (index, event) in events.iter().enumerate() {
+            if !known.contains(&event.as_str()) {
+                problems.push(format!(
+                    "{at}[{index}]: {event:?} is not an event of Misskey channel {channel} (its events: {})",
+                    list_or_none(known)
+                ));
+            }
+        }
     }
 }
 
@@ -188,6 +221,27 @@ mod tests {
         assert_eq!(
             validate_tables(&MappingTables::default()),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn unknown_event_names_and_channels_are_named_with_their_key() {
+        let mut tables = MappingTables::default();
+        let token = tables.pnut_endpoints.get_mut("/token").expect("row");
+        token.events.insert("main".into(), vec!["meUpdatd".into()]);
+        token.events.insert("drive".into(), vec!["fileCreated".into()]);
+        token.events.insert("mian".into(), vec![]);
+        let problems = validate_tables(&tables);
+        assert_eq!(
+            problems,
+            vec![
+                "mapping.pnut_endpoints.\"/token\".events.drive: Misskey channel drive is not joined by this endpoint (see channels)".to_owned(),
+                format!(
+                    "mapping.pnut_endpoints.\"/token\".events.main[0]: \"meUpdatd\" is not an event of Misskey channel main (its events: {})",
+                    misskey_channel_events("main").unwrap_or_default().join(", ")
+                ),
+                "mapping.pnut_endpoints.\"/token\".events.mian: \"mian\" is not a Misskey channel".to_owned(),
+            ]
         );
     }
 

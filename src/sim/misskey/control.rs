@@ -228,6 +228,18 @@ impl SimMisskeyControl {
         self.shared.stall.send_replace(stalled);
     }
 
+    /// Holds (`true`) or releases (`false`) every REST call of `token`: while held, its calls
+    /// wait before being counted or answered; other tokens are not affected.
+    pub fn stall_calls(&self, token: &str, stalled: bool) {
+        self.shared.stalled_calls.send_modify(|tokens| {
+            if stalled {
+                tokens.insert(token.to_owned());
+            } else {
+                tokens.remove(token);
+            }
+        });
+    }
+
     /// Makes the next `count` REST calls fail with `status` (429 or 500), optionally only
     /// for one token and/or one endpoint (e.g. `notes/create`).
     pub async fn force_failures(

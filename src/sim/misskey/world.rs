@@ -197,6 +197,25 @@ impl World {
         self.users.values().find(|user| user.token == token)
     }
 
+    /// Adds `count` plain users `user1` … `user{count}` (tokens `demo-user1` …), following
+    /// nobody.
+    pub fn add_numbered_users(&mut self, count: usize) {
+        for n in 1..=count {
+            let id = self.ids.next_at(SEED_BASE_MS);
+            let username = format!("user{n}");
+            self.users.insert(
+                id.clone(),
+                UserRecord {
+                    id,
+                    token: format!("demo-{username}"),
+                    name: Some(format!("User {n}")),
+                    description: None,
+                    username,
+                },
+            );
+        }
+    }
+
     /// The follow record `follower → followee`.
     pub fn follow(&self, follower_id: &str, followee_id: &str) -> Option<&FollowRecord> {
         self.follows

@@ -8,6 +8,7 @@ use super::params::{Page, Query, misskey_id};
 use super::reply::{RestResult, newest_first, ok, page};
 use crate::misskey::{InstanceMeta, Note};
 use crate::pnut::{Token, TokenApp, TokenStorage};
+use crate::front::pnut::CHAT_CHANNEL_TYPE;
 use crate::translate;
 
 /// Scopes a bridged token reports (Misskey tokens carry no pnut scopes; UNCONFIRMED choice).
@@ -159,6 +160,33 @@ pub async fn files(caller: Caller<'_>, query: &Query) -> RestResult {
     let page_params = Page::from_query(caller.ctx, query)?;
     let (files, more) = caller.files(&page_params).await?;
     page(files, more)
+}
+
+/// `GET /channels/{id}/messages`: the Misskey-channel's notes (`channels/timeline`) as pnut
+/// chat messages, newest first, with `meta.channel_type` `io.pnut.core.chat`.
+pub async fn channel_messages(caller: Caller<'_>, channel_id: &str, query: &Query) -> RestResult {
+    let page_params = Page::from_query(caller.ctx, query)?;
+    let misskey_channel = misskey_id(caller.ctx, channel_id, "channel id")?;
+    let body = page_params.body_with(&[("channelId", json!(misskey_channel))]);
+    let notes: Vec<Note> = caller.read("channels/timeline", body).await?;
+    let mut messages = Vec::new();
+    for note in &notes {
+        // An untranslatable note is dropped from the list, not the whole answer (§5).
+        match translate::note_to_message(note, &caller.ctx.translate) {
+            Ok(mut message) => {
+                message.pagination_id = Some(message.id.clone());
+                messages.push((message.id.clone(), message));
+            }
+            Err(error) => {
+                tracing::warn!(kind = "note", %error, "dropped untranslatable channel note");
+            }
+        }
+    }
+    newest_first(&mut messages);
+    let more = page_params.cut(&mut messages);
+    let mut reply = page(messages, more)?;
+    reply.envelope.meta.channel_type = Some(CHAT_CHANNEL_TYPE.to_owned());
+    Ok(reply)
 }
 
 /// `GET /sys/config`: pnut's limits, with the post length from Misskey's `meta`.

@@ -178,6 +178,11 @@ pub async fn handle(
         (None, Some(Value::String(token))) => Some(token.clone()),
         (None, Some(_)) => return empty(StatusCode::BAD_REQUEST),
     };
+    if let Some(token) = &token {
+        let mut held = shared.stalled_calls.subscribe();
+        // Never errors: `shared` owns the sender.
+        let _ = held.wait_for(|tokens| !tokens.contains(token)).await;
+    }
     let mut world = shared.world.lock().await;
     *world.calls.entry(endpoint.clone()).or_insert(0) += 1;
     if let Err(refusal) = world.gate.check(token.as_deref(), &endpoint) {
