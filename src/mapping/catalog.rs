@@ -137,45 +137,112 @@ pub const MISSKEY_CHANNEL_HISTORY: &[(&str, &str, &str, &[&str])] = &[
     ("channel", "channels/timeline", "note", &["channelId"]),
 ];
 
-/// The REST calls of the pnut REST front (method, path pattern): the subscribable GET
-/// endpoints answer a subscribe (mapping.md §4.1, §4.3); every bridged row of
-/// `[mapping.pnut_endpoints]` must fit one of the GET patterns.
-pub const PNUT_REST_ROUTES: &[(&str, &str)] = &[
-    ("GET", "/token"),
-    ("GET", "/sys/config"),
-    ("POST", "/posts"),
-    ("GET", "/posts/streams/me"),
-    ("GET", "/posts/streams/unified"),
-    ("GET", "/posts/streams/global"),
-    ("GET", "/posts/{post_id}"),
-    ("DELETE", "/posts/{post_id}"),
-    ("GET", "/posts/{post_id}/thread"),
-    ("PUT", "/posts/{post_id}/repost"),
-    ("DELETE", "/posts/{post_id}/repost"),
-    ("PUT", "/posts/{post_id}/bookmark"),
-    ("DELETE", "/posts/{post_id}/bookmark"),
-    ("GET", "/users/me/mentions"),
-    ("GET", "/users/me/files"),
-    ("GET", "/users/{user_id}"),
-    ("GET", "/users/{user_id}/posts"),
-    ("GET", "/users/{user_id}/followers"),
-    ("GET", "/users/{user_id}/following"),
-    ("PUT", "/users/{user_id}/follow"),
-    ("DELETE", "/users/{user_id}/follow"),
-    ("GET", "/channels/{channel_id}/messages"),
+/// One call of the pnut REST front.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestRoute {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path pattern below `/v1`, placeholders as `{name}`.
+    pub pattern: &'static str,
+    /// The Misskey REST calls its answer is made from (GET routes; writes list none).
+    pub calls: &'static [&'static str],
+    /// Its answer is the posts of its `calls`, which a table row's `first_page` may replace
+    /// with any of [`NOTE_LIST_CALLS`].
+    pub note_list: bool,
+}
+
+const fn route(method: &'static str, pattern: &'static str) -> RestRoute {
+    RestRoute {
+        method,
+        pattern,
+        calls: &[],
+        note_list: false,
+    }
+}
+
+const fn get(pattern: &'static str, calls: &'static [&'static str]) -> RestRoute {
+    RestRoute {
+        method: "GET",
+        pattern,
+        calls,
+        note_list: false,
+    }
+}
+
+const fn notes(pattern: &'static str, calls: &'static [&'static str]) -> RestRoute {
+    RestRoute {
+        method: "GET",
+        pattern,
+        calls,
+        note_list: true,
+    }
+}
+
+/// Misskey calls listing notes with no parameter but pagination: what a note-list route's
+/// first page may be made of.
+pub const NOTE_LIST_CALLS: &[&str] = &[
+    "notes/timeline",
+    "notes/hybrid-timeline",
+    "notes/local-timeline",
+    "notes/global-timeline",
+    "notes/mentions",
 ];
 
-/// The [`PNUT_REST_ROUTES`] pattern a concrete `path` of a `method` call takes (the one with
-/// most literal segments when several fit) and its placeholder captures.
+/// The calls of the pnut REST front (mapping.md §4.3). Its GET routes answer subscribe calls
+/// too (mapping.md §4.1): every bridged row of `[mapping.pnut_endpoints]` must fit one.
+pub const PNUT_REST_ROUTES: &[RestRoute] = &[
+    get("/token", &["i"]),
+    get("/sys/config", &["meta"]),
+    route("POST", "/posts"),
+    notes("/posts/streams/me", &["notes/timeline"]),
+    notes("/posts/streams/unified", &["notes/timeline", "notes/mentions"]),
+    notes("/posts/streams/global", &["notes/global-timeline"]),
+    get("/posts/{post_id}", &["notes/show"]),
+    route("DELETE", "/posts/{post_id}"),
+    get(
+        "/posts/{post_id}/thread",
+        &["notes/show", "notes/conversation", "notes/children"],
+    ),
+    route("PUT", "/posts/{post_id}/repost"),
+    route("DELETE", "/posts/{post_id}/repost"),
+    route("PUT", "/posts/{post_id}/bookmark"),
+    route("DELETE", "/posts/{post_id}/bookmark"),
+    notes("/users/me/mentions", &["notes/mentions"]),
+    get("/users/me/files", &["drive/files"]),
+    get("/users/{user_id}", &["i", "users/show"]),
+    get("/users/{user_id}/posts", &["i", "users/show", "users/notes"]),
+    get(
+        "/users/{user_id}/followers",
+        &["i", "users/show", "users/followers"],
+    ),
+    get(
+        "/users/{user_id}/following",
+        &["i", "users/show", "users/following"],
+    ),
+    route("PUT", "/users/{user_id}/follow"),
+    route("DELETE", "/users/{user_id}/follow"),
+    get("/channels/{channel_id}/messages", &["channels/timeline"]),
+];
+
+/// The route a concrete `path` of a `method` call takes (the one with most literal segments
+/// when several fit) and its placeholder captures.
 pub fn pnut_rest_route(
     method: &str,
     path: &str,
-) -> Option<(&'static str, std::collections::BTreeMap<String, String>)> {
+) -> Option<(&'static RestRoute, std::collections::BTreeMap<String, String>)> {
     PNUT_REST_ROUTES
         .iter()
-        .filter(|(m, _)| *m == method)
-        .filter_map(|(_, pattern)| match_path(pattern, path).map(|c| (*pattern, c)))
-        .max_by_key(|(pattern, _)| literal_segment_count(pattern))
+        .filter(|route| route.method == method)
+        .filter_map(|route| match_path(route.pattern, path).map(|c| (route, c)))
+        .max_by_key(|(route, _)| literal_segment_count(route.pattern))
+}
+
+/// The GET route a configured endpoint pattern (`[mapping.pnut_endpoints]` key) fits.
+pub fn pnut_get_route(template: &str) -> Option<&'static RestRoute> {
+    PNUT_REST_ROUTES
+        .iter()
+        .filter(|route| route.method == "GET" && template_fits(route.pattern, template))
+        .max_by_key(|route| literal_segment_count(route.pattern))
 }
 
 /// How many segments of a pattern are literal (not placeholders).

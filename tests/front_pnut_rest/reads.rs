@@ -254,3 +254,21 @@ async fn channel_messages_are_chat_messages() {
     let (status, body) = bridge.get("/channels/x/messages", "demo-alice").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
+
+/// A note-list endpoint answers from its `[mapping.pnut_endpoints]` row's `first_page` (the
+/// calls a subscribe on it answers with), not from calls of its own.
+#[tokio::test]
+async fn a_note_list_answers_from_its_configured_first_page() {
+    let bridge = start_with(|config| {
+        if let Some(row) = config.mapping.pnut_endpoints.get_mut("/posts/streams/me") {
+            row.first_page = vec!["notes/global-timeline".to_owned()];
+        }
+    })
+    .await;
+    let (status, body) = bridge.get("/posts/streams/me?count=2", "demo-alice").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(ids(&body).len(), 2, "{body}");
+    let calls = bridge.control().counts().await.calls;
+    assert_eq!(calls.get("notes/global-timeline"), Some(&1), "{calls:?}");
+    assert_eq!(calls.get("notes/timeline"), None, "{calls:?}");
+}

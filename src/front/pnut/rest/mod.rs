@@ -100,24 +100,22 @@ async fn dispatch(
     body: &[u8],
 ) -> RestResult {
     let not_found = || RestError::NotFound("Not Found".to_owned());
-    let (pattern, captures) = pnut_rest_route(method.as_str(), path).ok_or_else(not_found)?;
+    let (route, captures) = pnut_rest_route(method.as_str(), path).ok_or_else(not_found)?;
     let post_id = captures.get("post_id").map_or("", String::as_str);
     let user_id = captures.get("user_id").map_or("", String::as_str);
     let channel_id = captures.get("channel_id").map_or("", String::as_str);
     let put = method == Method::PUT;
-    match (method.as_str(), pattern) {
+    match (route.method, route.pattern) {
         ("GET", "/token") => reads::token(caller).await,
         ("GET", "/sys/config") => reads::sys_config(caller).await,
         ("POST", "/posts") => writes::create_post(caller, headers, body).await,
-        ("GET", "/posts/streams/me") => reads::post_stream(caller, "me", query).await,
-        ("GET", "/posts/streams/unified") => reads::post_stream(caller, "unified", query).await,
-        ("GET", "/posts/streams/global") => reads::post_stream(caller, "global", query).await,
+        ("GET", "/posts/streams/me" | "/posts/streams/unified" | "/posts/streams/global")
+        | ("GET", "/users/me/mentions") => reads::note_list(caller, route, query).await,
         ("GET", "/posts/{post_id}") => reads::post(caller, post_id).await,
         ("DELETE", "/posts/{post_id}") => writes::delete_post(caller, post_id).await,
         ("GET", "/posts/{post_id}/thread") => reads::thread(caller, post_id, query).await,
         (_, "/posts/{post_id}/repost") => writes::repost(caller, post_id, put).await,
         (_, "/posts/{post_id}/bookmark") => writes::bookmark(caller, post_id, put).await,
-        ("GET", "/users/me/mentions") => reads::mentions(caller, query).await,
         ("GET", "/users/me/files") => reads::files(caller, query).await,
         ("GET", "/users/{user_id}") => reads::user(caller, user_id).await,
         ("GET", "/users/{user_id}/posts") => reads::user_posts(caller, user_id, query).await,
