@@ -195,7 +195,10 @@ pub const PNUT_REST_ROUTES: &[RestRoute] = &[
     get("/sys/config", &["meta"]),
     route("POST", "/posts"),
     notes("/posts/streams/me", &["notes/timeline"]),
-    notes("/posts/streams/unified", &["notes/timeline", "notes/mentions"]),
+    notes(
+        "/posts/streams/unified",
+        &["notes/timeline", "notes/mentions"],
+    ),
     notes("/posts/streams/global", &["notes/global-timeline"]),
     get("/posts/{post_id}", &["notes/show"]),
     route("DELETE", "/posts/{post_id}"),
@@ -210,7 +213,10 @@ pub const PNUT_REST_ROUTES: &[RestRoute] = &[
     notes("/users/me/mentions", &["notes/mentions"]),
     get("/users/me/files", &["drive/files"]),
     get("/users/{user_id}", &["i", "users/show"]),
-    get("/users/{user_id}/posts", &["i", "users/show", "users/notes"]),
+    get(
+        "/users/{user_id}/posts",
+        &["i", "users/show", "users/notes"],
+    ),
     get(
         "/users/{user_id}/followers",
         &["i", "users/show", "users/followers"],
@@ -229,7 +235,10 @@ pub const PNUT_REST_ROUTES: &[RestRoute] = &[
 pub fn pnut_rest_route(
     method: &str,
     path: &str,
-) -> Option<(&'static RestRoute, std::collections::BTreeMap<String, String>)> {
+) -> Option<(
+    &'static RestRoute,
+    std::collections::BTreeMap<String, String>,
+)> {
     PNUT_REST_ROUTES
         .iter()
         .filter(|route| route.method == method)
@@ -255,10 +264,7 @@ pub fn literal_segment_count(pattern: &str) -> usize {
 
 /// Matches a concrete path against a pattern: the placeholder captures, or `None`. A
 /// placeholder takes one segment, even an empty one (callers check the values).
-pub fn match_path(
-    pattern: &str,
-    path: &str,
-) -> Option<std::collections::BTreeMap<String, String>> {
+pub fn match_path(pattern: &str, path: &str) -> Option<std::collections::BTreeMap<String, String>> {
     let pattern_segments = path_segments(pattern);
     let path_segments = path_segments(path);
     if pattern_segments.len() != path_segments.len() {

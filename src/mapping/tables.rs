@@ -215,7 +215,11 @@ pub fn default_pnut_endpoints() -> BTreeMap<String, EndpointMapping> {
         ),
         (
             "/users/me/followers",
-            endpoint(vec![main()], &[("main", &["followed"])], &["users/followers"]),
+            endpoint(
+                vec![main()],
+                &[("main", &["followed"])],
+                &["users/followers"],
+            ),
         ),
         (
             "/users/me/following",

@@ -255,7 +255,9 @@ mod tests {
         let mut tables = MappingTables::default();
         let token = tables.pnut_endpoints.get_mut("/token").expect("row");
         token.events.insert("main".into(), vec!["meUpdatd".into()]);
-        token.events.insert("drive".into(), vec!["fileCreated".into()]);
+        token
+            .events
+            .insert("drive".into(), vec!["fileCreated".into()]);
         token.events.insert("mian".into(), vec![]);
         let problems = validate_tables(&tables);
         assert_eq!(

@@ -201,4 +201,3 @@ async fn oversized_bodies_and_wrong_methods_get_pnut_envelopes() {
         .await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
 }
-

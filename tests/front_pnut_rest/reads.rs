@@ -224,7 +224,6 @@ async fn mentions_user_posts_files_and_sys_config() {
     );
 }
 
-
 /// `GET /channels/{id}/messages`: the Misskey-channel's notes as pnut chat messages, newest
 /// first, with `meta.channel_type` (mapping.md §4.2); with `connection_id` it subscribes.
 #[tokio::test]

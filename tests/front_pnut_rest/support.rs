@@ -138,4 +138,3 @@ pub fn ids(list: &Value) -> Vec<u128> {
         .map(|p| assert_int_id(&p["id"]))
         .collect()
 }
-

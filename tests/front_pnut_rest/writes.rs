@@ -193,4 +193,3 @@ async fn bookmark_as_favorite_when_configured() {
     assert_eq!(calls.get("notes/favorites/delete"), Some(&1));
     assert_eq!(calls.get("notes/reactions/create"), None);
 }
-

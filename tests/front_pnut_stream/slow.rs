@@ -118,4 +118,3 @@ async fn connections_of_an_accepted_token_share_one_upstream_token_check() {
     let calls = env.control().counts().await.calls;
     assert_eq!(calls.get("i"), Some(&3), "{calls:?}");
 }
-

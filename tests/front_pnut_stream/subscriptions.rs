@@ -424,4 +424,3 @@ async fn files_subscription_gets_file_events() {
         serde_json::json!([body["meta"]["subscription_id"]])
     );
 }
-

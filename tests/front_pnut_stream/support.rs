@@ -181,4 +181,3 @@ pub fn post_number(frame: &Value) -> u64 {
         .parse()
         .expect("numbered post")
 }
-

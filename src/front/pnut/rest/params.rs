@@ -37,7 +37,6 @@ pub fn upstream_token(
         .ok_or_else(|| RestError::Unauthorized("Invalid token".to_owned()))
 }
 
-
 /// A pnut (decimal) id from a path or query → the Misskey id, or a 400 naming `what`.
 pub fn misskey_id(ctx: &BridgeContext, decimal: &str, what: &str) -> Result<String, RestError> {
     pnut_to_misskey(decimal, ctx.translate.id_format)

@@ -6,10 +6,10 @@ use serde_json::{Map, Value, json};
 use super::objects::{Caller, body1};
 use super::params::{Page, Query, misskey_id};
 use super::reply::{RestResult, newest_first, ok, page};
-use crate::misskey::{InstanceMeta, Note};
-use crate::pnut::{Token, TokenApp, TokenStorage};
 use crate::front::pnut::CHAT_CHANNEL_TYPE;
 use crate::mapping::catalog::RestRoute;
+use crate::misskey::{InstanceMeta, Note};
+use crate::pnut::{Token, TokenApp, TokenStorage};
 use crate::translate;
 
 /// Scopes a bridged token reports (Misskey tokens carry no pnut scopes; UNCONFIRMED choice).

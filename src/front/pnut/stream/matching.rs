@@ -12,7 +12,6 @@ use crate::translate::{
     Options, PnutEvent, Translated, misskey_event_to_pnut, note_to_message, note_updated_to_pnut,
 };
 
-
 /// One translated upstream event plus what subscription filters look at.
 #[derive(Debug, Clone)]
 pub struct EventFacts {

@@ -339,9 +339,14 @@ impl Hub {
         let token = self.token_text.clone();
         let results = self.me_tx.clone();
         tokio::spawn(async move {
-            let me = match ctx.misskey.read::<MeDetailed>(&token, "i", Map::new()).await {
-                Ok(me) => crate::translate::misskey_me_to_pnut(&me, &ctx.translate)
-                    .unwrap_or_default(),
+            let me = match ctx
+                .misskey
+                .read::<MeDetailed>(&token, "i", Map::new())
+                .await
+            {
+                Ok(me) => {
+                    crate::translate::misskey_me_to_pnut(&me, &ctx.translate).unwrap_or_default()
+                }
                 Err(error) => {
                     tracing::warn!(token = %token_hash(&token), %error, "pnut hub: cannot read the token's user");
                     User::default()
