@@ -1,5 +1,5 @@
-//! The `raw` annotation map (pnut-api.md §6.10) and typed views of common annotations: `io.pnut.core.oembed`
-//! (attached media) and `io.pnut.core.language`.
+//! The `raw` annotation map (pnut-api.md §6.10) and typed views of common annotations:
+//! `io.pnut.core.oembed` (attached media) and `io.pnut.core.language`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
