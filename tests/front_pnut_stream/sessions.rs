@@ -138,3 +138,31 @@ async fn two_thousand_sessions_end_after_their_idle_time() {
     assert_eq!(gauge("pnutkey_sessions").as_deref(), Some("0"));
     assert_eq!(env.ctx.hubs.len(), 0);
 }
+
+/// A session that ended after its idle time is gone for good: the token's next tool
+/// connection starts a fresh hub, which reads the token's user again and delivers events.
+#[tokio::test]
+async fn a_client_after_the_idle_end_gets_a_fresh_hub() {
+    let mut config = Config::default();
+    config.timeouts.session_idle = Duration::from_millis(50);
+    let env = start_with(config).await;
+    let control = env.control();
+    let (mut ws, id) = env.open("demo-alice").await;
+    let (status, _) = env.subscribe("demo-alice", "/v1/posts/streams/me", &id).await;
+    assert_eq!(status, 200);
+    assert_eq!(env.ctx.hubs.len(), 1);
+    ws.close(None).await.expect("close");
+    while let Some(Ok(_)) = ws.next().await {}
+    tokio::time::timeout(LIMIT, env.ctx.hubs.wait_for_len(|n| n == 0))
+        .await
+        .expect("the session ended");
+    let (mut ws, id) = env.open("demo-alice").await;
+    let (status, _) = env.subscribe("demo-alice", "/v1/posts/streams/me", &id).await;
+    assert_eq!(status, 200);
+    assert_eq!(env.ctx.hubs.len(), 1);
+    // Each hub read the token's user once (the connections' token checks are cached).
+    let calls = control.counts().await.calls;
+    assert_eq!(calls.get("i"), Some(&3), "{calls:?}");
+    control.post("bob", "to the fresh hub").await.expect("post");
+    assert_eq!(text_of(&next_json(&mut ws).await), "to the fresh hub");
+}
