@@ -49,6 +49,8 @@ pub struct SimCounts {
     pub sockets: Vec<SocketCounts>,
     /// REST calls per endpoint name (e.g. `notes/create`).
     pub calls: BTreeMap<String, u64>,
+    /// REST calls being held now ([`SimMisskeyControl::stall_calls`]), per endpoint name.
+    pub held_calls: BTreeMap<String, u64>,
 }
 
 /// Clone-able handle to a running simulated Misskey server.
@@ -229,7 +231,8 @@ impl SimMisskeyControl {
     }
 
     /// Holds (`true`) or releases (`false`) every REST call of `token`: while held, its calls
-    /// wait before being counted or answered; other tokens are not affected.
+    /// wait (counted in [`SimCounts::held_calls`]) before being counted in `calls` or
+    /// answered; other tokens are not affected.
     pub fn stall_calls(&self, token: &str, stalled: bool) {
         self.shared.stalled_calls.send_modify(|tokens| {
             if stalled {
@@ -288,6 +291,7 @@ impl SimMisskeyControl {
             connections: sockets.len(),
             sockets,
             calls: world.calls.clone(),
+            held_calls: world.held_calls.clone(),
         }
     }
 }

@@ -14,7 +14,7 @@
 //! | `POST /_sim/streams/stall` | `{stalled: bool}` | 204 |
 //! | `POST /_sim/calls/stall` | `{token, stalled: bool}` | 204 (hold or release that token's REST calls) |
 //! | `POST /_sim/failures` | `{count, status (429\|500), token?, endpoint?}` | 204 |
-//! | `GET /_sim/counts` | — | 200 `{connections, sockets:[{username, channel_connections, channels, captured_notes}], calls}` |
+//! | `GET /_sim/counts` | — | 200 `{connections, sockets:[{username, channel_connections, channels, captured_notes}], calls, held_calls}` |
 //!
 //! Errors: 404 `{"error": "..."}` for unknown users/channels/notes, 400 for refusals.
 

@@ -174,6 +174,8 @@ pub struct World {
     pub gate: CallGate,
     /// REST calls per endpoint name.
     pub calls: BTreeMap<String, u64>,
+    /// REST calls being held (their token is stalled), per endpoint name.
+    pub held_calls: BTreeMap<String, u64>,
     /// Random source of the activity generator.
     pub rng: SplitMix64,
 }
@@ -260,6 +262,7 @@ impl World {
             hub: Hub::new(queue_capacity),
             gate,
             calls: BTreeMap::new(),
+            held_calls: BTreeMap::new(),
             rng: SplitMix64::new(seed),
         }
     }
