@@ -10,9 +10,13 @@ use pnutkey::sim::misskey::SimMisskeyOptions;
 
 use super::support::*;
 
-/// alice's and carol's REST calls stall upstream (carol's hub has not read her user yet, so
-/// its `i` stalls too): bob still connects and subscribes, alice's live connection still
-/// gets events, and the stalled subscribes complete once the upstream answers again.
+/// More tool connections than a hub's command queue holds.
+const MANY_CONNECTIONS: usize = 80;
+
+/// alice's and carol's REST calls stall upstream; carol's hub is waiting for her user (`i`):
+/// carol's hub still takes every command (more tool connections than its queue holds), bob
+/// connects and subscribes, alice's live connection gets events, and the stalled subscribes
+/// complete once the upstream answers again.
 #[tokio::test]
 async fn a_token_whose_upstream_calls_stall_delays_no_other_token() {
     let mut config = Config::default();
@@ -45,6 +49,18 @@ async fn a_token_whose_upstream_calls_stall_delays_no_other_token() {
     };
     let alice_stalled = subscribe("demo-alice", "/v1/users/me/mentions", alice_other_id);
     let carol_stalled = subscribe("demo-carol", "/v1/posts/streams/me", carol_id);
+    // carol's hub asked for her user and alice's first page was asked: both hang upstream.
+    let held = |c: &pnutkey::sim::misskey::SimCounts| {
+        c.held_calls.get("i") == Some(&1) && c.held_calls.get("notes/mentions") == Some(&1)
+    };
+    tokio::time::timeout(LIMIT, control.wait_for_counts(held))
+        .await
+        .expect("carol's i and alice's first page held upstream");
+    // Each tool connection is a command to carol's hub, which keeps taking them.
+    let mut carol_connections = Vec::new();
+    for _ in 0..MANY_CONNECTIONS {
+        carol_connections.push(env.open("demo-carol").await);
+    }
 
     // bob connects (his token check is an upstream call) and subscribes meanwhile.
     let (mut bob_ws, bob_id) = env.open("demo-bob").await;
@@ -57,7 +73,6 @@ async fn a_token_whose_upstream_calls_stall_delays_no_other_token() {
     // Events reach alice's live connection and bob while alice's calls stall.
     control.post("carol", "while stalled").await.expect("post");
     assert_eq!(text_of(&next_json(&mut alice_live).await), "while stalled");
-    wait_channels(&control, "bob", |s, c| s == 1 && c == 1).await;
     control.post("alice", "bob sees this").await.expect("post");
     assert_eq!(text_of(&next_json(&mut bob_ws).await), "bob sees this");
     assert!(!alice_stalled.is_finished() && !carol_stalled.is_finished());
@@ -148,7 +163,9 @@ async fn a_client_after_the_idle_end_gets_a_fresh_hub() {
     let env = start_with(config).await;
     let control = env.control();
     let (mut ws, id) = env.open("demo-alice").await;
-    let (status, _) = env.subscribe("demo-alice", "/v1/posts/streams/me", &id).await;
+    let (status, _) = env
+        .subscribe("demo-alice", "/v1/posts/streams/me", &id)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(env.ctx.hubs.len(), 1);
     ws.close(None).await.expect("close");
@@ -157,7 +174,9 @@ async fn a_client_after_the_idle_end_gets_a_fresh_hub() {
         .await
         .expect("the session ended");
     let (mut ws, id) = env.open("demo-alice").await;
-    let (status, _) = env.subscribe("demo-alice", "/v1/posts/streams/me", &id).await;
+    let (status, _) = env
+        .subscribe("demo-alice", "/v1/posts/streams/me", &id)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(env.ctx.hubs.len(), 1);
     // Each hub read the token's user once (the connections' token checks are cached).
