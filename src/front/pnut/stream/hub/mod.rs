@@ -234,7 +234,7 @@ async fn run(
     for connection in hub.connections.values() {
         connection.pipe.close();
     }
-    hub.upstream.close();
+    hub.upstream.close(&drain);
     end.ended();
 }
 
@@ -402,7 +402,7 @@ impl Hub {
                 .await;
         }
         if self.upstream.is_unused() {
-            self.upstream.close();
+            self.upstream.close(&self.ctx.drain);
         }
     }
 

@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 
 use super::super::backfill;
 use super::super::spec::SubSpec;
-use crate::front::BridgeContext;
+use crate::front::{BridgeContext, Drain};
 use crate::upstream::misskey::{MisskeyStream, MisskeyStreamEvent};
 
 /// A channel connection's identity: channel name and its params as JSON text.
@@ -150,11 +150,11 @@ impl Upstream {
         self.channels.is_empty() && self.captures.is_empty()
     }
 
-    /// Closes the stream in the background (its close handshake is network) and forgets
-    /// everything joined on it; the next join opens a fresh one.
-    pub fn close(&mut self) {
+    /// Closes the stream beside the hub (its close handshake is network; tracked by the
+    /// drain) and forgets everything joined on it; the next join opens a fresh one.
+    pub fn close(&mut self, drain: &Drain) {
         if let Some(stream) = self.stream.take() {
-            tokio::spawn(stream.close());
+            drain.spawn(stream.close());
         }
         self.release_waiters();
         *self = Self {
