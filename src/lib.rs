@@ -14,6 +14,7 @@
 pub mod app;
 pub mod config;
 pub mod front;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;

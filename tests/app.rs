@@ -118,3 +118,40 @@ async fn healthz_is_503_while_an_upstream_is_unreachable() {
     assert_eq!(body["upstreams"]["pnut"], "reachable");
     running.stop(std::time::Duration::from_secs(5)).await;
 }
+
+/// An upstream that accepts TCP and never answers is unreachable for `/healthz`: the probe is
+/// a real request with a short timeout, not a TCP connect.
+#[tokio::test]
+async fn healthz_is_503_when_an_upstream_accepts_but_never_answers() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let silent_addr = silent.local_addr().expect("addr");
+    let (accepted_tx, mut accepted) = tokio::sync::mpsc::channel(8);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = silent.accept().await {
+            // Hold the connection open, never answer.
+            if accepted_tx.send(socket).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut config = pnutkey::config::Config::default();
+    config.listen.addr = "127.0.0.1:0".parse().expect("addr");
+    config.sim.activity_interval = None;
+    config.upstream.pnut.url = pnutkey::config::UpstreamTarget::Url(
+        format!("http://{silent_addr}/v1").parse().expect("url"),
+    );
+    config.upstream.pnut.request_timeout = std::time::Duration::from_millis(300);
+    let plan = pnutkey::app::RunPlan::from_config(&config);
+    let running = pnutkey::app::start(&plan).await.expect("start");
+    let reply = reqwest::get(format!("http://{}/healthz", running.addr))
+        .await
+        .expect("healthz");
+    assert!(accepted.recv().await.is_some(), "the probe connected");
+    assert_eq!(reply.status(), 503);
+    let body: serde_json::Value = reply.json().await.expect("json");
+    assert_eq!(body["upstreams"]["pnut"], "unreachable", "{body}");
+    assert_eq!(body["upstreams"]["misskey"], "reachable", "{body}");
+    running.stop(std::time::Duration::from_secs(5)).await;
+}

@@ -864,3 +864,51 @@ async fn connected_is_answered_when_the_upstream_subscribe_fails() {
         "the subscribe was tried: {counts:?}"
     );
 }
+
+/// The channel table decides how a channel presents an endpoint's items: with
+/// `events = { "/posts/streams/me" = "mention" }` homeTimeline gets bob's post as `mention`
+/// (then `notification`), not as `note`; and `main` without `renotes_of_mine` gets no
+/// `renote` for a repost of alice's post.
+#[tokio::test]
+async fn the_channel_table_decides_how_an_endpoint_is_presented() {
+    let (running, control) = start(|config| {
+        let channels = &mut config.mapping.misskey_channels;
+        let home = channels.get_mut("homeTimeline").unwrap();
+        home.events.insert(
+            "/posts/streams/me".to_owned(),
+            pnutkey::mapping::EventKind::Mention,
+        );
+        channels.get_mut("main").unwrap().renotes_of_mine = false;
+    })
+    .await;
+    let mine = control
+        .create_post("alice", "alice's own", None)
+        .await
+        .unwrap();
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "main", json!({})).await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    control.repost("bob", &mine.id).await.unwrap();
+    control
+        .create_post("bob", "hello alice", None)
+        .await
+        .unwrap();
+    // The repost reaches home as a mention too (it is a post by bob); then bob's post.
+    let mut kinds = Vec::new();
+    loop {
+        let frame = next_json(&mut ws).await;
+        assert_eq!(frame["type"], "channel", "{frame}");
+        let kind = frame["body"]["type"].as_str().unwrap().to_owned();
+        assert_ne!(kind, "renote", "main must not get renotes: {frame}");
+        assert_ne!(kind, "note", "home presents posts as mentions: {frame}");
+        let done = kind == "mention" && frame["body"]["body"]["text"] == "hello alice";
+        kinds.push((frame["body"]["id"].as_str().unwrap().to_owned(), kind));
+        if done {
+            break;
+        }
+    }
+    assert!(
+        kinds.iter().all(|(id, _)| id == "home"),
+        "only home got frames: {kinds:?}"
+    );
+}

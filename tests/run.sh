@@ -6,4 +6,4 @@ set -euo pipefail
 repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$repo_dir/tests/clients/setup.sh"
 cd "$repo_dir"
-cargo test --all-targets --no-fail-fast "$@"
+cargo test --all-targets --features fuzzing --no-fail-fast "$@"

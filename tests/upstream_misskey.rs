@@ -361,3 +361,44 @@ async fn commands_flow_while_the_event_queue_is_full() {
     await_acks(&mut stream, &ids).await;
     stream.close().await;
 }
+
+/// A read against an upstream that accepts TCP and never answers costs one
+/// `request_timeout`, not one per retry: the attempts share one deadline.
+#[tokio::test(start_paused = true)]
+async fn retries_of_a_silent_upstream_share_one_deadline() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base_url = format!("http://{}", silent.local_addr().expect("addr"));
+    let (held_tx, mut held) = tokio::sync::mpsc::channel(8);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = silent.accept().await {
+            if held_tx.send(socket).await.is_err() {
+                break;
+            }
+        }
+    });
+    let settings = MisskeyClientSettings {
+        base_url,
+        request_timeout: Duration::from_secs(10),
+        read_retries: 2,
+        retry_delay: Duration::from_millis(1),
+        ..MisskeyClientSettings::default()
+    };
+    let client = client_with(settings, &quotas());
+    let started = tokio::time::Instant::now();
+    let error = client
+        .read::<Value>("demo-alice", "i", Map::new())
+        .await
+        .expect_err("nothing answers");
+    let took = started.elapsed();
+    assert!(
+        matches!(error, UpstreamError::Transport { .. }),
+        "{error:?}"
+    );
+    assert!(held.recv().await.is_some(), "the call reached the upstream");
+    assert!(
+        took < Duration::from_secs(11),
+        "one shared deadline of 10 s, not three: took {took:?}"
+    );
+}

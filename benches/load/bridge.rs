@@ -28,6 +28,15 @@ pub struct ProcStats {
 impl Bridge {
     /// Starts the bridge on an ephemeral port with the given upstream URLs.
     pub fn spawn(pnut_url: &str, misskey_url: &str) -> Result<Self, String> {
+        Self::spawn_with(pnut_url, misskey_url, &[])
+    }
+
+    /// [`Bridge::spawn`] with extra `PNUTKEY__…` config variables.
+    pub fn spawn_with(
+        pnut_url: &str,
+        misskey_url: &str,
+        extra_env: &[(&str, String)],
+    ) -> Result<Self, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pnutkey"))
             .args(["--log-format", "json", "run"])
             .env("PNUTKEY__LISTEN__ADDR", "127.0.0.1:0")
@@ -43,6 +52,7 @@ impl Bridge {
                 "100000",
             )
             .env("PNUTKEY__RATELIMIT__MISSKEY__UPSTREAM_PER_SECOND", "100000")
+            .envs(extra_env.iter().map(|(key, value)| (*key, value.as_str())))
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

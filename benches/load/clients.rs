@@ -21,7 +21,8 @@ const CONNECT_CONCURRENCY: usize = 64;
 /// Read buffer of a client socket (tungstenite's 128 KiB default zero-fills on every read).
 pub const READ_BUFFER: usize = 4096;
 
-async fn connect_async(
+/// Opens a client websocket with the small read buffer.
+pub async fn connect_async(
     url: String,
 ) -> Result<
     (

@@ -10,6 +10,7 @@ mod bridge;
 mod clients;
 mod report;
 mod scenario;
+mod sessions;
 mod stats;
 mod steps;
 mod upstream;
@@ -24,7 +25,7 @@ use scenario::{Outcome, Plan};
 #[derive(Debug, Parser)]
 #[command(about = "pnutkey load tool")]
 struct Args {
-    /// Scenario: a, b, c, d or all.
+    /// Scenario: a, b, c, d, e or all.
     #[arg(long, default_value = "all")]
     scenario: String,
     /// Clients of scenarios a and d (default 1000) and b (default 10000).
@@ -33,6 +34,12 @@ struct Args {
     /// Tokens of scenario c (default 100; 10 clients each).
     #[arg(long, default_value_t = 100)]
     tokens: usize,
+    /// Distinct tokens of scenario e (one client each; they come and go).
+    #[arg(long, default_value_t = 5000)]
+    session_tokens: usize,
+    /// `timeouts.session_idle` of scenario e, e.g. `2s`; `default` leaves the bridge's own.
+    #[arg(long, default_value = "2s")]
+    session_idle: String,
     /// Offered event rates of the ladder (events/s), in order.
     #[arg(long, value_delimiter = ',')]
     rates: Option<Vec<f64>>,
@@ -108,7 +115,17 @@ async fn full(args: &Args) -> Result<(), String> {
         let shape = scenario::pnut_front(args.clients.unwrap_or(1000));
         outcomes.push(scenario::run(shape, &plan).await?);
     }
-    let table = report::markdown(&outcomes);
+    let mut table = report::markdown(&outcomes);
+    if wanted(args, "e") {
+        let idle = match args.session_idle.as_str() {
+            "default" => None,
+            text => {
+                Some(humantime::parse_duration(text).map_err(|e| format!("--session-idle: {e}"))?)
+            }
+        };
+        let outcome = sessions::run(args.session_tokens, idle).await?;
+        table.push_str(&sessions::markdown(&outcome));
+    }
     println!("{table}");
     if args.results != "-" {
         let text = format!("{}\n{table}", header(args));
@@ -158,6 +175,10 @@ async fn smoke() -> Result<(), String> {
         scenario::many_tokens(2, 2),
         scenario::pnut_front(5),
     ];
+    let sessions = sessions::run(5, Some(Duration::from_millis(200))).await?;
+    if sessions.streams != (5, 0) || sessions.ended_after.is_none() {
+        return Err(format!("smoke e: sessions did not end: {sessions:?}"));
+    }
     for shape in shapes {
         let name = shape.name.clone();
         let outcome = scenario::run(shape, &plan).await?;

@@ -1,6 +1,8 @@
-//! `/healthz` (mapping.md §1): 200 when both upstreams are reachable, 503 otherwise. The probe
-//! is a TCP connect to each upstream's host and port, so it spends no API rate limit and
-//! carries no token.
+//! `/healthz` (mapping.md §1): 200 when both upstreams answer, 503 otherwise. Each upstream is
+//! asked one cheap, unauthenticated request (pnut `GET /v1/sys/config`, Misskey
+//! `POST /api/meta {"detail": false}`) with a short timeout: an upstream that accepts TCP and
+//! never answers is down, not "reachable". The answer is cached for [`CACHE_FOR`], so scrapes
+//! cost the upstreams at most one request each per period; no token is ever sent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,51 +11,88 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
 
-/// How long one reachability probe may take.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Longest a probe may take, whatever the upstream's request timeout.
+const MAX_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a probe's answer is reused.
+pub const CACHE_FOR: Duration = Duration::from_secs(5);
 
-/// The upstream addresses `/healthz` probes.
-#[derive(Debug, Clone)]
+/// What `/healthz` probes, and its cached last answer.
+#[derive(Debug)]
 pub struct HealthTargets {
-    /// `host:port` of the pnut upstream.
-    pub pnut: String,
-    /// `host:port` of the Misskey upstream.
-    pub misskey: String,
+    /// `GET` of the pnut upstream's `/v1/sys/config`.
+    pnut: String,
+    /// `POST` of the Misskey upstream's `/api/meta`.
+    misskey: String,
+    http: reqwest::Client,
+    timeout: Duration,
+    last: Mutex<Option<(Instant, Probed)>>,
+}
+
+/// One probe of both upstreams.
+#[derive(Debug, Clone, Copy)]
+struct Probed {
+    pnut: bool,
+    misskey: bool,
 }
 
 impl HealthTargets {
-    /// The probe targets of two upstream base URLs (`None` when a URL has no host).
-    pub fn from_urls(pnut: &str, misskey: &str) -> Option<Self> {
+    /// The probes of a pnut API base URL (ending in `/v1`) and a Misskey base URL, each with
+    /// at most `timeout` (capped at 2 s); `None` when a URL cannot be parsed.
+    pub fn from_urls(pnut_api: &str, misskey: &str, timeout: Duration) -> Option<Self> {
+        let pnut =
+            url::Url::parse(&format!("{}/sys/config", pnut_api.trim_end_matches('/'))).ok()?;
+        let misskey =
+            url::Url::parse(&format!("{}/api/meta", misskey.trim_end_matches('/'))).ok()?;
+        let timeout = timeout.min(MAX_PROBE_TIMEOUT);
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .build()
+            .ok()?;
         Some(Self {
-            pnut: host_port(pnut)?,
-            misskey: host_port(misskey)?,
+            pnut: pnut.into(),
+            misskey: misskey.into(),
+            http,
+            timeout,
+            last: Mutex::new(None),
         })
     }
-}
 
-fn host_port(url: &str) -> Option<String> {
-    let url = url::Url::parse(url).ok()?;
-    let host = url.host_str()?;
-    let port = url.port_or_known_default()?;
-    Some(if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    })
-}
-
-async fn reachable(addr: &str) -> bool {
-    matches!(
-        tokio::time::timeout(PROBE_TIMEOUT, TcpStream::connect(addr)).await,
-        Ok(Ok(_))
-    )
+    async fn probe(&self) -> Probed {
+        let mut last = self.last.lock().await;
+        if let Some((at, probed)) = *last
+            && at.elapsed() < CACHE_FOR
+        {
+            return probed;
+        }
+        let pnut = self.http.get(&self.pnut).send();
+        let misskey = self
+            .http
+            .post(&self.misskey)
+            .json(&json!({ "detail": false }))
+            .send();
+        let answered = |result: Result<reqwest::Response, reqwest::Error>| {
+            result.is_ok_and(|response| response.status().is_success())
+        };
+        let (pnut, misskey) = tokio::join!(
+            tokio::time::timeout(self.timeout, pnut),
+            tokio::time::timeout(self.timeout, misskey)
+        );
+        let probed = Probed {
+            pnut: pnut.is_ok_and(answered),
+            misskey: misskey.is_ok_and(answered),
+        };
+        *last = Some((Instant::now(), probed));
+        probed
+    }
 }
 
 /// `GET /healthz`: `{"status", "upstreams": {"pnut", "misskey"}}` with 200 or 503.
 pub async fn healthz(State(targets): State<Arc<HealthTargets>>) -> (StatusCode, Json<Value>) {
-    let (pnut, misskey) = tokio::join!(reachable(&targets.pnut), reachable(&targets.misskey));
+    let Probed { pnut, misskey } = targets.probe().await;
     let word = |up: bool| if up { "reachable" } else { "unreachable" };
     let status = if pnut && misskey {
         StatusCode::OK

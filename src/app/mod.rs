@@ -70,6 +70,11 @@ impl Running {
         self.ctx.config()
     }
 
+    /// The running bridge's shared state (its session registries, metrics, clients).
+    pub fn context(&self) -> &Arc<BridgeContext> {
+        &self.ctx
+    }
+
     /// Applies `loaded` as the SIGHUP handler does: reloadable keys take effect for new
     /// connections, connects and subscriptions; restart-only keys keep their running values.
     pub fn reload(&self, loaded: Config) -> ReloadReport {
@@ -149,8 +154,14 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
     )
     .map_err(std::io::Error::other)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let targets = health::HealthTargets::from_urls(&pnut_api_url, &misskey_api_url)
-        .ok_or_else(|| std::io::Error::other("an upstream URL has no host"))?;
+    let probe_timeout = plan
+        .config
+        .upstream
+        .pnut
+        .request_timeout
+        .min(plan.config.upstream.misskey.request_timeout);
+    let targets = health::HealthTargets::from_urls(&pnut_api_url, &misskey_api_url, probe_timeout)
+        .ok_or_else(|| std::io::Error::other("an upstream URL cannot be parsed"))?;
     let operator = admin::routes(Arc::clone(&ctx.metrics), targets);
     let (router, admin_server, admin_addr) = match plan.config.listen.admin {
         Some(admin_listen) => {

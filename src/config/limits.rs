@@ -29,6 +29,9 @@ pub struct LimitsConfig {
     pub max_request_body: ByteSize,
     /// `count` of a re-subscribe/backfill page (pnut's maximum is 200).
     pub backfill_count: u32,
+    /// Most posts/notes one gap backfill fetches (page after page); a larger gap is skipped
+    /// past that and counted.
+    pub backfill_max: u32,
 }
 
 impl Default for LimitsConfig {
@@ -42,6 +45,7 @@ impl Default for LimitsConfig {
             outbound_queue: ByteSize::mib(1),
             max_request_body: ByteSize::mib(1),
             backfill_count: 200,
+            backfill_max: 1000,
         }
     }
 }
@@ -110,6 +114,10 @@ pub struct TimeoutsConfig {
     /// this long ends: its upstream streams are deleted and its memory freed.
     #[serde(with = "humantime_serde")]
     pub session_idle: Duration,
+    /// Upstream Misskey stream: a websocket ping unanswered this long means the stream is
+    /// dead (reconnect and backfill); pings go at least every half of it.
+    #[serde(with = "humantime_serde")]
+    pub upstream_pong_timeout: Duration,
     /// On SIGTERM/SIGINT, finish within this long.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
@@ -132,6 +140,7 @@ impl Default for TimeoutsConfig {
             poll_interval: Duration::from_secs(15),
             linger: Duration::from_secs(30),
             session_idle: Duration::from_secs(300),
+            upstream_pong_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
             reconnect_backoff_min: Duration::from_secs(1),
             reconnect_backoff_max: Duration::from_secs(60),

@@ -17,6 +17,7 @@ pub const RESTART_ONLY: &[&str] = &[
     "translate",
     "timeouts.pnut_keepalive",
     "timeouts.pnut_idle",
+    "timeouts.upstream_pong_timeout",
     "timeouts.shutdown_grace",
     "timeouts.reconnect_backoff_min",
     "timeouts.reconnect_backoff_max",
@@ -77,6 +78,7 @@ fn keep_restart_only(running: &Config, mut loaded: Config) -> Config {
     let (kept, to) = (&running.timeouts, &mut loaded.timeouts);
     to.pnut_keepalive = kept.pnut_keepalive;
     to.pnut_idle = kept.pnut_idle;
+    to.upstream_pong_timeout = kept.upstream_pong_timeout;
     to.shutdown_grace = kept.shutdown_grace;
     to.reconnect_backoff_min = kept.reconnect_backoff_min;
     to.reconnect_backoff_max = kept.reconnect_backoff_max;

@@ -301,6 +301,9 @@ impl Default for TranslateConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MisskeyMetaConfig {
+    /// The Misskey version `meta` reports: the release whose behaviour the bridge follows
+    /// (apps read it for feature detection).
+    pub version: String,
     /// Server name.
     pub name: String,
     /// Public base URL; empty: `http://<listen.addr>`.
@@ -312,6 +315,7 @@ pub struct MisskeyMetaConfig {
 impl Default for MisskeyMetaConfig {
     fn default() -> Self {
         Self {
+            version: "2025.11.1".to_owned(),
             name: "pnutkey".to_owned(),
             uri: String::new(),
             description: "A Misskey front for pnut.io, bridged by pnutkey.".to_owned(),

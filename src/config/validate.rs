@@ -245,6 +245,7 @@ fn limits(config: &Config, p: &mut Problems) {
         ByteSize::mib(64),
     );
     p.range("limits.backfill_count", l.backfill_count.into(), 1, 200);
+    p.range("limits.backfill_max", l.backfill_max.into(), 1, 100_000);
 }
 
 fn timeouts(config: &Config, p: &mut Problems) {
@@ -257,6 +258,7 @@ fn timeouts(config: &Config, p: &mut Problems) {
         ("misskey_pong_timeout", t.misskey_pong_timeout),
         ("reconnect_backoff_min", t.reconnect_backoff_min),
         ("reconnect_backoff_max", t.reconnect_backoff_max),
+        ("upstream_pong_timeout", t.upstream_pong_timeout),
     ];
     for (key, value) in plain {
         p.duration(&format!("timeouts.{key}"), value, ms(10), ONE_DAY);

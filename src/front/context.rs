@@ -1,7 +1,9 @@
 //! What every front handler shares: the current config (swapped on reload), the translation
 //! options, and the two rate-limited upstream clients, built once from the config.
 
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use arc_swap::ArcSwap;
 
 use crate::config::{self, Config};
 use crate::front::token_checks::TokenChecks;
@@ -17,8 +19,10 @@ use crate::upstream::{UpstreamError, UpstreamKind};
 /// Shared state of the fronts (behind an `Arc`); a reload swaps the config (and the limiters).
 #[derive(Debug)]
 pub struct BridgeContext {
-    /// The current configuration; read it with [`BridgeContext::config`].
-    current: RwLock<Arc<Config>>,
+    /// The current configuration; read it with [`BridgeContext::config`] (lock-free).
+    current: ArcSwap<Config>,
+    /// Serialises reloads (readers never take it).
+    reloading: Mutex<()>,
     /// Translation options derived from `[ids]` and `[translate]`.
     pub translate: translate::Options,
     /// The pnut upstream (used by the Misskey front).
@@ -73,7 +77,8 @@ impl BridgeContext {
         let metrics = Arc::new(metrics);
         Ok(Arc::new(Self {
             translate: translate_options(&config),
-            current: RwLock::new(Arc::new(config)),
+            current: ArcSwap::from_pointee(config),
+            reloading: Mutex::new(()),
             pnut,
             misskey,
             bridge_url,
@@ -89,15 +94,18 @@ impl BridgeContext {
     /// A snapshot of the current config. Take it once per connection / connect / subscribe
     /// and use it for that thing's life, so a reload affects only what starts after it.
     pub fn config(&self) -> Arc<Config> {
-        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(&current)
+        self.current.load_full()
     }
 
     /// Replaces the current config with `loaded`, keeping every restart-only key (see
     /// [`config::RESTART_ONLY`]) at its running value, and swaps the upstream limiters when
     /// `[ratelimit]` changed; reports what changed and what was kept.
     pub fn reload(&self, loaded: Config) -> config::ReloadReport {
-        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let current = self.current.load_full();
         let plan = config::plan_reload(&current, loaded);
         if plan.config.ratelimit != current.ratelimit {
             // New quotas: fresh buckets (429 pauses carry over); calls under way finish on
@@ -107,7 +115,7 @@ impl BridgeContext {
             let misskey = ratelimit::misskey_limiter(&misskey_quotas(&plan.config));
             self.misskey.replace_limiter(Arc::new(misskey));
         }
-        *current = Arc::new(plan.config);
+        self.current.store(Arc::new(plan.config));
         plan.report
     }
 
@@ -187,6 +195,7 @@ pub fn misskey_settings(config: &Config, base_url: String) -> MisskeyClientSetti
         backoff_min: t.reconnect_backoff_min,
         backoff_max: t.reconnect_backoff_max,
         read_retries: config.ratelimit.get_retries,
+        pong_timeout: t.upstream_pong_timeout,
         ..MisskeyClientSettings::default()
     }
 }

@@ -14,8 +14,11 @@ pub mod token_checks;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::middleware::map_response;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn_with_state, map_response};
+use tower::ServiceBuilder;
 
+use crate::http::body_limit::limit_body;
 use crate::http::plain_errors;
 
 pub use context::BridgeContext;
@@ -30,9 +33,23 @@ pub const CLIENT_READ_BUFFER: usize = 4 * 1024;
 pub fn routes(ctx: Arc<BridgeContext>) -> Router {
     let misskey_errors = map_response(plain_errors::misskey_error_body);
     let pnut_errors = map_response(plain_errors::pnut_envelope);
+    // `limits.max_request_body`, read per request, is the only body limit of both REST fronts.
+    let body_limit = || {
+        ServiceBuilder::new()
+            .layer(DefaultBodyLimit::disable())
+            .layer(from_fn_with_state(Arc::clone(&ctx), limit_body))
+    };
     Router::new()
         .merge(misskey::stream::routes(Arc::clone(&ctx)))
-        .merge(misskey::rest::routes(Arc::clone(&ctx)).layer(misskey_errors))
+        .merge(
+            misskey::rest::routes(Arc::clone(&ctx))
+                .layer(body_limit())
+                .layer(misskey_errors),
+        )
         .merge(pnut::stream::routes(Arc::clone(&ctx)).layer(pnut_errors.clone()))
-        .merge(pnut::rest::routes(ctx).layer(pnut_errors))
+        .merge(
+            pnut::rest::routes(Arc::clone(&ctx))
+                .layer(body_limit())
+                .layer(pnut_errors),
+        )
 }

@@ -29,6 +29,50 @@ pub const POLL_ONLY_PNUT_ENDPOINTS: &[&str] = &[
     "/users/{user_id}/posts",
 ];
 
+/// What the items of a pnut endpoint are (pnut-api.md §4, §3): decides how a Misskey channel
+/// can present them (see [`super::EventKind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PnutData {
+    /// Posts (timelines, mentions, threads, tags).
+    Posts,
+    /// Channel messages.
+    Messages,
+    /// Follow relations (followers, following).
+    Follows,
+    /// The token (and its user).
+    Token,
+    /// Files.
+    Files,
+    /// Anything the Misskey front does not translate (channels, subscribers, presence).
+    Other,
+}
+
+/// The data each subscribable or pollable pnut endpoint carries.
+pub const PNUT_ENDPOINT_DATA: &[(&str, PnutData)] = &[
+    ("/users/me/posts", PnutData::Posts),
+    ("/users/me/mentions", PnutData::Posts),
+    ("/posts/{post_id}/thread", PnutData::Posts),
+    ("/posts/streams/me", PnutData::Posts),
+    ("/posts/streams/unified", PnutData::Posts),
+    ("/posts/streams/global", PnutData::Posts),
+    ("/posts/tags/{tag}", PnutData::Posts),
+    ("/users/{user_id}/posts", PnutData::Posts),
+    ("/users/me/following", PnutData::Follows),
+    ("/users/me/followers", PnutData::Follows),
+    ("/channels/{channel_id}/messages", PnutData::Messages),
+    ("/token", PnutData::Token),
+    ("/users/me/files", PnutData::Files),
+];
+
+/// The data a pnut endpoint (a concrete path or a template) carries; [`PnutData::Other`] for
+/// endpoints not in [`PNUT_ENDPOINT_DATA`].
+pub fn pnut_endpoint_data(path: &str) -> PnutData {
+    PNUT_ENDPOINT_DATA
+        .iter()
+        .find(|(pattern, _)| template_fits(pattern, path))
+        .map_or(PnutData::Other, |(_, data)| *data)
+}
+
 /// Every Misskey streaming channel (2026.5.1) with the connect params it reads.
 pub const MISSKEY_CHANNELS: &[(&str, &[&str])] = &[
     ("main", &[]),

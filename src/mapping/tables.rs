@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::events::EventKind;
+
 /// Both mapping tables: Misskey channel → pnut needs, and pnut endpoint → Misskey channels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -29,6 +31,14 @@ pub struct ChannelMapping {
     /// Fixed query params added to every subscription/poll of this channel.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub query: BTreeMap<String, String>,
+    /// How this channel presents the items of a listed `pnut`/`poll` template (template →
+    /// event kind); templates not listed get their data's default (posts and messages →
+    /// `note`, follows → `follow`, token → `me_updated`, files → `drive`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub events: BTreeMap<String, EventKind>,
+    /// Reposts of the token owner's posts, from any subscription of the token, reach this
+    /// channel as `renote` + `notification` (Misskey's `main`).
+    pub renotes_of_mine: bool,
 }
 
 /// What a pnut subscription on one endpoint pattern joins upstream on Misskey.
@@ -98,7 +108,7 @@ fn channel(pnut: &[&str], poll: &[&str], filters: &[&str]) -> ChannelMapping {
         pnut: strings(pnut),
         poll: strings(poll),
         filters: strings(filters),
-        query: BTreeMap::new(),
+        ..ChannelMapping::default()
     }
 }
 
@@ -154,17 +164,21 @@ pub fn default_misskey_channels() -> BTreeMap<String, ChannelMapping> {
         ),
         (
             "main",
-            channel(
-                &[
-                    "/users/me/mentions",
-                    "/users/me/followers",
-                    "/users/me/following",
-                    "/token",
-                    "/users/me/files",
-                ],
-                &[],
-                &[],
-            ),
+            ChannelMapping {
+                events: [("/users/me/mentions".to_owned(), EventKind::Mention)].into(),
+                renotes_of_mine: true,
+                ..channel(
+                    &[
+                        "/users/me/mentions",
+                        "/users/me/followers",
+                        "/users/me/following",
+                        "/token",
+                        "/users/me/files",
+                    ],
+                    &[],
+                    &[],
+                )
+            },
         ),
         ("drive", channel(&["/users/me/files"], &[], &[])),
     ]

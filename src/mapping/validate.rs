@@ -5,7 +5,8 @@ use serde_json::Value;
 use super::catalog::{
     FILTER_PARAMS, MISSKEY_REST_ENDPOINTS, NOTE_LIST_CALLS, POLL_ONLY_PNUT_ENDPOINTS, RestRoute,
     SUBSCRIBABLE_PNUT_ENDPOINTS, fits_any, misskey_channel_events, misskey_channel_params,
-    path_segments, placeholder_name, pnut_get_route, template_parts, template_placeholders,
+    path_segments, placeholder_name, pnut_endpoint_data, pnut_get_route, template_parts,
+    template_placeholders,
 };
 use super::tables::{ChannelMapping, EndpointMapping, MappingTables};
 
@@ -79,10 +80,30 @@ fn validate_channel(path: &str, name: &str, mapping: &ChannelMapping, problems: 
             ));
         }
     }
+    validate_channel_events(path, mapping, problems);
     for key in mapping.query.keys() {
         if key.is_empty() || key.contains(['&', '=', '?', '#']) {
             problems.push(format!(
                 "{path}.query: {key:?} is not a valid query param name"
+            ));
+        }
+    }
+}
+
+/// Every `events` entry names one of the channel's templates and a kind its data fits.
+fn validate_channel_events(path: &str, mapping: &ChannelMapping, problems: &mut Vec<String>) {
+    for (template, kind) in &mapping.events {
+        let at = format!("{path}.events.{}", toml_key(template));
+        if !mapping.pnut.contains(template) && !mapping.poll.contains(template) {
+            problems.push(format!(
+                "{at}: {template:?} is not one of this channel's pnut or poll endpoints"
+            ));
+            continue;
+        }
+        let data = pnut_endpoint_data(template);
+        if !kind.fits(data) {
+            problems.push(format!(
+                "{at}: {template:?} carries {data:?}, which cannot be presented as {kind:?}"
             ));
         }
     }

@@ -1,16 +1,19 @@
-//! Reconnect backoff: exponential, capped, with jitter, reset after a healthy period.
+//! Reconnect backoff: exponential, capped, with jitter (the `backon` crate), reset after a
+//! healthy period.
 
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use tokio::time::Instant;
 
 /// Exponential reconnect backoff with "equal jitter": attempt n waits a random time in
 /// `[d/2, d]` where `d = min(max, min · 2ⁿ)`. [`Backoff::connected`] + [`Backoff::disconnected`]
 /// reset it when the connection stayed up for at least `healthy_after`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Backoff {
-    min: Duration,
-    max: Duration,
+    /// backon's delays with half the bounds: its jitter adds up to the base delay again.
+    builder: ExponentialBuilder,
+    delays: ExponentialBackoff,
     healthy_after: Duration,
     attempt: u32,
     connected_at: Option<Instant>,
@@ -19,9 +22,16 @@ pub struct Backoff {
 impl Backoff {
     /// A backoff between `min` and `max`, reset after `healthy_after` of uptime.
     pub fn new(min: Duration, max: Duration, healthy_after: Duration) -> Self {
+        let min = min.max(Duration::from_millis(2));
+        let max = max.max(min);
+        let builder = ExponentialBuilder::new()
+            .with_min_delay(min / 2)
+            .with_max_delay(max / 2)
+            .with_jitter()
+            .without_max_times();
         Self {
-            min: min.max(Duration::from_millis(1)),
-            max: max.max(min),
+            delays: builder.build(),
+            builder,
             healthy_after,
             attempt: 0,
             connected_at: None,
@@ -30,12 +40,10 @@ impl Backoff {
 
     /// The next delay to wait before reconnecting (advances the attempt counter).
     pub fn next_delay(&mut self) -> Duration {
-        let factor = 2u32.saturating_pow(self.attempt.min(20));
-        let full = self.min.saturating_mul(factor).min(self.max);
         self.attempt = self.attempt.saturating_add(1);
-        let half = full / 2;
-        let spread = u64::try_from((full - half).as_millis()).unwrap_or(0);
-        half + Duration::from_millis(rand::random_range(0..=spread))
+        self.delays
+            .next()
+            .unwrap_or_else(|| self.builder.build().next().unwrap_or_default())
     }
 
     /// Records that a connection is up.
@@ -49,6 +57,7 @@ impl Backoff {
             && at.elapsed() >= self.healthy_after
         {
             self.attempt = 0;
+            self.delays = self.builder.build();
         }
     }
 

@@ -13,9 +13,10 @@ async fn errors_unknown_endpoint_tokens_and_bodies() {
     let unknown = bridge
         .api("demo-alice", "notes/frobnicate", json!({}))
         .await;
-    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    // Misskey answers 404 (real-servers.md §1), naming the route.
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert!(
-        unknown.body["error"]["message"]
+        unknown.body["message"]
             .as_str()
             .unwrap()
             .contains("notes/frobnicate")
@@ -121,4 +122,27 @@ async fn oversized_body_gets_a_misskey_error_body() {
         answer.body
     );
     assert_eq!(answer.code(), "INVALID_PARAM", "{}", answer.body);
+}
+
+/// Endpoints the bridge does not serve answer as Misskey does: 404, `GET` with Misskey's
+/// `UNKNOWN_API_ENDPOINT` body, `POST` with the web framework's route-not-found body; a served
+/// endpoint without `allowGet` still answers `GET` with 405.
+#[tokio::test]
+async fn unknown_endpoints_are_404_as_on_misskey() {
+    let bridge = start().await;
+    let url = |endpoint: &str| format!("http://{}/api/{endpoint}", bridge.running.addr);
+    let posted = bridge.api("demo-alice", "notes/nope", json!({})).await;
+    assert_eq!(posted.status, StatusCode::NOT_FOUND);
+    assert_eq!(posted.body["statusCode"], 404, "{}", posted.body);
+    assert_eq!(
+        posted.body["message"],
+        "Route POST:/api/notes/nope not found"
+    );
+    let got = bridge.http.get(url("notes/nope")).send().await.unwrap();
+    assert_eq!(got.status(), StatusCode::NOT_FOUND);
+    let body: Value = got.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "UNKNOWN_API_ENDPOINT", "{body}");
+    let served = bridge.http.get(url("notes/show")).send().await.unwrap();
+    assert_eq!(served.status(), StatusCode::METHOD_NOT_ALLOWED);
+    bridge.running.stop(Duration::from_secs(2)).await;
 }

@@ -223,7 +223,8 @@ impl SimMisskeyControl {
         self.shared.world.lock().await.hub.drop_all();
     }
 
-    /// Stalls (`true`) or resumes (`false`) every stream: while stalled nothing is sent
+    /// Stalls (`true`) or resumes (`false`) every stream, as a hung server: while stalled
+    /// the sockets read nothing (no pong answers a ping) and nothing is sent
     /// (events are discarded, no pings) but sockets stay open.
     pub async fn stall_streams(&self, stalled: bool) {
         self.shared.world.lock().await.hub.stalled = stalled;

@@ -105,7 +105,7 @@ async fn run_socket(shared: Arc<Shared>, socket: WebSocket, user_id: Option<Stri
     let mut outbound = ends.outbound;
     let mut killed = ends.killed;
     let (mut sink, mut incoming) = socket.split();
-    let stall = shared.stall.subscribe();
+    let mut stall = shared.stall.subscribe();
     let period = shared.options.ping_interval;
     let silence_limit = shared.options.stream_silence_timeout;
     let mut pings = interval_at(Instant::now() + period, period);
@@ -125,7 +125,9 @@ async fn run_socket(shared: Arc<Shared>, socket: WebSocket, user_id: Option<Stri
                     break;
                 }
             }
-            message = incoming.next() => match message {
+            // A stalled server is hung: it reads nothing, so it answers no ping either.
+            Ok(()) = stall.changed() => {}
+            message = incoming.next(), if !*stall.borrow() => match message {
                 Some(Ok(Message::Text(text))) => handle_text(&shared, key, text.as_str()).await,
                 Some(Ok(Message::Binary(bytes))) => {
                     if let Ok(text) = std::str::from_utf8(&bytes) {

@@ -19,6 +19,10 @@ pub struct MisskeyClientSettings {
     /// A websocket ping is sent this often on the stream (Misskey terminates sockets that
     /// stay silent; its own pings are answered automatically).
     pub heartbeat: Duration,
+    /// A heartbeat ping not answered by a pong within this long means the stream is dead
+    /// (a hung server or a broken path answers nothing): reconnect (and the consumer
+    /// backfills). Heartbeats are sent at least every half of it.
+    pub pong_timeout: Duration,
     /// A stream sending nothing but pongs this long is treated as dead (Misskey pings every
     /// ≤ 30 s, so this must stay well above that).
     pub idle_timeout: Duration,
@@ -45,6 +49,7 @@ impl Default for MisskeyClientSettings {
             base_url: "http://127.0.0.1:3000".to_string(),
             request_timeout: Duration::from_secs(30),
             heartbeat: Duration::from_secs(30),
+            pong_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(90),
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use tokio::time::Instant;
 
 use super::MisskeyClientSettings;
 use super::stream::MisskeyStream;
@@ -67,8 +68,9 @@ impl MisskeyClient {
     }
 
     /// A read-only call (`i`, `notes/timeline`, `notes/show`, ...): retried after a 5xx or
-    /// transport error while the retry budget allows; never after a 429.
-    /// A 204 decodes as JSON `null`.
+    /// transport error while the retry budget allows; never after a 429. The attempts share
+    /// one deadline, `request_timeout` after the first permit (a silent upstream costs one
+    /// timeout, not one per attempt). A 204 decodes as JSON `null`.
     pub async fn read<T: DeserializeOwned>(
         &self,
         token: &str,
@@ -78,12 +80,17 @@ impl MisskeyClient {
         self.inner.budget.deposit();
         let mut delay = self.inner.settings.retry_delay;
         let mut retries = 0;
+        let mut deadline = None;
         loop {
-            match self.call(token, endpoint, body.clone()).await {
+            match self
+                .call(token, endpoint, body.clone(), &mut deadline)
+                .await
+            {
                 Err(error)
                     if error.is_retryable()
                         && !matches!(error, UpstreamError::RateLimited { .. })
                         && retries < self.inner.settings.read_retries
+                        && deadline.is_some_and(|at| Instant::now() + delay < at)
                         && self.inner.budget.withdraw() =>
                 {
                     retries += 1;
@@ -103,7 +110,7 @@ impl MisskeyClient {
         endpoint: &str,
         body: Map<String, Value>,
     ) -> Result<T, UpstreamError> {
-        self.call(token, endpoint, body).await
+        self.call(token, endpoint, body, &mut None).await
     }
 
     /// Opens the streaming connection of `token` in its own task (see [`MisskeyStream`]).
@@ -111,11 +118,14 @@ impl MisskeyClient {
         MisskeyStream::open(self.inner.settings.clone(), token.to_string())
     }
 
+    /// One attempt: a permit, then the exchange, bounded by `deadline` (set to
+    /// `request_timeout` from now when the first permit is granted).
     async fn call<T: DeserializeOwned>(
         &self,
         token: &str,
         endpoint: &str,
         body: Map<String, Value>,
+        deadline: &mut Option<Instant>,
     ) -> Result<T, UpstreamError> {
         let limiter = self.limiter();
         let buckets: &[&str] = if limiter.has_bucket(endpoint) {
@@ -127,7 +137,17 @@ impl MisskeyClient {
             .acquire(buckets, token)
             .await
             .map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
-        let result = self.exchange(&limiter, token, endpoint, body).await;
+        let deadline =
+            *deadline.get_or_insert_with(|| Instant::now() + self.inner.settings.request_timeout);
+        let result =
+            tokio::time::timeout_at(deadline, self.exchange(&limiter, token, endpoint, body))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(UpstreamError::Transport {
+                        upstream: KIND,
+                        message: "timed out".to_owned(),
+                    })
+                });
         if let Err(error) = &result {
             self.inner.settings.metrics.record_error(error);
         }

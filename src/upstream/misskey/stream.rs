@@ -64,6 +64,8 @@ pub struct MisskeyStreamStats {
     pub undecodable_frames: u64,
     /// Connections given up for silence.
     pub idle_timeouts: u64,
+    /// Connections given up because a heartbeat got no pong in time.
+    pub pong_timeouts: u64,
 }
 
 /// The stream task has ended; the command was not delivered.
@@ -409,7 +411,14 @@ impl Worker {
     }
 
     async fn serve(&mut self, mut ws: Ws) -> End {
-        let every = self.settings.heartbeat.max(Duration::from_millis(1));
+        let pong_timeout = self.settings.pong_timeout.max(Duration::from_millis(2));
+        let every = self
+            .settings
+            .heartbeat
+            .min(pong_timeout / 2)
+            .max(Duration::from_millis(1));
+        // Set when a heartbeat is sent and none is outstanding; cleared by any pong.
+        let mut pong_deadline: Option<Instant> = None;
         let mut heartbeat = interval_at(Instant::now() + every, every);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let idle = self.settings.idle_timeout;
@@ -420,7 +429,12 @@ impl Worker {
                     if ws.send(Message::Ping(Default::default())).await.is_err() {
                         return End::Lost("heartbeat send failed".into());
                     }
+                    pong_deadline.get_or_insert(Instant::now() + pong_timeout);
                     self.stats.send_modify(|s| s.heartbeats_sent += 1);
+                }
+                () = sleep_until_opt(pong_deadline) => {
+                    self.stats.send_modify(|s| s.pong_timeouts += 1);
+                    return End::Lost(format!("no pong within {pong_timeout:?}: stream presumed dead"));
                 }
                 _ = self.close.recv() => {
                     let _ = ws.close(None).await;
@@ -444,7 +458,9 @@ impl Worker {
                     // Pongs answer our own heartbeats and are produced by the peer's websocket
                     // layer even when its application hangs: only other frames (Misskey's
                     // pings, ≤ 30 s apart, and messages) count as signs of life.
-                    if !matches!(frame, Some(Ok(Message::Pong(_)))) {
+                    if matches!(frame, Some(Ok(Message::Pong(_)))) {
+                        pong_deadline = None;
+                    } else {
                         idle_deadline = Instant::now() + idle;
                     }
                     match frame {
@@ -473,5 +489,13 @@ impl Worker {
                 }
             }
         }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }

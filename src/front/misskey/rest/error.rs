@@ -128,15 +128,15 @@ impl RestError {
         )
     }
 
-    /// The unknown-endpoint answer (400, code `NO_SUCH_ENDPOINT`, message naming `endpoint`).
-    pub fn no_such_endpoint(endpoint: &str) -> Self {
-        let shown: String = endpoint.chars().take(100).collect();
+    /// An endpoint the bridge does not serve, asked for by `GET`: 404 with Misskey's
+    /// `UNKNOWN_API_ENDPOINT` body, as Misskey's catch-all `/api/*` route answers.
+    pub fn unknown_endpoint() -> Self {
         Self::new(
-            StatusCode::BAD_REQUEST,
+            StatusCode::NOT_FOUND,
             ApiErrorBody::new(
-                "NO_SUCH_ENDPOINT",
-                format!("No such endpoint: {shown}."),
-                "cf7a9d9e-8e5b-4c0e-a5f1-0a8b4f7a2d11",
+                "UNKNOWN_API_ENDPOINT",
+                "Unknown API endpoint.".to_owned(),
+                "2ca3b769-540a-4f08-9dd5-b5a825b6d0f1",
                 ErrorKind::Client,
             ),
         )
@@ -249,9 +249,9 @@ mod tests {
 
     #[test]
     fn unknown_endpoint_names_it_and_authentication_sets_header() {
-        let error = RestError::no_such_endpoint("notes/nope");
-        assert_eq!(error.status, StatusCode::BAD_REQUEST);
-        assert!(error.body.error.message.contains("notes/nope"));
+        let error = RestError::unknown_endpoint();
+        assert_eq!(error.status, StatusCode::NOT_FOUND);
+        assert_eq!(error.body.error.code, "UNKNOWN_API_ENDPOINT");
         let response = RestError::authentication_failed().into_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));

@@ -5,7 +5,8 @@ use serde_json::Value;
 use crate::front::BridgeContext;
 use crate::misskey::{MetaFields, instance_meta_json};
 
-/// MetaDetailed for this bridge: `version` is pnutkey's version string, `name`/`uri`/
+/// MetaDetailed for this bridge: `version` is `[misskey_meta] version` (a Misskey release,
+/// for apps' feature detection), `name`/`uri`/
 /// `description` come from the config (an empty `uri`: this listener's URL, which knows the
 /// bound port), every optional feature is off.
 pub fn meta(ctx: &BridgeContext) -> Value {
@@ -16,7 +17,7 @@ pub fn meta(ctx: &BridgeContext) -> Value {
         config.misskey_meta.uri.clone()
     };
     let fields = MetaFields {
-        version: env!("CARGO_PKG_VERSION"),
+        version: &config.misskey_meta.version,
         name: &config.misskey_meta.name,
         short_name: None,
         maintainer_name: None,

@@ -7,7 +7,6 @@ mod socket;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
@@ -20,19 +19,16 @@ use serde_json::Value;
 use crate::front::BridgeContext;
 use crate::front::token::{self, TokenSource};
 use crate::ratelimit::token_hash;
+use crate::upstream::UpstreamKind;
 
+pub use pool::PoolHandle;
+#[cfg(feature = "fuzzing")]
 pub(crate) use pool::frames_for_every_target;
-pub use pool::{PoolHandle, Pools};
 
-/// How long a token verified upstream (`GET /users/me`) stays verified for new sockets of the
-/// same token while its pool lives: one check per token per period, not one per socket.
-const TOKEN_RECHECK_AFTER: Duration = Duration::from_secs(60);
-
-/// State of the streaming front: the context and the per-token pools.
+/// State of the streaming front: the context (whose `pools` registry holds the sessions).
 #[derive(Debug)]
 struct StreamFront {
     ctx: Arc<BridgeContext>,
-    pools: Pools,
     next_client: AtomicU64,
 }
 
@@ -40,7 +36,6 @@ struct StreamFront {
 pub fn routes(ctx: Arc<BridgeContext>) -> Router {
     let front = Arc::new(StreamFront {
         ctx,
-        pools: Pools::default(),
         next_client: AtomicU64::new(1),
     });
     Router::new()
@@ -64,25 +59,35 @@ async fn upgrade(
     else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    let pool = match front.pools.verified(&upstream, TOKEN_RECHECK_AFTER).await {
-        Some(pool) => pool,
+    // One upstream check per token per period, not one per socket.
+    let me_id = match ctx.token_checks.fresh(UpstreamKind::Pnut, &upstream) {
+        Some(me_id) => me_id.to_string(),
         None => match check_token(ctx, &upstream).await {
-            Ok(me_id) => front.pools.get(ctx, &upstream, &me_id).await,
+            Ok(me_id) => {
+                ctx.token_checks
+                    .accepted(UpstreamKind::Pnut, &upstream, &me_id);
+                me_id
+            }
             Err(refused) => return refused,
         },
     };
+    let config = ctx.config();
+    let lease = ctx
+        .pools
+        .acquire(&upstream, config.timeouts.session_idle, |end| {
+            pool::start(Arc::clone(ctx), upstream.clone(), me_id, end)
+        });
     let client = front.next_client.fetch_add(1, Ordering::Relaxed);
-    let max_frame = usize::try_from(ctx.config().limits.max_frame_size.as_u64())
+    let max_frame = usize::try_from(config.limits.max_frame_size.as_u64())
         .unwrap_or(usize::MAX)
         .saturating_add(1);
-    let queue_limit =
-        usize::try_from(ctx.config().limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
+    let queue_limit = usize::try_from(config.limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
     let ctx = Arc::clone(ctx);
     // tungstenite's own limit sits above ours so an oversized frame reaches us and gets 1009.
     crate::front::closing::bound_buffers(ws, queue_limit)
         .max_message_size(max_frame.saturating_mul(2))
         .max_frame_size(max_frame.saturating_mul(2))
-        .on_upgrade(move |socket| socket::serve(socket, ctx, pool, client))
+        .on_upgrade(move |socket| socket::serve(socket, ctx, lease, client))
 }
 
 /// Asks the pnut upstream who `upstream` belongs to: the owner's pnut id, or the response that
@@ -99,7 +104,10 @@ async fn check_token(ctx: &BridgeContext, upstream: &str) -> Result<String, Resp
         Err(error) => {
             tracing::info!(token = %token_hash(upstream), %error, "streaming upgrade refused");
             Err(match error.status() {
-                Some(401 | 403) => StatusCode::UNAUTHORIZED.into_response(),
+                Some(401 | 403) => {
+                    ctx.token_checks.refused(UpstreamKind::Pnut, upstream);
+                    StatusCode::UNAUTHORIZED.into_response()
+                }
                 _ => StatusCode::BAD_GATEWAY.into_response(),
             })
         }

@@ -21,6 +21,7 @@ use crate::front::{BridgeContext, Drain};
 use crate::mapping;
 use crate::metrics::{CloseReason, Front, FrontMetrics, GaugeGuard, Metrics};
 use crate::misskey::{ClientMessage, parse_client_message};
+use crate::session::Lease;
 
 /// Channels Misskey allows once per socket (`shouldShare`, misskey.md §4).
 const SHARED_CHANNELS: [&str; 6] = [
@@ -91,9 +92,16 @@ impl Ending {
     }
 }
 
-/// Serves one upgraded socket until either side ends it.
-pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle, client: ClientId) {
+/// Serves one upgraded socket until either side ends it, holding `lease` on its token's pool
+/// session for its whole life.
+pub async fn serve(
+    socket: WebSocket,
+    ctx: Arc<BridgeContext>,
+    lease: Lease<PoolHandle>,
+    client: ClientId,
+) {
     let _tracked = ctx.drain.track();
+    let pool = lease.handle().clone();
     // This socket's settings for its whole life (a config reload affects new sockets only).
     let config = ctx.config();
     let limits = &config.limits;
@@ -168,6 +176,8 @@ pub async fn serve(socket: WebSocket, ctx: Arc<BridgeContext>, pool: PoolHandle,
     drop(queue);
     drop(state);
     pool.send(PoolCommand::ClientGone { client }).await;
+    // The session may go idle from here on.
+    drop(lease);
     if let Some((code, reason)) = ending.close_frame() {
         close_within(&mut writer, &mut reader, code, reason, CLOSE_HANDSHAKE).await;
     }

@@ -26,6 +26,7 @@ use crate::front::BridgeContext;
 use crate::mapping::catalog::pnut_rest_route;
 use objects::Caller;
 pub use params::{PNUT_TOKEN_SOURCES, Query, parse_query};
+#[cfg(feature = "fuzzing")]
 pub(crate) use params::{Page, misskey_id, new_post, upstream_token};
 pub use reply::{Reply, RestError, RestResult};
 

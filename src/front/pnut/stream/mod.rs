@@ -30,6 +30,7 @@ use axum::routing::{delete, get};
 
 pub use auth::presented_token;
 pub use hub::{HubHandle, Subscribed};
+#[cfg(feature = "fuzzing")]
 pub(crate) use matching::{translate_channel_event, translate_note_updated};
 pub use pipe::ConnectionPipe;
 pub use refusal::Refusal;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::front::misskey::stream::outbound::ClientSink;
-use crate::mapping::NoteFilters;
+use crate::mapping::{EventKind, NoteFilters, PnutData};
 use crate::misskey::Note;
 use crate::pnut::{Post, StreamEvent};
 use crate::translate::{self, ChannelEvent, NoteUpdate, Options, TranslateError, Translated};
@@ -20,8 +20,10 @@ pub(super) struct Target<'a> {
     pub sink: &'a ClientSink,
     /// Its note filters.
     pub filters: NoteFilters,
-    /// The pnut endpoint of the subscription that matched (decides the event kind).
-    pub endpoint: &'a str,
+    /// How the channel presents the matched endpoint's items (its `events` mapping).
+    pub kind: EventKind,
+    /// What the matched endpoint's items are.
+    pub data: PnutData,
 }
 
 /// True when pnut id `candidate` is newer than `current` (ids are decimal strings).
@@ -77,25 +79,23 @@ pub(super) fn deliver_event(
     me_id: &str,
     opts: &Options,
 ) -> Option<String> {
-    let data = event.data.as_ref()?;
+    let payload = event.data.as_ref()?;
     let deleted = event.meta.is_deleted == Some(true);
     let revised = event.meta.revision.is_some();
     let timestamp = event.meta.timestamp.unwrap_or_default();
     let mut newest: Option<String> = None;
-    let mut groups: Vec<(&str, Vec<&Target<'_>>)> = Vec::new();
+    let mut groups: Vec<((EventKind, PnutData), Vec<&Target<'_>>)> = Vec::new();
     for target in targets {
-        match groups
-            .iter_mut()
-            .find(|(kind, _)| *kind == endpoint_kind(target.endpoint))
-        {
+        let family = (target.kind, target.data);
+        match groups.iter_mut().find(|(of, _)| *of == family) {
             Some((_, group)) => group.push(target),
-            None => groups.push((endpoint_kind(target.endpoint), vec![target])),
+            None => groups.push((family, vec![target])),
         }
     }
-    for (kind, group) in groups {
-        match kind {
-            "posts" | "mentions" => {
-                let Ok(posts) = data.posts() else { continue };
+    for ((kind, data), group) in groups {
+        match (kind, data) {
+            (EventKind::Note | EventKind::Mention, PnutData::Posts) => {
+                let Ok(posts) = payload.posts() else { continue };
                 for post in &posts {
                     if newer(&post.id, newest.as_deref()) {
                         newest = Some(post.id.clone());
@@ -104,7 +104,7 @@ pub(super) fn deliver_event(
                     if deleted || revised || post.deleted() {
                         continue;
                     }
-                    if kind == "posts" {
+                    if kind == EventKind::Note {
                         deliver_note(post, &group, opts);
                     } else {
                         let events =
@@ -113,8 +113,8 @@ pub(super) fn deliver_event(
                     }
                 }
             }
-            "messages" => {
-                let Ok(messages) = data.messages() else {
+            (EventKind::Note, PnutData::Messages) => {
+                let Ok(messages) = payload.messages() else {
                     continue;
                 };
                 for message in &messages {
@@ -136,21 +136,23 @@ pub(super) fn deliver_event(
                     }
                 }
             }
-            "follows" => {
-                let Ok(follow) = data.follow() else { continue };
+            (EventKind::Follow, PnutData::Follows) => {
+                let Ok(follow) = payload.follow() else {
+                    continue;
+                };
                 let events = or_log(translate::follow_to_main_events(
                     &follow, deleted, me_id, timestamp, opts,
                 ));
                 send_events(&events, &group);
             }
-            "token" => {
-                let Ok(token) = data.token() else { continue };
+            (EventKind::MeUpdated, PnutData::Token) => {
+                let Ok(token) = payload.token() else { continue };
                 if let Ok(Translated::Done(event)) = translate::token_to_me_updated(&token, opts) {
                     send_events(&[event], &group);
                 }
             }
-            "files" => {
-                let Ok(file) = data.file() else { continue };
+            (EventKind::Drive, PnutData::Files) => {
+                let Ok(file) = payload.file() else { continue };
                 if let Ok(Translated::Done(event)) =
                     translate::file_to_drive_event(&file, deleted, timestamp, opts)
                 {
@@ -161,18 +163,6 @@ pub(super) fn deliver_event(
         }
     }
     newest
-}
-
-/// The event family of a pnut subscription endpoint.
-pub(super) fn endpoint_kind(endpoint: &str) -> &'static str {
-    match endpoint {
-        "/users/me/mentions" => "mentions",
-        "/users/me/followers" | "/users/me/following" => "follows",
-        "/token" => "token",
-        "/users/me/files" => "files",
-        _ if endpoint.starts_with("/channels/") => "messages",
-        _ => "posts",
-    }
 }
 
 /// One post → `note` on every target whose filters let it pass (serialised once).
@@ -268,9 +258,10 @@ pub(super) fn deliver_renotes_of_mine(
 }
 
 /// Every frame a pool would send for `event`: to one channel connection per event family
-/// (`posts`, `mentions`, `messages`, `follows`, `token`, `files`, default filters), renotes of
+/// (note, mention, message note, follow, meUpdated, drive; default filters), renotes of
 /// `me_id`'s posts to `main`, and `noteUpdated` for every post it carries. The entry point of
-/// the `pnut_upstream_frame` fuzz target ([`crate::fuzzing`]).
+/// the `pnut_upstream_frame` fuzz target (`crate::fuzzing`).
+#[cfg(feature = "fuzzing")]
 pub(crate) fn frames_for_every_target(
     event: &StreamEvent,
     me_id: &str,
@@ -279,21 +270,23 @@ pub(crate) fn frames_for_every_target(
     use futures_util::FutureExt;
 
     let (sink, mut queue) = crate::front::misskey::stream::outbound::client_queue(usize::MAX);
-    let endpoints = [
-        "/posts/streams/me",
-        "/users/me/mentions",
-        "/channels/1/messages",
-        "/users/me/followers",
-        "/token",
-        "/users/me/files",
+    // One target per event family the default tables produce.
+    let families = [
+        (EventKind::Note, PnutData::Posts),
+        (EventKind::Mention, PnutData::Posts),
+        (EventKind::Note, PnutData::Messages),
+        (EventKind::Follow, PnutData::Follows),
+        (EventKind::MeUpdated, PnutData::Token),
+        (EventKind::Drive, PnutData::Files),
     ];
-    let targets: Vec<Target<'_>> = endpoints
+    let targets: Vec<Target<'_>> = families
         .iter()
-        .map(|endpoint| Target {
+        .map(|&(kind, data)| Target {
             id: "fuzz",
             sink: &sink,
             filters: NoteFilters::default(),
-            endpoint,
+            kind,
+            data,
         })
         .collect();
     deliver_event(event, &targets, me_id, opts);

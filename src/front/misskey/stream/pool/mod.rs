@@ -1,31 +1,46 @@
-//! The per-token pnut subscription pool (mapping.md §3.2): one task per upstream token owns
-//! every pnut user-stream connection and subscription of that token; client sockets talk to it
-//! through a bounded command channel.
+//! The per-token pnut subscription pool (mapping.md §3.2): one session task per upstream token
+//! owns every pnut user-stream connection and subscription of that token; client sockets talk
+//! to it through a bounded command channel and hold a [`crate::session::Lease`] on it.
+//!
+//! The pool task never awaits the network: every upstream REST call (subscribe, re-subscribe,
+//! poll, backfill page, delete) runs in a spawned task whose result comes back as a message.
+//! Its queues, and what happens when one is full:
+//!
+//! - commands from client sockets ([`COMMAND_QUEUE`]): a socket's send waits, so a client
+//!   that floods the pool stops being read (backpressure onto that client's TCP window);
+//! - events of the pool's pnut connections ([`UPSTREAM_QUEUE`], one queue fed by every
+//!   connection's forwarder): the forwarder waits, its stream task stops reading the socket,
+//!   and pnut eventually drops the lagging stream, healed by a reconnect and a `since_id`
+//!   backfill;
+//! - results of REST calls ([`RESULT_QUEUE`]): the finished call waits with its result; at
+//!   most one call per subscription key, poll or delete is in flight, so this stays small.
 
 mod deliver;
 mod task;
 
+#[cfg(feature = "fuzzing")]
 pub(crate) use deliver::frames_for_every_target;
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::{Mutex, mpsc};
-use tokio::time::Instant;
+use tokio::sync::mpsc;
 
 use super::outbound::ClientSink;
 use crate::front::BridgeContext;
-use crate::upstream::pnut::PnutStreamEvent;
+use crate::session::SessionEnd;
 
 /// Commands a pool accepts (at most this many queued; senders wait when full).
-const COMMAND_QUEUE: usize = 256;
+pub const COMMAND_QUEUE: usize = 256;
+/// Events of the pool's pnut connections queued for it (forwarders wait when full).
+pub const UPSTREAM_QUEUE: usize = 256;
+/// Results of finished REST calls queued for the pool (the calls wait when full).
+pub const RESULT_QUEUE: usize = 64;
 
 /// Identifies one client socket inside a pool.
 pub type ClientId = u64;
 
-/// What a pool task is told.
+/// What a pool task is told by its client sockets.
 #[derive(Debug)]
 pub enum PoolCommand {
     /// A channel connect (an existing `(client, id)` is replaced).
@@ -71,62 +86,26 @@ pub enum PoolCommand {
         /// The released note.
         note_id: String,
     },
-    /// An event of one of the pool's own pnut connections.
-    Upstream {
-        /// Slot of the pnut connection.
-        slot: usize,
-        /// Generation of that slot (stale events are ignored).
-        generation: u64,
-        /// The event.
-        event: PnutStreamEvent,
-    },
 }
 
-/// Handle on a running pool.
+/// Handle on a running pool: the sender of its command queue (the registry and every client
+/// socket hold one; the pool itself holds none, and ends on its [`SessionEnd`]).
 #[derive(Debug, Clone)]
 pub struct PoolHandle {
     commands: mpsc::Sender<PoolCommand>,
 }
 
 impl PoolHandle {
-    /// Sends a command; false when the pool has ended.
+    /// Sends a command, waiting while the queue is full; false when the pool has ended.
     pub async fn send(&self, command: PoolCommand) -> bool {
         self.commands.send(command).await.is_ok()
     }
 }
 
-/// Every pool of this front, keyed by upstream token, with when the token was last verified.
-#[derive(Debug, Default)]
-pub struct Pools {
-    by_token: Mutex<HashMap<String, (PoolHandle, Instant)>>,
-}
-
-impl Pools {
-    /// The live pool of `token` if the token was verified upstream less than `fresh_for` ago:
-    /// a socket of that token needs no token check of its own.
-    pub async fn verified(&self, token: &str, fresh_for: Duration) -> Option<PoolHandle> {
-        let pools = self.by_token.lock().await;
-        let (handle, verified_at) = pools.get(token)?;
-        (!handle.commands.is_closed() && verified_at.elapsed() < fresh_for).then(|| handle.clone())
-    }
-
-    /// The pool of `token`, whose upstream check just passed, started on first use
-    /// (`me_id` is the token owner's pnut id).
-    pub async fn get(&self, ctx: &Arc<BridgeContext>, token: &str, me_id: &str) -> PoolHandle {
-        let mut pools = self.by_token.lock().await;
-        if let Some((handle, verified_at)) = pools
-            .get_mut(token)
-            .filter(|(h, _)| !h.commands.is_closed())
-        {
-            *verified_at = Instant::now();
-            return handle.clone();
-        }
-        let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
-        let handle = PoolHandle {
-            commands: tx.clone(),
-        };
-        task::spawn(Arc::clone(ctx), token.to_owned(), me_id.to_owned(), tx, rx);
-        pools.insert(token.to_owned(), (handle.clone(), Instant::now()));
-        handle
-    }
+/// Starts the pool session of `token` (owned by pnut user `me_id`), ending on `end`; for
+/// [`crate::session::Sessions::acquire`].
+pub fn start(ctx: Arc<BridgeContext>, token: String, me_id: String, end: SessionEnd) -> PoolHandle {
+    let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
+    task::spawn(ctx, token, me_id, end, inbox);
+    PoolHandle { commands }
 }

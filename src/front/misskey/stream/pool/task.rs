@@ -1,7 +1,8 @@
-//! The pool task: owns the pnut connections, the refcounted subscription keys and the channel
-//! connections of one token.
+//! The pool task: owns the pnut connections, the refcounted subscription keys, the polls and
+//! the channel connections of one token. It waits only on its queues and timers: REST calls
+//! run in spawned tasks ([`calls`]) whose results come back on their own queue.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,26 +10,30 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
 
-use super::{ClientId, PoolCommand};
+use super::{ClientId, PoolCommand, RESULT_QUEUE, UPSTREAM_QUEUE};
 use crate::front::BridgeContext;
 use crate::front::misskey::stream::outbound::ClientSink;
-use crate::mapping::{self, NoteFilters, PollEntry, SubscriptionKey, UpstreamNeed};
+use crate::mapping::{self, EventKind, NoteFilters, PollEntry, SubscriptionKey, UpstreamNeed};
 use crate::metrics::{Front, FrontMetrics, GaugeShare};
-use crate::ratelimit::token_hash;
+use crate::session::SessionEnd;
 use crate::upstream::UpstreamKind;
-use crate::upstream::pnut::PnutStreamEvent;
 
 mod ack;
+mod calls;
 mod capture;
+mod keys;
 mod linger;
 mod poll;
 mod route;
 mod subscribe;
+mod upstream;
 
-use poll::PollState;
-
+use calls::CallResult;
 use linger::sleep_until_opt;
+use poll::PollState;
+use upstream::{Parked, UpstreamEvent};
 
 /// At most this many notes captured (`subNote`) per client socket; more are ignored.
 const MAX_CAPTURES_PER_CLIENT: usize = 1024;
@@ -36,28 +41,62 @@ const MAX_CAPTURES_PER_CLIENT: usize = 1024;
 /// One Misskey channel connection of a client.
 struct ChannelConn {
     sink: ClientSink,
-    keys: Vec<SubscriptionKey>,
-    polls: Vec<PollEntry>,
+    /// Held subscription keys, with how this channel presents their events.
+    keys: Vec<(SubscriptionKey, Option<EventKind>)>,
+    /// Held polls, with how this channel presents their items.
+    polls: Vec<(PollEntry, Option<EventKind>)>,
     filters: NoteFilters,
-    /// A `main` channel (gets renotes of my posts from any subscription).
-    is_main: bool,
+    /// Gets reposts of the token owner's posts from any subscription (`renotes_of_mine`).
+    renotes_of_mine: bool,
+}
+
+impl ChannelConn {
+    fn holds(&self, key: &SubscriptionKey) -> bool {
+        self.keys.iter().any(|(held, _)| held == key)
+    }
+}
+
+/// Where one subscription key stands upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SubState {
+    /// Its pnut connection has no `connection_id` yet (new or reconnecting).
+    Waiting,
+    /// A subscribe call is in flight on this connection.
+    InFlight { connection_id: String },
+    /// Subscribed as this subscription id.
+    Subscribed { subscription_id: String },
+    /// The subscribe failed; retried at `at` (with a backoff) while the key is held.
+    RetryAt { at: Instant, connection_id: String },
+    /// The subscribe was refused for good on this connection (e.g. 403/404).
+    Failed,
 }
 
 /// One shared pnut subscription.
 struct KeyState {
     refs: usize,
     slot: usize,
-    subscription_id: Option<String>,
+    sub: SubState,
+    /// Failed subscribe attempts in a row (for the retry backoff).
+    failures: u32,
     newest_id: Option<String>,
     unused_since: Option<Instant>,
 }
 
-/// One pnut user-stream connection.
+impl KeyState {
+    /// Whether a `connected` answer depending on this key still has to wait.
+    fn pending(&self) -> bool {
+        matches!(self.sub, SubState::Waiting | SubState::InFlight { .. })
+    }
+}
+
+/// One pnut user-stream connection and the task forwarding its events.
 struct UpConn {
     generation: u64,
     connection_id: Option<String>,
     keys: BTreeSet<SubscriptionKey>,
     empty_since: Option<Instant>,
+    /// Stops the forwarder, which then closes the stream.
+    stop: CancellationToken,
     forwarder: JoinHandle<()>,
 }
 
@@ -65,7 +104,6 @@ struct Pool {
     ctx: Arc<BridgeContext>,
     token: String,
     me_id: String,
-    commands: mpsc::Sender<PoolCommand>,
     channels: HashMap<(ClientId, String), ChannelConn>,
     keys: HashMap<SubscriptionKey, KeyState>,
     by_subscription: HashMap<String, SubscriptionKey>,
@@ -86,8 +124,18 @@ struct Pool {
     subscriptions_gauge: GaugeShare,
     /// The Misskey front's counters (backfills, gaps, best-effort captures).
     metrics: FrontMetrics,
-    /// `connected` answers waiting for upstream subscribes.
+    /// `connected` answers waiting for upstream subscribes and first polls.
     pending_acks: Vec<ack::PendingAck>,
+    /// Events whose subscription id is not known yet because its subscribe is in flight.
+    parked: VecDeque<Parked>,
+    /// Where forwarders send upstream events (a clone per forwarder).
+    upstream_tx: mpsc::Sender<UpstreamEvent>,
+    /// Where REST call tasks send their results (a clone per call).
+    results_tx: mpsc::Sender<CallResult>,
+    /// Cancels every REST call still in flight when the pool ends.
+    calls_cancel: CancellationToken,
+    /// This session's end (idle for `timeouts.session_idle`, or the pool stopped itself).
+    end: SessionEnd,
 }
 
 /// Spawns the pool task of `token`.
@@ -95,19 +143,20 @@ pub(super) fn spawn(
     ctx: Arc<BridgeContext>,
     token: String,
     me_id: String,
-    commands: mpsc::Sender<PoolCommand>,
+    end: SessionEnd,
     inbox: mpsc::Receiver<PoolCommand>,
 ) {
     let subscriptions_gauge =
         GaugeShare::new(ctx.metrics.upstream(UpstreamKind::Pnut).subscriptions);
     let metrics = ctx.metrics.front(Front::Misskey);
+    let (upstream_tx, upstream_rx) = mpsc::channel(UPSTREAM_QUEUE);
+    let (results_tx, results_rx) = mpsc::channel(RESULT_QUEUE);
     let pool = Pool {
         subscriptions_gauge,
         metrics,
         ctx,
         token,
         me_id,
-        commands,
         channels: HashMap::new(),
         keys: HashMap::new(),
         by_subscription: HashMap::new(),
@@ -120,13 +169,23 @@ pub(super) fn spawn(
         best_effort_captures: 0,
         polls: HashMap::new(),
         pending_acks: Vec::new(),
+        parked: VecDeque::new(),
+        upstream_tx,
+        results_tx,
+        calls_cancel: CancellationToken::new(),
+        end,
     };
     let drain = pool.ctx.drain.clone();
-    drain.spawn(pool.run(inbox));
+    drain.spawn(pool.run(inbox, upstream_rx, results_rx));
 }
 
 impl Pool {
-    async fn run(mut self, mut inbox: mpsc::Receiver<PoolCommand>) {
+    async fn run(
+        mut self,
+        mut inbox: mpsc::Receiver<PoolCommand>,
+        mut upstream: mpsc::Receiver<UpstreamEvent>,
+        mut results: mpsc::Receiver<CallResult>,
+    ) {
         let poll_every = self
             .ctx
             .config()
@@ -136,28 +195,30 @@ impl Pool {
         let mut poll_timer = tokio::time::interval_at(Instant::now() + poll_every, poll_every);
         poll_timer.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let drain = self.ctx.drain.clone();
+        let end = self.end.clone();
         loop {
             let deadline = self.next_deadline();
             tokio::select! {
-                () = drain.requested() => {
-                    self.drain().await;
-                    break;
-                }
+                () = drain.requested() => break,
+                () = end.requested() => break,
+                Some(result) = results.recv() => self.call_returned(result),
+                Some(event) = upstream.recv() => self.upstream(event),
                 command = inbox.recv() => match command {
-                    Some(command) => self.handle(command).await,
+                    Some(command) => self.handle(command),
                     None => break,
                 },
-                () = sleep_until_opt(deadline) => self.expire(Instant::now()).await,
-                _ = poll_timer.tick() => self.poll_all().await,
+                () = sleep_until_opt(deadline) => self.expire(Instant::now()),
+                _ = poll_timer.tick() => self.poll_all(),
             }
             self.subscriptions_gauge.set(self.by_subscription.len());
         }
-        for conn in self.conns.iter().flatten() {
-            conn.forwarder.abort();
-        }
+        // Past the loop: nothing is owned any more but the upstream streams to close.
+        drop(inbox);
+        self.shutdown().await;
+        self.end.ended();
     }
 
-    async fn handle(&mut self, command: PoolCommand) {
+    fn handle(&mut self, command: PoolCommand) {
         match command {
             PoolCommand::Connect {
                 client,
@@ -166,10 +227,7 @@ impl Pool {
                 params,
                 pong,
                 sink,
-            } => {
-                self.connect(client, id, &channel, &params, pong, sink)
-                    .await
-            }
+            } => self.connect(client, id, &channel, &params, pong, sink),
             PoolCommand::Disconnect { client, id } => self.release_channel(&(client, id)),
             PoolCommand::ClientGone { client } => {
                 let gone: Vec<_> = self
@@ -188,17 +246,12 @@ impl Pool {
                 client,
                 note_id,
                 sink,
-            } => self.capture(client, note_id, sink).await,
+            } => self.capture(client, note_id, sink),
             PoolCommand::UnsubNote { client, note_id } => self.uncapture(client, &note_id),
-            PoolCommand::Upstream {
-                slot,
-                generation,
-                event,
-            } => self.upstream(slot, generation, event).await,
         }
     }
 
-    async fn connect(
+    fn connect(
         &mut self,
         client: ClientId,
         id: String,
@@ -207,7 +260,8 @@ impl Pool {
         pong: bool,
         sink: ClientSink,
     ) {
-        let tables = &self.ctx.config().mapping;
+        let config = self.ctx.config();
+        let tables = &config.mapping;
         let params = &pnut_params(params);
         let needs = match mapping::resolve_connect(tables, channel, params) {
             Ok(needs) => needs,
@@ -223,18 +277,24 @@ impl Pool {
         let mut polls = Vec::new();
         for need in needs {
             match need {
-                UpstreamNeed::Subscribe(key) => keys.push(key),
-                UpstreamNeed::Poll(entry) => polls.push(entry),
+                UpstreamNeed::Subscribe(key) => {
+                    let kind = mapping::event_kind(tables, channel, &key.endpoint);
+                    keys.push((key, kind));
+                }
+                UpstreamNeed::Poll(entry) => {
+                    let kind = mapping::event_kind(tables, channel, &entry.endpoint);
+                    polls.push((entry, kind));
+                }
             }
         }
-        for entry in &polls {
-            self.acquire_poll(entry).await;
+        for (entry, _) in &polls {
+            self.acquire_poll(entry);
         }
         // Acquire before releasing a replaced connect, so a shared key never lingers.
         let mut held = Vec::new();
-        for key in keys {
-            if self.acquire(&key).await {
-                held.push(key);
+        for (key, kind) in keys {
+            if self.acquire(&key) {
+                held.push((key, kind));
             }
         }
         let conn = ChannelConn {
@@ -242,134 +302,30 @@ impl Pool {
             keys: held,
             polls,
             filters,
-            is_main: channel == "main",
+            renotes_of_mine: mapping::gets_renotes_of_mine(tables, channel),
         };
         if pong {
-            self.ack_when_subscribed(client, id.clone(), conn.sink.clone());
+            let waiting = self.pending_needs(&conn);
+            self.ack_when_ready(client, id.clone(), conn.sink.clone(), waiting);
         }
         if let Some(old) = self.channels.insert((client, id), conn) {
-            for key in &old.keys {
-                self.release_key(key);
-            }
-            for entry in &old.polls {
-                self.release_poll(entry);
-            }
+            self.release_needs(&old);
         }
-    }
-
-    /// Takes a reference on `key`, subscribing it if new; false when no connection has room.
-    async fn acquire(&mut self, key: &SubscriptionKey) -> bool {
-        self.acquire_in(key, true).await
-    }
-
-    /// Like `acquire`, but never opens a pnut connection beyond the first.
-    async fn acquire_within_open(&mut self, key: &SubscriptionKey) -> bool {
-        let may_open = self.conns.iter().flatten().count() == 0;
-        self.acquire_in(key, may_open).await
-    }
-
-    async fn acquire_in(&mut self, key: &SubscriptionKey, may_open: bool) -> bool {
-        if let Some(state) = self.keys.get_mut(key) {
-            state.refs += 1;
-            state.unused_since = None;
-            return true;
-        }
-        let Some(slot) = self.slot_with_room(may_open) else {
-            if !may_open {
-                return false;
-            }
-            self.refused_keys += 1;
-            tracing::warn!(
-                token = %token_hash(&self.token),
-                refused = self.refused_keys,
-                "every pnut connection of the token is full; key not subscribed"
-            );
-            return false;
-        };
-        self.keys.insert(
-            key.clone(),
-            KeyState {
-                refs: 1,
-                slot,
-                subscription_id: None,
-                newest_id: None,
-                unused_since: None,
-            },
-        );
-        let connection_id = self
-            .conns
-            .get_mut(slot)
-            .and_then(Option::as_mut)
-            .and_then(|conn| {
-                conn.keys.insert(key.clone());
-                conn.empty_since = None;
-                conn.connection_id.clone()
-            });
-        if let Some(connection_id) = connection_id {
-            self.subscribe(key, &connection_id).await;
-        }
-        true
-    }
-
-    /// A connection slot with fewer than the maximum subscriptions, opening one if allowed
-    /// (`may_open` and under the per-token connection limit).
-    fn slot_with_room(&mut self, may_open: bool) -> Option<usize> {
-        let limits = &self.ctx.config().limits;
-        let per_connection = limits.max_subscriptions_per_connection.max(1) as usize;
-        if let Some(slot) = self.conns.iter().position(|conn| {
-            conn.as_ref()
-                .is_some_and(|conn| conn.keys.len() < per_connection)
-        }) {
-            return Some(slot);
-        }
-        let open = self.conns.iter().flatten().count();
-        if !may_open || open >= limits.max_connections_per_token as usize {
-            return None;
-        }
-        let slot = match self.conns.iter().position(Option::is_none) {
-            Some(slot) => slot,
-            None => {
-                self.conns.push(None);
-                self.conns.len() - 1
-            }
-        };
-        self.next_generation += 1;
-        let generation = self.next_generation;
-        let mut stream = self.ctx.pnut.open_stream(&self.token);
-        let commands = self.commands.clone();
-        let forwarder = tokio::spawn(async move {
-            while let Some(event) = stream.next_event().await {
-                let command = PoolCommand::Upstream {
-                    slot,
-                    generation,
-                    event,
-                };
-                if commands.send(command).await.is_err() {
-                    break;
-                }
-            }
-        });
-        if let Some(entry) = self.conns.get_mut(slot) {
-            *entry = Some(UpConn {
-                generation,
-                connection_id: None,
-                keys: BTreeSet::new(),
-                empty_since: None,
-                forwarder,
-            });
-        }
-        Some(slot)
     }
 
     fn release_channel(&mut self, key: &(ClientId, String)) {
         self.forget_acks(key.0, Some(&key.1));
         if let Some(conn) = self.channels.remove(key) {
-            for key in &conn.keys {
-                self.release_key(key);
-            }
-            for entry in &conn.polls {
-                self.release_poll(entry);
-            }
+            self.release_needs(&conn);
+        }
+    }
+
+    fn release_needs(&mut self, conn: &ChannelConn) {
+        for (key, _) in &conn.keys {
+            self.release_key(key);
+        }
+        for (entry, _) in &conn.polls {
+            self.release_poll(entry);
         }
     }
 
@@ -382,67 +338,13 @@ impl Pool {
         }
     }
 
-    async fn upstream(&mut self, slot: usize, generation: u64, event: PnutStreamEvent) {
-        let current = self
-            .conns
-            .get(slot)
-            .and_then(Option::as_ref)
-            .is_some_and(|conn| conn.generation == generation);
-        if !current {
-            return;
-        }
-        match event {
-            PnutStreamEvent::Connected { connection_id } => {
-                let keys: Vec<SubscriptionKey> =
-                    match self.conns.get_mut(slot).and_then(Option::as_mut) {
-                        Some(conn) => {
-                            conn.connection_id = Some(connection_id.clone());
-                            conn.keys.iter().cloned().collect()
-                        }
-                        None => Vec::new(),
-                    };
-                for key in keys {
-                    self.forget_subscription(&key);
-                    self.subscribe(&key, &connection_id).await;
-                }
-            }
-            PnutStreamEvent::Disconnected { reason, .. } => {
-                tracing::debug!(%reason, "pnut connection lost; will re-subscribe");
-                let keys: Vec<SubscriptionKey> =
-                    match self.conns.get_mut(slot).and_then(Option::as_mut) {
-                        Some(conn) => {
-                            conn.connection_id = None;
-                            conn.keys.iter().cloned().collect()
-                        }
-                        None => Vec::new(),
-                    };
-                for key in keys {
-                    self.forget_subscription(&key);
-                }
-            }
-            PnutStreamEvent::Rejected { status } => {
-                tracing::warn!(token = %token_hash(&self.token), status, "pnut refused the stream");
-                self.close_slot(slot);
-            }
-            PnutStreamEvent::Event(event) => {
-                let keys: Vec<SubscriptionKey> = event
-                    .meta
-                    .subscription_ids
-                    .iter()
-                    .flatten()
-                    .filter_map(|id| self.by_subscription.get(id).cloned())
-                    .collect();
-                self.send_note_updates(&keys, &event);
-                self.route(&keys, &event);
-            }
-        }
-    }
-
-    fn forget_subscription(&mut self, key: &SubscriptionKey) {
+    /// Forgets the key's subscription id (its connection is gone or new): back to `Waiting`.
+    fn reset_subscription(&mut self, key: &SubscriptionKey) {
         if let Some(state) = self.keys.get_mut(key)
-            && let Some(id) = state.subscription_id.take()
+            && let SubState::Subscribed { subscription_id } =
+                std::mem::replace(&mut state.sub, SubState::Waiting)
         {
-            self.by_subscription.remove(&id);
+            self.by_subscription.remove(&subscription_id);
         }
     }
 }

@@ -26,7 +26,7 @@ fn thread_key(note_id: &str) -> Option<SubscriptionKey> {
 
 impl Pool {
     /// `subNote`: `client` captures `note_id`; the first capture of a post subscribes its thread.
-    pub(super) async fn capture(&mut self, client: ClientId, note_id: String, sink: ClientSink) {
+    pub(super) fn capture(&mut self, client: ClientId, note_id: String, sink: ClientSink) {
         let held = self
             .captures
             .values()
@@ -46,7 +46,7 @@ impl Pool {
             tracing::debug!("subNote of a note id that is no pnut id; capture best-effort");
             return;
         };
-        if self.acquire_within_open(&key).await {
+        if self.acquire_within_open(&key) {
             self.capture_keys.insert(note_id, key);
         } else {
             self.best_effort_captures += 1;

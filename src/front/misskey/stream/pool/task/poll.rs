@@ -1,19 +1,28 @@
 //! Polled needs (local/global timelines, hashtags: no pnut subscription exists): one shared
 //! `since_id` poll per endpoint every `timeouts.poll_interval`, refcounted like subscriptions.
+//! Each poll call runs in a spawned task; at most one call per poll is in flight (a tick that
+//! finds one still running skips that poll).
 
 use serde_json::Value;
 
 use super::Pool;
+use super::calls::CallResult;
 use crate::front::misskey::stream::pool::deliver::{Target, deliver_event, newer};
-use crate::mapping::PollEntry;
+use crate::mapping::{PollEntry, pnut_endpoint_data};
 use crate::pnut::{Envelope, EventData};
 use crate::ratelimit::token_hash;
 
 /// One shared poll.
 pub(super) struct PollState {
     refs: usize,
+    /// Tells this poll's results from those of an earlier poll of the same entry.
+    generation: u64,
     /// Newest id seen; only newer items are delivered.
     newest_id: Option<String>,
+    /// The first call (which records the newest id, delivering nothing) has returned.
+    pub(super) baseline_done: bool,
+    /// A call is in flight.
+    in_flight: bool,
 }
 
 /// The ids and items of a list page, newest id first as pnut returns them.
@@ -28,26 +37,26 @@ fn page_items(envelope: Envelope<Value>) -> Vec<(String, Value)> {
 }
 
 impl Pool {
-    /// Takes a reference on a poll; a new one records the newest id now (no history is sent).
-    pub(super) async fn acquire_poll(&mut self, entry: &PollEntry) {
+    /// Takes a reference on a poll; a new one first records the newest id (no history is
+    /// sent): `connected` answers wait for that first call.
+    pub(super) fn acquire_poll(&mut self, entry: &PollEntry) {
         if let Some(state) = self.polls.get_mut(entry) {
             state.refs += 1;
             return;
         }
-        let newest_id = self
-            .fetch(entry, None)
-            .await
-            .into_iter()
-            .map(|(id, _)| id)
-            .fold(None::<String>, |newest, id| {
-                if newer(&id, newest.as_deref()) {
-                    Some(id)
-                } else {
-                    newest
-                }
-            });
-        self.polls
-            .insert(entry.clone(), PollState { refs: 1, newest_id });
+        self.next_generation += 1;
+        let generation = self.next_generation;
+        self.polls.insert(
+            entry.clone(),
+            PollState {
+                refs: 1,
+                generation,
+                newest_id: None,
+                baseline_done: false,
+                in_flight: true,
+            },
+        );
+        self.dispatch_poll(entry, generation, None);
     }
 
     /// Drops a reference; an unused poll just stops (it holds nothing upstream).
@@ -60,72 +69,118 @@ impl Pool {
         }
     }
 
-    /// One round of every poll: items newer than the last seen go out, oldest first.
-    pub(super) async fn poll_all(&mut self) {
-        let entries: Vec<(PollEntry, Option<String>)> = self
+    /// One round: every poll with no call in flight asks for items newer than the last seen.
+    pub(super) fn poll_all(&mut self) {
+        let due: Vec<(PollEntry, u64, Option<String>)> = self
             .polls
-            .iter()
-            .map(|(entry, state)| (entry.clone(), state.newest_id.clone()))
+            .iter_mut()
+            .filter(|(_, state)| state.baseline_done && !state.in_flight)
+            .map(|(entry, state)| {
+                state.in_flight = true;
+                (entry.clone(), state.generation, state.newest_id.clone())
+            })
             .collect();
-        for (entry, since) in entries {
-            let mut fresh: Vec<(String, Value)> = self
-                .fetch(&entry, since.as_deref())
-                .await
-                .into_iter()
-                .filter(|(id, _)| newer(id, since.as_deref()))
-                .collect();
-            if fresh.is_empty() {
-                continue;
-            }
-            fresh.sort_by(|(a, _), (b, _)| (a.len(), a).cmp(&(b.len(), b)));
-            fresh.dedup_by(|(a, _), (b, _)| a == b);
-            let newest = fresh.last().map(|(id, _)| id.clone());
-            let data = EventData::List(fresh.into_iter().map(|(_, item)| item).collect());
-            let event = Envelope::event(String::new(), 0, Vec::new(), data);
-            let targets: Vec<Target<'_>> = self
-                .channels
-                .iter()
-                .filter(|(_, conn)| conn.polls.contains(&entry))
-                .map(|((_, id), conn)| Target {
-                    id,
-                    sink: &conn.sink,
-                    filters: conn.filters,
-                    endpoint: &entry.endpoint,
-                })
-                .collect();
-            deliver_event(&event, &targets, &self.me_id, &self.ctx.translate);
-            if let Some(state) = self.polls.get_mut(&entry) {
-                state.newest_id = newest.or(state.newest_id.take());
-            }
+        for (entry, generation, since) in due {
+            self.dispatch_poll(&entry, generation, since);
         }
     }
 
-    /// One page of `entry` (after `since` when given); empty on any upstream error.
-    async fn fetch(&self, entry: &PollEntry, since: Option<&str>) -> Vec<(String, Value)> {
+    /// One page of `entry` (after `since` when given) in a spawned call; empty on any error.
+    fn dispatch_poll(&self, entry: &PollEntry, generation: u64, since: Option<String>) {
         let count = self.ctx.config().limits.backfill_count.to_string();
-        let mut query: Vec<(&str, &str)> = entry
-            .params
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .collect();
-        match since {
-            Some(since) => {
-                query.push(("since_id", since));
-                query.push(("count", &count));
+        let pnut = self.ctx.pnut.clone();
+        let token = self.token.clone();
+        let entry = entry.clone();
+        self.spawn_call(async move {
+            let mut query: Vec<(&str, &str)> = entry
+                .params
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str()))
+                .collect();
+            match since.as_deref() {
+                Some(since) => {
+                    query.push(("since_id", since));
+                    query.push(("count", &count));
+                }
+                None => query.push(("count", "1")),
             }
-            None => query.push(("count", "1")),
+            let items = match pnut.get::<Value>(&token, &entry.endpoint, &query).await {
+                Ok(envelope) => page_items(envelope),
+                Err(error) => {
+                    tracing::debug!(token = %token_hash(&token), endpoint = %entry.endpoint, %error, "pnut poll failed");
+                    Vec::new()
+                }
+            };
+            CallResult::Polled {
+                entry,
+                generation,
+                items,
+            }
+        });
+    }
+
+    /// A poll page returned: the first records the newest id; later ones deliver the items
+    /// newer than the last seen, oldest first.
+    pub(super) fn polled(
+        &mut self,
+        entry: &PollEntry,
+        generation: u64,
+        items: Vec<(String, Value)>,
+    ) {
+        let Some(state) = self
+            .polls
+            .get_mut(entry)
+            .filter(|state| state.generation == generation)
+        else {
+            return;
+        };
+        state.in_flight = false;
+        let since = state.newest_id.clone();
+        if !state.baseline_done {
+            state.baseline_done = true;
+            state.newest_id = items
+                .into_iter()
+                .map(|(id, _)| id)
+                .fold(None, |newest, id| {
+                    if newer(&id, newest.as_deref()) {
+                        Some(id)
+                    } else {
+                        newest
+                    }
+                });
+            self.settle_acks();
+            return;
         }
-        match self
-            .ctx
-            .pnut
-            .get::<Value>(&self.token, &entry.endpoint, &query)
-            .await
-        {
-            Ok(envelope) => page_items(envelope),
-            Err(error) => {
-                tracing::debug!(token = %token_hash(&self.token), endpoint = %entry.endpoint, %error, "pnut poll failed");
-                Vec::new()
-            }
+        let mut fresh: Vec<(String, Value)> = items
+            .into_iter()
+            .filter(|(id, _)| newer(id, since.as_deref()))
+            .collect();
+        if fresh.is_empty() {
+            return;
+        }
+        fresh.sort_by(|(a, _), (b, _)| (a.len(), a).cmp(&(b.len(), b)));
+        fresh.dedup_by(|(a, _), (b, _)| a == b);
+        let newest = fresh.last().map(|(id, _)| id.clone());
+        let data = EventData::List(fresh.into_iter().map(|(_, item)| item).collect());
+        let event = Envelope::event(String::new(), 0, Vec::new(), data);
+        let endpoint_data = pnut_endpoint_data(&entry.endpoint);
+        let targets: Vec<Target<'_>> = self
+            .channels
+            .iter()
+            .filter_map(|((_, id), conn)| {
+                let (_, kind) = conn.polls.iter().find(|(held, _)| held == entry)?;
+                Some(Target {
+                    id,
+                    sink: &conn.sink,
+                    filters: conn.filters,
+                    kind: (*kind)?,
+                    data: endpoint_data,
+                })
+            })
+            .collect();
+        deliver_event(&event, &targets, &self.me_id, &self.ctx.translate);
+        if let Some(state) = self.polls.get_mut(entry) {
+            state.newest_id = newest.or(state.newest_id.take());
         }
     }
 }

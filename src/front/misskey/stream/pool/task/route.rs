@@ -1,29 +1,34 @@
 //! Routing one pnut event of the pool: to every channel connection holding a matching
-//! subscription key (once each), to `main` for renotes of the token's posts, and as
-//! `noteUpdated` to the clients capturing the post.
+//! subscription key (once each, presented as that channel's `events` mapping says), to the
+//! `renotes_of_mine` channels for reposts of the token's posts, and as `noteUpdated` to the
+//! clients capturing the post.
 
 use std::sync::Arc;
 
 use super::Pool;
 use crate::front::misskey::stream::outbound::ClientSink;
 use crate::front::misskey::stream::pool::deliver::{
-    Target, deliver_event, deliver_renotes_of_mine, endpoint_kind, newer, note_updates,
+    Target, deliver_event, deliver_renotes_of_mine, newer, note_updates,
 };
-use crate::mapping::SubscriptionKey;
+use crate::mapping::{PnutData, SubscriptionKey, pnut_endpoint_data};
 use crate::misskey::ServerMessage;
 
+/// Whether any of `keys` carries posts.
+fn carries_posts(keys: &[SubscriptionKey]) -> bool {
+    keys.iter()
+        .any(|key| pnut_endpoint_data(&key.endpoint) == PnutData::Posts)
+}
+
 impl Pool {
-    /// `noteUpdated` for captured notes, once per client, from any subscription carrying the post.
+    /// `noteUpdated` for captured notes, once per client, from any subscription carrying the
+    /// post (not again when the event was already handled for a post key in `delivered`).
     pub(super) fn send_note_updates(
         &self,
         keys: &[SubscriptionKey],
         event: &crate::pnut::StreamEvent,
+        delivered: &[SubscriptionKey],
     ) {
-        if self.captures.is_empty()
-            || !keys
-                .iter()
-                .any(|key| matches!(endpoint_kind(&key.endpoint), "posts" | "mentions"))
-        {
+        if self.captures.is_empty() || !carries_posts(keys) || carries_posts(delivered) {
             return;
         }
         for update in note_updates(event, &self.ctx.translate) {
@@ -39,31 +44,42 @@ impl Pool {
         }
     }
 
-    /// Delivers one event to every channel connection holding any of `keys`, once each.
-    pub(super) fn route(&mut self, keys: &[SubscriptionKey], event: &crate::pnut::StreamEvent) {
+    /// Delivers one event to every channel connection holding any of `keys` and none of
+    /// `delivered` (the keys it already went out for), once each.
+    pub(super) fn route(
+        &mut self,
+        keys: &[SubscriptionKey],
+        event: &crate::pnut::StreamEvent,
+        delivered: &[SubscriptionKey],
+    ) {
         if keys.is_empty() {
             return;
         }
         let mut targets: Vec<Target<'_>> = Vec::new();
         for ((_, id), conn) in &self.channels {
-            if let Some(key) = conn.keys.iter().find(|key| keys.contains(key)) {
+            if delivered.iter().any(|key| conn.holds(key)) {
+                continue;
+            }
+            let held = conn
+                .keys
+                .iter()
+                .find(|(key, kind)| kind.is_some() && keys.contains(key));
+            if let Some((key, Some(kind))) = held {
                 targets.push(Target {
                     id,
                     sink: &conn.sink,
                     filters: conn.filters,
-                    endpoint: &key.endpoint,
+                    kind: *kind,
+                    data: pnut_endpoint_data(&key.endpoint),
                 });
             }
         }
         let newest = deliver_event(event, &targets, &self.me_id, &self.ctx.translate);
-        if keys
-            .iter()
-            .any(|key| matches!(endpoint_kind(&key.endpoint), "posts" | "mentions"))
-        {
+        if carries_posts(keys) && !carries_posts(delivered) {
             let mains: Vec<(&str, &ClientSink)> = self
                 .channels
                 .iter()
-                .filter(|(_, conn)| conn.is_main)
+                .filter(|(_, conn)| conn.renotes_of_mine)
                 .map(|((_, id), conn)| (id.as_str(), &conn.sink))
                 .collect();
             deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);

@@ -1,0 +1,89 @@
+//! A Misskey upstream that hangs (its stream stays open but answers nothing, not even a ping)
+//! is noticed within `timeouts.upstream_pong_timeout`, reconnected and backfilled: the notes
+//! posted during the hang reach the pnut tool, once each. Through the production routes of
+//! the running bridge, against the simulated Misskey's hang (`stall_streams`).
+
+mod common;
+
+use std::time::Duration;
+
+use common::ws::{Ws, next_json};
+use pnutkey::app::{self, Running};
+use pnutkey::config::Config;
+use serde_json::Value;
+use tokio_tungstenite::connect_async;
+
+async fn start() -> Running {
+    let mut config = Config::default();
+    config.listen.addr = "127.0.0.1:0".parse().expect("addr");
+    config.sim.activity_interval = None;
+    config.timeouts.upstream_pong_timeout = Duration::from_millis(300);
+    config.timeouts.reconnect_backoff_min = Duration::from_millis(10);
+    config.timeouts.reconnect_backoff_max = Duration::from_millis(50);
+    app::start(&app::RunPlan::from_config(&config))
+        .await
+        .expect("app starts")
+}
+
+fn text_of(frame: &Value) -> String {
+    frame["data"][0]["content"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn open_subscribed(running: &Running) -> Ws {
+    let url = format!("ws://{}/v1/user?access_token=demo-alice", running.addr);
+    let (mut ws, _) = connect_async(url).await.expect("upgrade");
+    let hello = next_json(&mut ws).await;
+    let connection_id = hello["meta"]["connection_id"].as_str().expect("id");
+    let reply = reqwest::Client::new()
+        .get(format!(
+            "http://{}/v1/posts/streams/me?connection_id={connection_id}",
+            running.addr
+        ))
+        .bearer_auth("demo-alice")
+        .send()
+        .await
+        .expect("subscribe");
+    assert_eq!(reply.status(), 200);
+    ws
+}
+
+#[tokio::test]
+async fn a_hung_misskey_stream_is_reconnected_and_the_gap_backfilled() {
+    let running = start().await;
+    let control = running.sim_misskey.as_ref().expect("sim misskey").control();
+    let mut ws = open_subscribed(&running).await;
+    control.post("bob", "seen live").await.expect("post");
+    assert_eq!(text_of(&next_json(&mut ws).await), "seen live");
+
+    // The server hangs: events are lost on the stream and pings go unanswered. Nothing but
+    // the missing pong tells the bridge (the old 90 s silence limit is far beyond this test).
+    control.stall_streams(true).await;
+    for n in 1..=3 {
+        control
+            .post("bob", &format!("during the hang {n}"))
+            .await
+            .expect("post");
+    }
+    for n in 1..=3 {
+        let frame = next_json(&mut ws).await;
+        assert_eq!(text_of(&frame), format!("during the hang {n}"), "{frame}");
+    }
+    control.stall_streams(false).await;
+    // The resumed server reads what the bridge sent meanwhile: one socket, channel joined.
+    control
+        .wait_for_counts(|counts| {
+            counts.connections == 1 && counts.sockets.iter().all(|s| s.channel_connections > 0)
+        })
+        .await;
+    control.post("bob", "after the hang").await.expect("post");
+    let frame = next_json(&mut ws).await;
+    assert_eq!(
+        text_of(&frame),
+        "after the hang",
+        "each note once, in order: {frame}"
+    );
+    running.stop(Duration::from_secs(5)).await;
+}
