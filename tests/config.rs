@@ -231,6 +231,10 @@ const BAD_FIXTURES: &[(&str, &str)] = &[
         "mapping.pnut_endpoints.\"/posts/{post_id}/thread\".capture: placeholder {id} is not captured",
     ),
     (
+        "bad-event.toml",
+        "mapping.pnut_endpoints.\"/users/me/mentions\".events.main[0]: \"mentoin\" is not an event of Misskey channel main",
+    ),
+    (
         "bad-upstream-scheme.toml",
         "upstream.pnut.url: scheme \"ftp\"",
     ),

@@ -31,7 +31,7 @@ pub struct BridgeContext {
     pub misskey: MisskeyClient,
     /// This listener's base URL, e.g. `http://127.0.0.1:8080` (for the pnut hello's endpoint).
     pub bridge_url: String,
-    /// The pnut front's connection/subscription registry task, started on first use.
+    /// The pnut front's directory of open tool connections (connection id → token, hub).
     pub(crate) pnut_streams: OnceLock<crate::front::pnut::stream::Registry>,
     /// The Misskey front's sessions: one pnut pool per upstream pnut token (mapping.md §8).
     pub pools: Sessions<crate::front::misskey::stream::PoolHandle>,

@@ -101,6 +101,232 @@ pub const MISSKEY_CHANNELS: &[(&str, &[&str])] = &[
     ("reversiGame", &["gameId"]),
 ];
 
+/// The event types each Misskey streaming channel emits (misskey.md §4, §4.1; `reversiGame`'s
+/// game events are not catalogued).
+pub const MISSKEY_CHANNEL_EVENTS: &[(&str, &[&str])] = &[
+    (
+        "main",
+        &[
+            "notification",
+            "unreadNotification",
+            "readAllNotifications",
+            "notificationFlushed",
+            "mention",
+            "reply",
+            "renote",
+            "follow",
+            "followed",
+            "unfollow",
+            "receiveFollowRequest",
+            "meUpdated",
+            "driveFileCreated",
+            "urlUploadFinished",
+            "newChatMessage",
+            "announcementCreated",
+            "readAllAnnouncements",
+            "myTokenRegenerated",
+            "signin",
+            "registryUpdated",
+            "pageEvent",
+            "unreadAntenna",
+            "readAntenna",
+        ],
+    ),
+    ("homeTimeline", &["note"]),
+    ("localTimeline", &["note"]),
+    ("hybridTimeline", &["note"]),
+    ("globalTimeline", &["note"]),
+    ("userList", &["note", "userAdded", "userRemoved"]),
+    ("hashtag", &["note"]),
+    ("roleTimeline", &["note"]),
+    ("antenna", &["note"]),
+    ("channel", &["note"]),
+    (
+        "drive",
+        &[
+            "fileCreated",
+            "fileUpdated",
+            "fileDeleted",
+            "folderCreated",
+            "folderUpdated",
+            "folderDeleted",
+        ],
+    ),
+    ("serverStats", &["stats", "statsLog"]),
+    ("queueStats", &["stats", "statsLog"]),
+    ("admin", &["newAbuseUserReport"]),
+    ("chatUser", &["message", "deleted", "react", "unreact"]),
+    ("chatRoom", &["message", "deleted", "react", "unreact"]),
+    ("reversi", &["matched", "invited"]),
+    ("reversiGame", &[]),
+];
+
+/// The event types Misskey channel `name` emits, or `None` for a name Misskey does not have.
+pub fn misskey_channel_events(name: &str) -> Option<&'static [&'static str]> {
+    MISSKEY_CHANNEL_EVENTS
+        .iter()
+        .find(|(channel, _)| *channel == name)
+        .map(|(_, events)| *events)
+}
+
+/// Where a Misskey channel's missed notes can be read back after a reconnect: the channel, the
+/// REST endpoint listing its notes, the event type they replay as, and the connect params
+/// the call takes over (same name in the REST body).
+pub const MISSKEY_CHANNEL_HISTORY: &[(&str, &str, &str, &[&str])] = &[
+    ("homeTimeline", "notes/timeline", "note", &[]),
+    ("hybridTimeline", "notes/hybrid-timeline", "note", &[]),
+    ("localTimeline", "notes/local-timeline", "note", &[]),
+    ("globalTimeline", "notes/global-timeline", "note", &[]),
+    ("main", "notes/mentions", "mention", &[]),
+    ("channel", "channels/timeline", "note", &["channelId"]),
+];
+
+/// One call of the pnut REST front.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestRoute {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path pattern below `/v1`, placeholders as `{name}`.
+    pub pattern: &'static str,
+    /// The Misskey REST calls its answer is made from (GET routes; writes list none).
+    pub calls: &'static [&'static str],
+    /// Its answer is the posts of its `calls`, which a table row's `first_page` may replace
+    /// with any of [`NOTE_LIST_CALLS`].
+    pub note_list: bool,
+}
+
+const fn route(method: &'static str, pattern: &'static str) -> RestRoute {
+    RestRoute {
+        method,
+        pattern,
+        calls: &[],
+        note_list: false,
+    }
+}
+
+const fn get(pattern: &'static str, calls: &'static [&'static str]) -> RestRoute {
+    RestRoute {
+        method: "GET",
+        pattern,
+        calls,
+        note_list: false,
+    }
+}
+
+const fn notes(pattern: &'static str, calls: &'static [&'static str]) -> RestRoute {
+    RestRoute {
+        method: "GET",
+        pattern,
+        calls,
+        note_list: true,
+    }
+}
+
+/// Misskey calls listing notes with no parameter but pagination: what a note-list route's
+/// first page may be made of.
+pub const NOTE_LIST_CALLS: &[&str] = &[
+    "notes/timeline",
+    "notes/hybrid-timeline",
+    "notes/local-timeline",
+    "notes/global-timeline",
+    "notes/mentions",
+];
+
+/// The calls of the pnut REST front (mapping.md §4.3). Its GET routes answer subscribe calls
+/// too (mapping.md §4.1): every bridged row of `[mapping.pnut_endpoints]` must fit one.
+pub const PNUT_REST_ROUTES: &[RestRoute] = &[
+    get("/token", &["i"]),
+    get("/sys/config", &["meta"]),
+    route("POST", "/posts"),
+    notes("/posts/streams/me", &["notes/timeline"]),
+    notes(
+        "/posts/streams/unified",
+        &["notes/timeline", "notes/mentions"],
+    ),
+    notes("/posts/streams/global", &["notes/global-timeline"]),
+    get("/posts/{post_id}", &["notes/show"]),
+    route("DELETE", "/posts/{post_id}"),
+    get(
+        "/posts/{post_id}/thread",
+        &["notes/show", "notes/conversation", "notes/children"],
+    ),
+    route("PUT", "/posts/{post_id}/repost"),
+    route("DELETE", "/posts/{post_id}/repost"),
+    route("PUT", "/posts/{post_id}/bookmark"),
+    route("DELETE", "/posts/{post_id}/bookmark"),
+    notes("/users/me/mentions", &["notes/mentions"]),
+    get("/users/me/files", &["drive/files"]),
+    get("/users/{user_id}", &["i", "users/show"]),
+    get(
+        "/users/{user_id}/posts",
+        &["i", "users/show", "users/notes"],
+    ),
+    get(
+        "/users/{user_id}/followers",
+        &["i", "users/show", "users/followers"],
+    ),
+    get(
+        "/users/{user_id}/following",
+        &["i", "users/show", "users/following"],
+    ),
+    route("PUT", "/users/{user_id}/follow"),
+    route("DELETE", "/users/{user_id}/follow"),
+    get("/channels/{channel_id}/messages", &["channels/timeline"]),
+];
+
+/// The route a concrete `path` of a `method` call takes (the one with most literal segments
+/// when several fit) and its placeholder captures.
+pub fn pnut_rest_route(
+    method: &str,
+    path: &str,
+) -> Option<(
+    &'static RestRoute,
+    std::collections::BTreeMap<String, String>,
+)> {
+    PNUT_REST_ROUTES
+        .iter()
+        .filter(|route| route.method == method)
+        .filter_map(|route| match_path(route.pattern, path).map(|c| (route, c)))
+        .max_by_key(|(route, _)| literal_segment_count(route.pattern))
+}
+
+/// The GET route a configured endpoint pattern (`[mapping.pnut_endpoints]` key) fits.
+pub fn pnut_get_route(template: &str) -> Option<&'static RestRoute> {
+    PNUT_REST_ROUTES
+        .iter()
+        .filter(|route| route.method == "GET" && template_fits(route.pattern, template))
+        .max_by_key(|route| literal_segment_count(route.pattern))
+}
+
+/// How many segments of a pattern are literal (not placeholders).
+pub fn literal_segment_count(pattern: &str) -> usize {
+    path_segments(pattern)
+        .iter()
+        .filter(|s| placeholder_name(s).is_none())
+        .count()
+}
+
+/// Matches a concrete path against a pattern: the placeholder captures, or `None`. A
+/// placeholder takes one segment, even an empty one (callers check the values).
+pub fn match_path(pattern: &str, path: &str) -> Option<std::collections::BTreeMap<String, String>> {
+    let pattern_segments = path_segments(pattern);
+    let path_segments = path_segments(path);
+    if pattern_segments.len() != path_segments.len() {
+        return None;
+    }
+    let mut captures = std::collections::BTreeMap::new();
+    for (p, s) in pattern_segments.iter().zip(&path_segments) {
+        match placeholder_name(p) {
+            Some(name) => {
+                captures.insert(name.to_owned(), (*s).to_owned());
+            }
+            None if p == s => {}
+            None => return None,
+        }
+    }
+    Some(captures)
+}
+
 /// Connect params the bridge can apply itself as note filters (misskey.md §4 timeline filters).
 pub const FILTER_PARAMS: &[&str] = &["withRenotes", "withFiles", "withReplies"];
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::catalog::{
-    SUBSCRIBABLE_PNUT_ENDPOINTS, TemplatePart, fits_any, path_segments, placeholder_name,
+    self, SUBSCRIBABLE_PNUT_ENDPOINTS, TemplatePart, fits_any, literal_segment_count,
     template_parts,
 };
 use super::tables::{ChannelJoin, MappingTables};
@@ -58,6 +58,9 @@ pub struct SubscribePlan {
     pub own_only: bool,
     /// The subscribe call's query, without `connection_id` and `access_token`.
     pub query: BTreeMap<String, String>,
+    /// Misskey channel → the event types of it the subscription takes (a joined channel not
+    /// listed passes every event).
+    pub events: BTreeMap<String, Vec<String>>,
 }
 
 /// Why a connect or subscribe cannot be resolved.
@@ -292,6 +295,7 @@ pub fn resolve_subscribe(
         capture,
         first_page: mapping.first_page.clone(),
         own_only: mapping.own_only,
+        events: mapping.events.clone(),
         query: query
             .iter()
             .filter(|(k, _)| k.as_str() != "connection_id" && k.as_str() != "access_token")
@@ -300,32 +304,10 @@ pub fn resolve_subscribe(
     })
 }
 
-fn literal_segment_count(pattern: &str) -> usize {
-    path_segments(pattern)
-        .iter()
-        .filter(|s| placeholder_name(s).is_none())
-        .count()
-}
-
-/// Matches a concrete path against a pattern, returning the placeholder captures.
+/// Matches a concrete path against a pattern; every captured segment must be path-safe.
 fn match_path(pattern: &str, path: &str) -> Option<BTreeMap<String, String>> {
-    let pattern_segments = path_segments(pattern);
-    let path_segments = path_segments(path);
-    if pattern_segments.len() != path_segments.len() {
-        return None;
-    }
-    let mut captures = BTreeMap::new();
-    for (p, s) in pattern_segments.iter().zip(&path_segments) {
-        match placeholder_name(p) {
-            Some(name) if check_segment(s).is_ok() => {
-                captures.insert(name.to_owned(), (*s).to_owned());
-            }
-            Some(_) => return None,
-            None if p == s => {}
-            None => return None,
-        }
-    }
-    Some(captures)
+    catalog::match_path(pattern, path)
+        .filter(|captures| captures.values().all(|s| check_segment(s).is_ok()))
 }
 
 fn fill_captured(

@@ -55,6 +55,10 @@ pub struct EndpointMapping {
     pub first_page: Vec<String>,
     /// Only the token owner's own notes pass (e.g. `/users/me/posts`).
     pub own_only: bool,
+    /// Misskey channel name → the event types of that channel the subscription takes; a
+    /// joined channel not listed here passes every event.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub events: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for EndpointMapping {
@@ -65,6 +69,7 @@ impl Default for EndpointMapping {
             capture: String::new(),
             first_page: Vec::new(),
             own_only: false,
+            events: BTreeMap::new(),
         }
     }
 }
@@ -107,10 +112,19 @@ fn channel(pnut: &[&str], poll: &[&str], filters: &[&str]) -> ChannelMapping {
     }
 }
 
-fn endpoint(channels: Vec<ChannelJoin>, first_page: &[&str]) -> EndpointMapping {
+/// A bridged row: its joins, the event types taken per channel, and its first-page calls.
+fn endpoint(
+    channels: Vec<ChannelJoin>,
+    events: &[(&str, &[&str])],
+    first_page: &[&str],
+) -> EndpointMapping {
     EndpointMapping {
         channels,
         first_page: strings(first_page),
+        events: events
+            .iter()
+            .map(|(channel, kinds)| ((*channel).to_owned(), strings(kinds)))
+            .collect(),
         ..EndpointMapping::default()
     }
 }
@@ -177,40 +191,57 @@ pub fn default_misskey_channels() -> BTreeMap<String, ChannelMapping> {
 pub fn default_pnut_endpoints() -> BTreeMap<String, EndpointMapping> {
     let home = || ChannelJoin::bare("homeTimeline");
     let main = || ChannelJoin::bare("main");
+    let notes: &[(&str, &[&str])] = &[("homeTimeline", &["note"])];
     [
         (
             "/posts/streams/me",
-            endpoint(vec![home()], &["notes/timeline"]),
+            endpoint(vec![home()], notes, &["notes/timeline"]),
         ),
         (
             "/posts/streams/unified",
-            endpoint(vec![home(), main()], &["notes/timeline", "notes/mentions"]),
+            endpoint(
+                vec![home(), main()],
+                &[("homeTimeline", &["note"]), ("main", &["mention"])],
+                &["notes/timeline", "notes/mentions"],
+            ),
         ),
         (
             "/users/me/posts",
             EndpointMapping {
                 own_only: true,
-                ..endpoint(vec![home()], &["users/notes"])
+                ..endpoint(vec![home()], notes, &["users/notes"])
             },
         ),
         (
             "/users/me/mentions",
-            endpoint(vec![main()], &["notes/mentions"]),
+            endpoint(vec![main()], &[("main", &["mention"])], &["notes/mentions"]),
         ),
         (
             "/posts/{post_id}/thread",
             EndpointMapping {
                 capture: "{post_id}".to_owned(),
-                ..endpoint(vec![main()], &["notes/show", "notes/children"])
+                ..endpoint(
+                    vec![main()],
+                    &[("main", &["reply", "mention"])],
+                    &["notes/show", "notes/children"],
+                )
             },
         ),
         (
             "/users/me/followers",
-            endpoint(vec![main()], &["users/followers"]),
+            endpoint(
+                vec![main()],
+                &[("main", &["followed"])],
+                &["users/followers"],
+            ),
         ),
         (
             "/users/me/following",
-            endpoint(vec![main()], &["users/following"]),
+            endpoint(
+                vec![main()],
+                &[("main", &["follow", "unfollow"])],
+                &["users/following"],
+            ),
         ),
         (
             "/channels/{channel_id}/messages",
@@ -219,13 +250,21 @@ pub fn default_pnut_endpoints() -> BTreeMap<String, EndpointMapping> {
                     channel: "channel".to_owned(),
                     params: json!({ "channelId": "{channel_id}" }),
                 }],
+                &[("channel", &["note"])],
                 &["channels/timeline"],
             ),
         ),
-        ("/token", endpoint(vec![main()], &["i"])),
+        (
+            "/token",
+            endpoint(vec![main()], &[("main", &["meUpdated"])], &["i"]),
+        ),
         (
             "/users/me/files",
-            endpoint(vec![ChannelJoin::bare("drive")], &["drive/files"]),
+            endpoint(
+                vec![ChannelJoin::bare("drive")],
+                &[("drive", &["fileCreated", "fileUpdated", "fileDeleted"])],
+                &["drive/files"],
+            ),
         ),
         ("/users/me/channels/subscribed", not_bridged()),
         ("/channels", not_bridged()),

@@ -3,9 +3,10 @@
 use serde_json::Value;
 
 use super::catalog::{
-    FILTER_PARAMS, MISSKEY_REST_ENDPOINTS, POLL_ONLY_PNUT_ENDPOINTS, SUBSCRIBABLE_PNUT_ENDPOINTS,
-    fits_any, misskey_channel_params, path_segments, placeholder_name, pnut_endpoint_data,
-    template_parts, template_placeholders,
+    FILTER_PARAMS, MISSKEY_REST_ENDPOINTS, NOTE_LIST_CALLS, POLL_ONLY_PNUT_ENDPOINTS, RestRoute,
+    SUBSCRIBABLE_PNUT_ENDPOINTS, fits_any, misskey_channel_events, misskey_channel_params,
+    path_segments, placeholder_name, pnut_endpoint_data, pnut_get_route, template_parts,
+    template_placeholders,
 };
 use super::tables::{ChannelMapping, EndpointMapping, MappingTables};
 
@@ -175,10 +176,69 @@ fn validate_endpoint(
             ));
         }
     }
+    validate_events(path, mapping, problems);
+    match pnut_get_route(pattern) {
+        Some(route) if mapping.bridged => validate_first_page(path, route, mapping, problems),
+        Some(_) => {}
+        None if mapping.bridged => problems.push(format!(
+            "{path}: the pnut REST front has no GET route answering {pattern:?} (set bridged = false)"
+        )),
+        None => {}
+    }
     if mapping.bridged && mapping.channels.is_empty() && mapping.capture.is_empty() {
         problems.push(format!(
             "{path}.channels: a bridged endpoint must join at least one Misskey channel (or set bridged = false)"
         ));
+    }
+}
+
+/// `first_page`: the REST route answers the subscribe, so a note-list route's calls may be
+/// any of [`NOTE_LIST_CALLS`] (they replace its own), another route's only calls it makes.
+fn validate_first_page(
+    path: &str,
+    route: &RestRoute,
+    mapping: &EndpointMapping,
+    problems: &mut Vec<String>,
+) {
+    for (index, call) in mapping.first_page.iter().enumerate() {
+        let at = format!("{path}.first_page[{index}]");
+        if route.note_list && !NOTE_LIST_CALLS.contains(&call.as_str()) {
+            problems.push(format!(
+                "{at}: {call:?} is not a note list the REST route {} can answer from (one of: {})",
+                route.pattern,
+                NOTE_LIST_CALLS.join(", ")
+            ));
+        } else if !route.note_list && !route.calls.contains(&call.as_str()) {
+            problems.push(format!(
+                "{at}: the REST route {} answers from {}, not {call:?}",
+                route.pattern,
+                route.calls.join(", ")
+            ));
+        }
+    }
+}
+
+/// `events`: every key a Misskey channel the endpoint joins, every value one of its events.
+fn validate_events(path: &str, mapping: &EndpointMapping, problems: &mut Vec<String>) {
+    for (channel, events) in &mapping.events {
+        let at = format!("{path}.events.{}", toml_key(channel));
+        let Some(known) = misskey_channel_events(channel) else {
+            problems.push(format!("{at}: {channel:?} is not a Misskey channel"));
+            continue;
+        };
+        if !mapping.channels.iter().any(|join| &join.channel == channel) {
+            problems.push(format!(
+                "{at}: Misskey channel {channel} is not joined by this endpoint (see channels)"
+            ));
+        }
+        for (index, event) in events.iter().enumerate() {
+            if !known.contains(&event.as_str()) {
+                problems.push(format!(
+                    "{at}[{index}]: {event:?} is not an event of Misskey channel {channel} (its events: {})",
+                    list_or_none(known)
+                ));
+            }
+        }
     }
 }
 
@@ -208,6 +268,51 @@ mod tests {
         assert_eq!(
             validate_tables(&MappingTables::default()),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn unknown_event_names_and_channels_are_named_with_their_key() {
+        let mut tables = MappingTables::default();
+        let token = tables.pnut_endpoints.get_mut("/token").expect("row");
+        token.events.insert("main".into(), vec!["meUpdatd".into()]);
+        token
+            .events
+            .insert("drive".into(), vec!["fileCreated".into()]);
+        token.events.insert("mian".into(), vec![]);
+        let problems = validate_tables(&tables);
+        assert_eq!(
+            problems,
+            vec![
+                "mapping.pnut_endpoints.\"/token\".events.drive: Misskey channel drive is not joined by this endpoint (see channels)".to_owned(),
+                format!(
+                    "mapping.pnut_endpoints.\"/token\".events.main[0]: \"meUpdatd\" is not an event of Misskey channel main (its events: {})",
+                    misskey_channel_events("main").unwrap_or_default().join(", ")
+                ),
+                "mapping.pnut_endpoints.\"/token\".events.mian: \"mian\" is not a Misskey channel".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn first_page_calls_must_be_what_the_rest_route_answers_from() {
+        let mut tables = MappingTables::default();
+        let rows = &mut tables.pnut_endpoints;
+        if let Some(row) = rows.get_mut("/posts/streams/me") {
+            row.first_page = vec!["notes/hybrid-timeline".into()];
+        }
+        if let Some(row) = rows.get_mut("/posts/streams/unified") {
+            row.first_page = vec!["users/notes".into()];
+        }
+        if let Some(row) = rows.get_mut("/token") {
+            row.first_page = vec!["drive/files".into()];
+        }
+        assert_eq!(
+            validate_tables(&tables),
+            vec![
+                "mapping.pnut_endpoints.\"/posts/streams/unified\".first_page[0]: \"users/notes\" is not a note list the REST route /posts/streams/unified can answer from (one of: notes/timeline, notes/hybrid-timeline, notes/local-timeline, notes/global-timeline, notes/mentions)".to_owned(),
+                "mapping.pnut_endpoints.\"/token\".first_page[0]: the REST route /token answers from i, not \"drive/files\"".to_owned(),
+            ]
         );
     }
 

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::ids::string_or_number_list;
-use super::post::{Content, Raw, Source};
+use super::post::{Content, Source};
+use super::raw::Raw;
 use super::user::User;
 
 /// A pnut channel (PM, chat room or custom type).

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::post::{Raw, Source};
+use super::post::Source;
+use super::raw::Raw;
 use super::user::User;
 
 /// A pnut file. Content fields (`mime_type`, `sha256`, `size`, `url`...) appear once complete.

@@ -22,8 +22,8 @@ pub use channel::{
 pub use entities::{Entities, Link, Mention, Tag};
 pub use envelope::{Envelope, ErrorEnvelope, Marker, Meta, StreamInfo};
 pub use file::{AttachedTo, AudioInfo, File, ImageInfo, UploadParameters, VideoInfo};
-pub use post::{Content, Post, PostCounts, Raw, Source};
-pub use raw::{LANGUAGE_RAW_TYPE, OEMBED_RAW_TYPE, OEmbed, language, oembeds, push_oembeds};
+pub use post::{Content, Post, PostCounts, Source};
+pub use raw::{LANGUAGE_RAW_TYPE, OEMBED_RAW_TYPE, OEmbed, Raw, language, oembeds, push_oembeds};
 pub use request::{EntityOptions, MarkerUpdate, MessageRequest, PostRequest};
 pub use stream::{EventData, EventKind, FollowEvent, StreamEvent, StreamHello, hello_frame};
 pub use token::{AccessTokenResponse, Token, TokenApp, TokenStorage};

@@ -1,15 +1,10 @@
-//! Post, its content, counts and client source (pnut-api.md §6.1), plus the `raw` map (§6.10).
-
-use std::collections::BTreeMap;
+//! Post, its content, counts and client source (pnut-api.md §6.1).
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::entities::Entities;
+use super::raw::Raw;
 use super::user::User;
-
-/// Raw annotations: type (reverse-DNS) → list of JSON objects.
-pub type Raw = BTreeMap<String, Vec<Value>>;
 
 /// A pnut post. Dates are kept as the exact strings pnut writes (`YYYY-MM-DDTHH:MM:SSZ`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

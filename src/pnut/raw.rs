@@ -1,10 +1,11 @@
-//! Typed views of common raw annotations (pnut-api.md §6.10): `io.pnut.core.oembed`
-//! (attached media) and `io.pnut.core.language`.
+//! The `raw` annotation map (pnut-api.md §6.10) and typed views of common annotations:
+//! `io.pnut.core.oembed` (attached media) and `io.pnut.core.language`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::post::Raw;
+/// Raw annotations: type (reverse-DNS) → list of JSON objects.
+pub type Raw = std::collections::BTreeMap<String, Vec<Value>>;
 
 /// Raw type of an oEmbed attachment.
 pub const OEMBED_RAW_TYPE: &str = "io.pnut.core.oembed";

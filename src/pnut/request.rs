@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::post::Raw;
+use super::raw::Raw;
 
 /// Entity parsing options of a post/message body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::entities::Entities;
-use super::post::Raw;
+use super::raw::Raw;
 
 /// A pnut user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

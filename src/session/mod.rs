@@ -62,6 +62,8 @@ struct Inner<H> {
     next_generation: AtomicU64,
     /// Live sessions (`pnutkey_sessions{upstream}`).
     gauge: Gauge,
+    /// The number of sessions, published on every change (see [`Sessions::wait_for_len`]).
+    len: tokio::sync::watch::Sender<usize>,
 }
 
 /// A registry of sessions keyed by upstream token (cheap to clone). `H` is the session's
@@ -87,6 +89,7 @@ impl<H: Clone + Send + 'static> Sessions<H> {
                 entries: Mutex::new(HashMap::new()),
                 next_generation: AtomicU64::new(1),
                 gauge,
+                len: tokio::sync::watch::Sender::new(0),
             }),
         }
     }
@@ -120,6 +123,7 @@ impl<H: Clone + Send + 'static> Sessions<H> {
             }
             hash_map::Entry::Vacant(vacant) => {
                 self.inner.gauge.inc();
+                self.inner.len.send_modify(|n| *n += 1);
                 vacant.insert(new_entry(Box::new(start)))
             }
         };
@@ -147,6 +151,13 @@ impl<H: Clone + Send + 'static> Sessions<H> {
     /// Number of sessions in the registry (live or idle, not yet ended).
     pub fn len(&self) -> usize {
         self.lock().len()
+    }
+
+    /// Awaits a moment when the number of sessions satisfies `done` (checked now and after
+    /// every change); returns that number.
+    pub async fn wait_for_len(&self, done: impl Fn(usize) -> bool) -> usize {
+        let mut len = self.inner.len.subscribe();
+        len.wait_for(|n| done(*n)).await.map_or(0, |n| *n)
     }
 
     /// Whether the registry holds no session.
@@ -178,6 +189,7 @@ impl<H: Clone + Send + 'static> Sessions<H> {
             // The session already stopped on its own: forget it now.
             entries.remove(token);
             self.inner.gauge.dec();
+            self.inner.len.send_modify(|n| *n = n.saturating_sub(1));
             return;
         }
         let since = Instant::now();
@@ -198,6 +210,7 @@ impl<H: Clone + Send + 'static> Sessions<H> {
         });
         if idle && let Some(entry) = entries.remove(token) {
             self.inner.gauge.dec();
+            self.inner.len.send_modify(|n| *n = n.saturating_sub(1));
             entry.end.0.cancel();
         }
     }

@@ -49,6 +49,8 @@ pub struct SimCounts {
     pub sockets: Vec<SocketCounts>,
     /// REST calls per endpoint name (e.g. `notes/create`).
     pub calls: BTreeMap<String, u64>,
+    /// REST calls being held now ([`SimMisskeyControl::stall_calls`]), per endpoint name.
+    pub held_calls: BTreeMap<String, u64>,
 }
 
 /// Clone-able handle to a running simulated Misskey server.
@@ -229,6 +231,19 @@ impl SimMisskeyControl {
         self.shared.stall.send_replace(stalled);
     }
 
+    /// Holds (`true`) or releases (`false`) every REST call of `token`: while held, its calls
+    /// wait (counted in [`SimCounts::held_calls`]) before being counted in `calls` or
+    /// answered; other tokens are not affected.
+    pub fn stall_calls(&self, token: &str, stalled: bool) {
+        self.shared.stalled_calls.send_modify(|tokens| {
+            if stalled {
+                tokens.insert(token.to_owned());
+            } else {
+                tokens.remove(token);
+            }
+        });
+    }
+
     /// Makes the next `count` REST calls fail with `status` (429 or 500), optionally only
     /// for one token and/or one endpoint (e.g. `notes/create`).
     pub async fn force_failures(
@@ -277,6 +292,7 @@ impl SimMisskeyControl {
             connections: sockets.len(),
             sockets,
             calls: world.calls.clone(),
+            held_calls: world.held_calls.clone(),
         }
     }
 }

@@ -12,8 +12,9 @@
 //! | `POST /_sim/files` | `{user, name, type?, size?}` | 200 DriveFile |
 //! | `POST /_sim/streams/drop` | — | 204 |
 //! | `POST /_sim/streams/stall` | `{stalled: bool}` | 204 |
+//! | `POST /_sim/calls/stall` | `{token, stalled: bool}` | 204 (hold or release that token's REST calls) |
 //! | `POST /_sim/failures` | `{count, status (429\|500), token?, endpoint?}` | 204 |
-//! | `GET /_sim/counts` | — | 200 `{connections, sockets:[{username, channel_connections, channels, captured_notes}], calls}` |
+//! | `GET /_sim/counts` | — | 200 `{connections, sockets:[{username, channel_connections, channels, captured_notes}], calls, held_calls}` |
 //!
 //! Errors: 404 `{"error": "..."}` for unknown users/channels/notes, 400 for refusals.
 
@@ -99,6 +100,13 @@ struct StallBody {
     stalled: bool,
 }
 
+/// `POST /_sim/calls/stall` body.
+#[derive(Debug, Deserialize)]
+struct StallCallsBody {
+    token: String,
+    stalled: bool,
+}
+
 /// `POST /_sim/failures` body.
 #[derive(Debug, Deserialize)]
 struct FailureBody {
@@ -154,6 +162,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/files", post(upload_file))
         .route("/_sim/streams/drop", post(drop_streams))
         .route("/_sim/streams/stall", post(stall_streams))
+        .route("/_sim/calls/stall", post(stall_calls))
         .route("/_sim/failures", post(force_failures))
         .route("/_sim/counts", get(counts))
 }
@@ -237,6 +246,14 @@ async fn stall_streams(
     Json(body): Json<StallBody>,
 ) -> StatusCode {
     control(shared).stall_streams(body.stalled).await;
+    StatusCode::NO_CONTENT
+}
+
+async fn stall_calls(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<StallCallsBody>,
+) -> StatusCode {
+    control(shared).stall_calls(&body.token, body.stalled);
     StatusCode::NO_CONTENT
 }
 

@@ -51,6 +51,9 @@ pub struct SimMisskeyOptions {
     pub stream_queue_capacity: usize,
     /// Per-token REST rate limit (`None`: unlimited, like a non-production Misskey).
     pub rate_limit: Option<RateLimit>,
+    /// Extra users seeded after the demo ones: `user1` … `userN`, tokens `demo-user1` …
+    /// (for tests that need many distinct tokens).
+    pub extra_users: usize,
 }
 
 impl Default for SimMisskeyOptions {
@@ -66,6 +69,7 @@ impl Default for SimMisskeyOptions {
                 max: 300,
                 window: Duration::from_secs(60),
             }),
+            extra_users: 0,
         }
     }
 }
@@ -81,6 +85,8 @@ struct Shared {
     options: SimMisskeyOptions,
     /// `true` while streams are stalled (sockets stop pinging and sending).
     stall: watch::Sender<bool>,
+    /// Tokens whose REST calls are held until released (`stall_calls`).
+    stalled_calls: watch::Sender<std::collections::BTreeSet<String>>,
 }
 
 /// A running simulated misskey server.
@@ -97,19 +103,22 @@ impl SimMisskey {
         let listener = tokio::net::TcpListener::bind(options.listen).await?;
         let addr = listener.local_addr()?;
         let gate = ratelimit::CallGate::new(options.rate_limit);
-        let world = world::World::seeded(
+        let mut world = world::World::seeded(
             format!("http://{addr}"),
             options.seed,
             gate,
             options.stream_queue_capacity,
         );
+        world.add_numbered_users(options.extra_users);
         let (stall, _) = watch::channel(false);
+        let (stalled_calls, _) = watch::channel(std::collections::BTreeSet::new());
         let changes = crate::sim::tracked::changes();
         let shared = Arc::new(Shared {
             world: Tracked::new(world, Arc::clone(&changes)),
             changes,
             options: options.clone(),
             stall,
+            stalled_calls,
         });
         let router = Router::new()
             .route("/streaming", get(stream::upgrade))

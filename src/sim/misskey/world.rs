@@ -174,6 +174,8 @@ pub struct World {
     pub gate: CallGate,
     /// REST calls per endpoint name.
     pub calls: BTreeMap<String, u64>,
+    /// REST calls being held (their token is stalled), per endpoint name.
+    pub held_calls: BTreeMap<String, u64>,
     /// Random source of the activity generator.
     pub rng: SplitMix64,
 }
@@ -195,6 +197,25 @@ impl World {
     /// The user owning this token.
     pub fn user_by_token(&self, token: &str) -> Option<&UserRecord> {
         self.users.values().find(|user| user.token == token)
+    }
+
+    /// Adds `count` plain users `user1` … `user{count}` (tokens `demo-user1` …), following
+    /// nobody.
+    pub fn add_numbered_users(&mut self, count: usize) {
+        for n in 1..=count {
+            let id = self.ids.next_at(SEED_BASE_MS);
+            let username = format!("user{n}");
+            self.users.insert(
+                id.clone(),
+                UserRecord {
+                    id,
+                    token: format!("demo-{username}"),
+                    name: Some(format!("User {n}")),
+                    description: None,
+                    username,
+                },
+            );
+        }
     }
 
     /// The follow record `follower → followee`.
@@ -241,6 +262,7 @@ impl World {
             hub: Hub::new(queue_capacity),
             gate,
             calls: BTreeMap::new(),
+            held_calls: BTreeMap::new(),
             rng: SplitMix64::new(seed),
         }
     }

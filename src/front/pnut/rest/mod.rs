@@ -1,8 +1,10 @@
 //! The pnut REST front (`/v1/*`, mapping.md §4.3): pnut tools' REST calls answered from the
 //! Misskey upstream. Every answer is a pnut envelope; unknown endpoints are a 404 envelope.
 //!
-//! A GET carrying `?connection_id=` on a subscribable endpoint is a subscription: the normal
-//! answer plus `meta.subscription_id`, through the pnut stream front (mapping.md §4.1).
+//! Which calls exist is the catalogue's [`PNUT_REST_ROUTES`](crate::mapping::catalog::PNUT_REST_ROUTES);
+//! a GET carrying `?connection_id=` on a subscribable endpoint (`[mapping.pnut_endpoints]`) is
+//! a subscription: the normal answer plus `meta.subscription_id`, through the pnut stream
+//! front (mapping.md §4.1).
 
 mod objects;
 mod params;
@@ -16,16 +18,17 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
 use crate::front::BridgeContext;
+use crate::mapping::catalog::pnut_rest_route;
 use objects::Caller;
 pub use params::{PNUT_TOKEN_SOURCES, Query, parse_query};
 #[cfg(feature = "fuzzing")]
 pub(crate) use params::{Page, misskey_id, new_post, upstream_token};
-pub use reply::RestError;
+pub use reply::{Reply, RestError, RestResult};
 
 /// This front's routes: one catch-all under `/v1/` (more specific routes of other fronts,
 /// such as `/v1/user`, take precedence).
@@ -49,19 +52,21 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let query = parse_query(raw_query.as_deref());
+    let path = format!("/{}", path.trim_start_matches('/'));
     let token = match params::upstream_token(&ctx, &headers, raw_query.as_deref()) {
         Ok(token) => token,
         Err(error) => {
             // An unknown endpoint is a 404 whether or not a token came with it.
-            if !is_known(&method, &path) {
+            if pnut_rest_route(method.as_str(), &path).is_none() {
                 return not_found().await;
             }
             return error.into_response();
         }
     };
     if method == Method::GET
-        && query.contains_key("connection_id")
-        && let Some(response) = subscription::subscribe_call(&ctx, &token, &path, &query).await
+        && let Some(connection_id) = query.get("connection_id")
+        && let Some(response) =
+            subscription::subscribe_call(&ctx, &token, &path, connection_id, &query).await
     {
         return response;
     }
@@ -69,99 +74,24 @@ async fn handle(
         ctx: &ctx,
         token: &token,
     };
-    dispatch(caller, &method, &path, &query, &headers, &body)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-/// The answer of a subscribable GET endpoint for `token` (an upstream token), as a normal
-/// REST call would give it: `path` is below `/v1` (e.g. `/posts/streams/me`), `query` its
-/// query parameters (pagination). The stream front wraps it when subscribing.
-pub async fn first_page(ctx: &BridgeContext, token: &str, path: &str, query: &Query) -> Response {
-    let caller = Caller { ctx, token };
-    let path = path.trim_start_matches("/v1").trim_start_matches('/');
-    dispatch(caller, &Method::GET, path, query, &HeaderMap::new(), &[])
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-/// Largest first-page body [`first_page_json`] reads back.
-const FIRST_PAGE_MAX_BYTES: usize = 16 * 1024 * 1024;
-
-/// [`first_page`] as status and JSON envelope, for callers that add keys to `meta`
-/// (e.g. `subscription_id`). An unreadable body becomes a 500 envelope.
-pub async fn first_page_json(
-    ctx: &BridgeContext,
-    token: &str,
-    path: &str,
-    query: &Query,
-) -> (StatusCode, serde_json::Value) {
-    let response = first_page(ctx, token, path, query).await;
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), FIRST_PAGE_MAX_BYTES).await;
-    match body.map(|b| serde_json::from_slice::<serde_json::Value>(&b)) {
-        Ok(Ok(value)) => (status, value),
-        _ => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            serde_json::json!({"meta": {"code": 500, "error_message": "Internal Server Error"}}),
-        ),
+    match dispatch(caller, &method, &path, &query, &headers, &body).await {
+        Ok(reply) => reply.into_response(),
+        Err(error) => error.into_response(),
     }
 }
 
-/// Whether `method` + `path` is an endpoint of this front.
-fn is_known(method: &Method, path: &str) -> bool {
-    route_of(method, &segments(path)).is_some()
+/// The answer of a GET endpoint for `token` (an upstream token), as a normal REST call gives
+/// it, before rendering: `path` is below `/v1` (e.g. `/posts/streams/me`), `query` its query
+/// parameters (pagination). A subscribe call adds `meta.subscription_id` to it.
+pub async fn first_page(ctx: &BridgeContext, token: &str, path: &str, query: &Query) -> RestResult {
+    let caller = Caller { ctx, token };
+    let path = path.strip_prefix("/v1").unwrap_or(path);
+    let path = format!("/{}", path.trim_start_matches('/'));
+    dispatch(caller, &Method::GET, &path, query, &HeaderMap::new(), &[]).await
 }
 
-fn segments(path: &str) -> Vec<&str> {
-    path.trim_matches('/').split('/').collect()
-}
-
-/// The endpoints, by method and path segments.
-#[derive(Debug, Clone, Copy)]
-enum Route<'a> {
-    User(&'a str),
-    Token,
-    Post(&'a str),
-    Thread(&'a str),
-    Stream(&'a str),
-    UserPosts(&'a str),
-    Mentions,
-    Relations(&'a str, bool),
-    Files,
-    SysConfig,
-    CreatePost,
-    DeletePost(&'a str),
-    Repost(&'a str, bool),
-    Bookmark(&'a str, bool),
-    Follow(&'a str, bool),
-}
-
-fn route_of<'a>(method: &Method, seg: &[&'a str]) -> Option<Route<'a>> {
-    let get = method == Method::GET;
-    let put = method == Method::PUT;
-    let delete = method == Method::DELETE;
-    Some(match seg {
-        ["token"] if get => Route::Token,
-        ["sys", "config"] if get => Route::SysConfig,
-        ["posts"] if method == Method::POST => Route::CreatePost,
-        ["posts", "streams", s @ ("me" | "unified" | "global")] if get => Route::Stream(s),
-        ["posts", id] if get => Route::Post(id),
-        ["posts", id] if delete => Route::DeletePost(id),
-        ["posts", id, "thread"] if get => Route::Thread(id),
-        ["posts", id, "repost"] if put || delete => Route::Repost(id, put),
-        ["posts", id, "bookmark"] if put || delete => Route::Bookmark(id, put),
-        ["users", "me", "mentions"] if get => Route::Mentions,
-        ["users", "me", "files"] if get => Route::Files,
-        ["users", id] if get => Route::User(id),
-        ["users", id, "posts"] if get => Route::UserPosts(id),
-        ["users", id, "followers"] if get => Route::Relations(id, true),
-        ["users", id, "following"] if get => Route::Relations(id, false),
-        ["users", id, "follow"] if put || delete => Route::Follow(id, put),
-        _ => return None,
-    })
-}
-
+/// Runs the handler of the [`PNUT_REST_ROUTES`](crate::mapping::catalog::PNUT_REST_ROUTES)
+/// route that `method` and `path` take.
 async fn dispatch(
     caller: Caller<'_>,
     method: &Method,
@@ -169,25 +99,37 @@ async fn dispatch(
     query: &Query,
     headers: &HeaderMap,
     body: &[u8],
-) -> reply::RestResult {
-    let seg = segments(path);
-    let route =
-        route_of(method, &seg).ok_or_else(|| RestError::NotFound("Not Found".to_owned()))?;
-    match route {
-        Route::User(id) => reads::user(caller, id).await,
-        Route::Token => reads::token(caller).await,
-        Route::Post(id) => reads::post(caller, id).await,
-        Route::Thread(id) => reads::thread(caller, id, query).await,
-        Route::Stream(name) => reads::post_stream(caller, name, query).await,
-        Route::UserPosts(id) => reads::user_posts(caller, id, query).await,
-        Route::Mentions => reads::mentions(caller, query).await,
-        Route::Relations(id, followers) => reads::relations(caller, id, followers, query).await,
-        Route::Files => reads::files(caller, query).await,
-        Route::SysConfig => reads::sys_config(caller).await,
-        Route::CreatePost => writes::create_post(caller, headers, body).await,
-        Route::DeletePost(id) => writes::delete_post(caller, id).await,
-        Route::Repost(id, on) => writes::repost(caller, id, on).await,
-        Route::Bookmark(id, on) => writes::bookmark(caller, id, on).await,
-        Route::Follow(id, on) => writes::follow(caller, id, on).await,
+) -> RestResult {
+    let not_found = || RestError::NotFound("Not Found".to_owned());
+    let (route, captures) = pnut_rest_route(method.as_str(), path).ok_or_else(not_found)?;
+    let post_id = captures.get("post_id").map_or("", String::as_str);
+    let user_id = captures.get("user_id").map_or("", String::as_str);
+    let channel_id = captures.get("channel_id").map_or("", String::as_str);
+    let put = method == Method::PUT;
+    match (route.method, route.pattern) {
+        ("GET", "/token") => reads::token(caller).await,
+        ("GET", "/sys/config") => reads::sys_config(caller).await,
+        ("POST", "/posts") => writes::create_post(caller, headers, body).await,
+        ("GET", "/posts/streams/me" | "/posts/streams/unified" | "/posts/streams/global")
+        | ("GET", "/users/me/mentions") => reads::note_list(caller, route, query).await,
+        ("GET", "/posts/{post_id}") => reads::post(caller, post_id).await,
+        ("DELETE", "/posts/{post_id}") => writes::delete_post(caller, post_id).await,
+        ("GET", "/posts/{post_id}/thread") => reads::thread(caller, post_id, query).await,
+        (_, "/posts/{post_id}/repost") => writes::repost(caller, post_id, put).await,
+        (_, "/posts/{post_id}/bookmark") => writes::bookmark(caller, post_id, put).await,
+        ("GET", "/users/me/files") => reads::files(caller, query).await,
+        ("GET", "/users/{user_id}") => reads::user(caller, user_id).await,
+        ("GET", "/users/{user_id}/posts") => reads::user_posts(caller, user_id, query).await,
+        ("GET", "/users/{user_id}/followers") => {
+            reads::relations(caller, user_id, true, query).await
+        }
+        ("GET", "/users/{user_id}/following") => {
+            reads::relations(caller, user_id, false, query).await
+        }
+        (_, "/users/{user_id}/follow") => writes::follow(caller, user_id, put).await,
+        ("GET", "/channels/{channel_id}/messages") => {
+            reads::channel_messages(caller, channel_id, query).await
+        }
+        _ => Err(not_found()),
     }
 }

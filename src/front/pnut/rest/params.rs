@@ -9,7 +9,8 @@ use serde_json::{Map, Value, json};
 
 use super::reply::RestError;
 use crate::front::BridgeContext;
-use crate::front::token::{self, TokenSource};
+pub use crate::front::pnut::PNUT_TOKEN_SOURCES;
+use crate::front::token;
 use crate::ids::{cmp_decimal, pnut_to_misskey};
 
 /// Query parameters by name (the last value of a repeated name wins).
@@ -35,10 +36,6 @@ pub fn upstream_token(
     ctx.upstream_token(&presented)
         .ok_or_else(|| RestError::Unauthorized("Invalid token".to_owned()))
 }
-
-/// Where the pnut front reads a token: `Authorization: Bearer` first, then `?access_token=`.
-pub const PNUT_TOKEN_SOURCES: &[TokenSource<'static>] =
-    &[TokenSource::Bearer, TokenSource::Query("access_token")];
 
 /// A pnut (decimal) id from a path or query → the Misskey id, or a 400 naming `what`.
 pub fn misskey_id(ctx: &BridgeContext, decimal: &str, what: &str) -> Result<String, RestError> {

@@ -6,6 +6,8 @@ use serde_json::{Map, Value, json};
 use super::objects::{Caller, body1};
 use super::params::{Page, Query, misskey_id};
 use super::reply::{RestResult, newest_first, ok, page};
+use crate::front::pnut::CHAT_CHANNEL_TYPE;
+use crate::mapping::catalog::RestRoute;
 use crate::misskey::{InstanceMeta, Note};
 use crate::pnut::{Token, TokenApp, TokenStorage};
 use crate::translate;
@@ -107,14 +109,29 @@ pub async fn thread(caller: Caller<'_>, post_id: &str, query: &Query) -> RestRes
     page(posts, more)
 }
 
-/// A post stream: `stream` is `me`, `unified` or `global`.
-pub async fn post_stream(caller: Caller<'_>, stream: &str, query: &Query) -> RestResult {
+/// A note-list route (`/posts/streams/*`, `/users/me/mentions`): the posts of the Misskey
+/// calls of its `[mapping.pnut_endpoints]` row's `first_page` (the calls a subscribe answers
+/// with), else of the route's own calls; merged newest first, deduplicated, paginated.
+pub async fn note_list(caller: Caller<'_>, route: &RestRoute, query: &Query) -> RestResult {
     let page_params = Page::from_query(caller.ctx, query)?;
-    let body = page_params.body.clone();
-    let calls: Vec<(&str, Map<String, Value>)> = match stream {
-        "me" => vec![("notes/timeline", body)],
-        "unified" => vec![("notes/timeline", body.clone()), ("notes/mentions", body)],
-        _ => vec![("notes/global-timeline", body)],
+    let config = caller.ctx.config();
+    let configured = config
+        .mapping
+        .pnut_endpoints
+        .get(route.pattern)
+        .filter(|row| row.bridged)
+        .map(|row| row.first_page.as_slice())
+        .filter(|calls| !calls.is_empty());
+    let calls: Vec<(&str, Map<String, Value>)> = match configured {
+        Some(calls) => calls
+            .iter()
+            .map(|call| (call.as_str(), page_params.body.clone()))
+            .collect(),
+        None => route
+            .calls
+            .iter()
+            .map(|call| (*call, page_params.body.clone()))
+            .collect(),
     };
     let (posts, more) = caller.post_list(&calls, &page_params).await?;
     page(posts, more)
@@ -127,16 +144,6 @@ pub async fn user_posts(caller: Caller<'_>, reference: &str, query: &Query) -> R
     let body = page_params.body_with(&[("userId", json!(user_id)), ("withReplies", json!(true))]);
     let (posts, more) = caller
         .post_list(&[("users/notes", body)], &page_params)
-        .await?;
-    page(posts, more)
-}
-
-/// `GET /users/me/mentions`.
-pub async fn mentions(caller: Caller<'_>, query: &Query) -> RestResult {
-    let page_params = Page::from_query(caller.ctx, query)?;
-    let body = page_params.body.clone();
-    let (posts, more) = caller
-        .post_list(&[("notes/mentions", body)], &page_params)
         .await?;
     page(posts, more)
 }
@@ -159,6 +166,33 @@ pub async fn files(caller: Caller<'_>, query: &Query) -> RestResult {
     let page_params = Page::from_query(caller.ctx, query)?;
     let (files, more) = caller.files(&page_params).await?;
     page(files, more)
+}
+
+/// `GET /channels/{id}/messages`: the Misskey-channel's notes (`channels/timeline`) as pnut
+/// chat messages, newest first, with `meta.channel_type` `io.pnut.core.chat`.
+pub async fn channel_messages(caller: Caller<'_>, channel_id: &str, query: &Query) -> RestResult {
+    let page_params = Page::from_query(caller.ctx, query)?;
+    let misskey_channel = misskey_id(caller.ctx, channel_id, "channel id")?;
+    let body = page_params.body_with(&[("channelId", json!(misskey_channel))]);
+    let notes: Vec<Note> = caller.read("channels/timeline", body).await?;
+    let mut messages = Vec::new();
+    for note in &notes {
+        // An untranslatable note is dropped from the list, not the whole answer (§5).
+        match translate::note_to_message(note, &caller.ctx.translate) {
+            Ok(mut message) => {
+                message.pagination_id = Some(message.id.clone());
+                messages.push((message.id.clone(), message));
+            }
+            Err(error) => {
+                tracing::warn!(kind = "note", %error, "dropped untranslatable channel note");
+            }
+        }
+    }
+    newest_first(&mut messages);
+    let more = page_params.cut(&mut messages);
+    let mut reply = page(messages, more)?;
+    reply.envelope.meta.channel_type = Some(CHAT_CHANNEL_TYPE.to_owned());
+    Ok(reply)
 }
 
 /// `GET /sys/config`: pnut's limits, with the post length from Misskey's `meta`.

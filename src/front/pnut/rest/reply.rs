@@ -4,6 +4,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::ids::cmp_decimal;
 use crate::pnut::{Envelope, Meta};
@@ -28,6 +29,9 @@ pub enum RestError {
     /// The upstream answer could not be translated.
     #[error(transparent)]
     Translate(#[from] TranslateError),
+    /// An answer could not be put into JSON.
+    #[error("cannot render the answer: {0}")]
+    Render(#[from] serde_json::Error),
 }
 
 /// Misskey error codes that mean "no such object" (Misskey answers them with HTTP 400).
@@ -41,6 +45,7 @@ impl RestError {
             RestError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone(), None),
             RestError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone(), None),
             RestError::Translate(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None),
+            RestError::Render(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None),
             RestError::Upstream(e) => upstream_parts(e),
         }
     }
@@ -94,12 +99,31 @@ impl IntoResponse for RestError {
     }
 }
 
+/// A successful REST answer before it is rendered: the HTTP status and the envelope (whose
+/// `meta` a subscribe call extends with `subscription_id`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// HTTP status (mirrored in `meta.code`).
+    pub status: StatusCode,
+    /// The envelope.
+    pub envelope: Envelope<Value>,
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.envelope)).into_response()
+    }
+}
+
 /// A REST handler's result.
-pub type RestResult = Result<Response, RestError>;
+pub type RestResult = Result<Reply, RestError>;
 
 /// A success envelope with `data` and `meta.code` = `status`.
 pub fn ok<T: Serialize>(status: StatusCode, data: T) -> RestResult {
-    Ok((status, axum::Json(Envelope::ok(status.as_u16(), data))).into_response())
+    Ok(Reply {
+        status,
+        envelope: Envelope::ok(status.as_u16(), serde_json::to_value(data)?),
+    })
 }
 
 /// A newest-first list page: `meta.min_id`/`max_id` from `pagination_id`s, `meta.more`.
@@ -115,9 +139,12 @@ pub fn page<T: Serialize>(items: Vec<(String, T)>, more: bool) -> RestResult {
             more: Some(more),
             ..Meta::default()
         },
-        data: Some(data),
+        data: Some(serde_json::to_value(data)?),
     };
-    Ok((StatusCode::OK, axum::Json(envelope)).into_response())
+    Ok(Reply {
+        status: StatusCode::OK,
+        envelope,
+    })
 }
 
 /// Sorts `(pagination_id, item)` pairs newest first (decimal ids) and drops duplicate ids.

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::front::pnut::rest::PNUT_TOKEN_SOURCES;
+use crate::front::pnut::PNUT_TOKEN_SOURCES;
 use crate::front::token;
 use crate::pnut::Envelope;
 

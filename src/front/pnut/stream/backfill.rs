@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
 use crate::front::BridgeContext;
+use crate::mapping::catalog::MISSKEY_CHANNEL_HISTORY;
 use crate::ratelimit::token_hash;
 
 /// Misskey's maximum `limit` on timeline calls.
@@ -26,22 +27,21 @@ pub struct Backfilled {
     pub notes: Vec<Value>,
 }
 
-/// The REST call that backfills a channel, and the event kind its notes replay as; `None`
-/// for channels without note history (`drive`, or `main` beyond mentions).
+/// The REST call that backfills a channel connection, the event kind its notes replay as, and
+/// the call's body (the connect params it takes over), from the catalogue's
+/// [`MISSKEY_CHANNEL_HISTORY`]; `None` for channels without note history (`drive`).
 pub fn source(
     channel: &str,
     params: &Map<String, Value>,
 ) -> Option<(&'static str, &'static str, Map<String, Value>)> {
-    match channel {
-        "homeTimeline" => Some(("notes/timeline", "note", Map::new())),
-        "main" => Some(("notes/mentions", "mention", Map::new())),
-        "channel" => {
-            let mut body = Map::new();
-            body.insert("channelId".to_owned(), params.get("channelId")?.clone());
-            Some(("channels/timeline", "note", body))
-        }
-        _ => None,
+    let (_, endpoint, kind, takes) = MISSKEY_CHANNEL_HISTORY
+        .iter()
+        .find(|(name, ..)| *name == channel)?;
+    let mut body = Map::new();
+    for param in *takes {
+        body.insert((*param).to_owned(), params.get(*param)?.clone());
     }
+    Some((endpoint, kind, body))
 }
 
 /// Attempts at one page after a 5xx or transport error (a 429 waits for its pause instead).

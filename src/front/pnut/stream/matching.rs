@@ -1,69 +1,16 @@
-//! Which upstream events a subscription takes, and the translation of one upstream event into
-//! the facts every matching subscription shares (mapping.md §4.2).
+//! The translation of one upstream event into the facts every matching subscription shares,
+//! and the per-subscription filters on them (mapping.md §4.2). Which event types a
+//! subscription takes at all comes from its [`SubSpec`] (the mapping table).
 
 use serde_json::Value;
 
-use super::hub::SubSpec;
+use super::spec::SubSpec;
+use crate::front::pnut::CHAT_CHANNEL_TYPE;
 use crate::misskey::{Note, NoteUpdatedEvent};
 use crate::pnut::{EventData, EventKind, Token, User};
 use crate::translate::{
     Options, PnutEvent, Translated, misskey_event_to_pnut, note_to_message, note_updated_to_pnut,
 };
-
-/// The channel type of Misskey channel notes as pnut messages.
-pub const CHAT_CHANNEL_TYPE: &str = "io.pnut.core.chat";
-
-/// Upstream events a subscription takes: per Misskey channel, the event kinds (`None`: any).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Accept(Vec<(String, Option<Vec<String>>)>);
-
-impl Accept {
-    /// The default table's events for an endpoint pattern (mapping.md §4.2); a pattern not in
-    /// the table (a configured mapping) takes every event of its channels.
-    pub fn for_endpoint(pattern: &str) -> Self {
-        let rules: &[(&str, &[&str])] = match pattern {
-            "/posts/streams/me" | "/users/me/posts" => &[("homeTimeline", &["note"])],
-            "/posts/streams/unified" => &[("homeTimeline", &["note"]), ("main", &["mention"])],
-            "/users/me/mentions" => &[("main", &["mention"])],
-            "/posts/{post_id}/thread" => &[("main", &["reply", "mention"])],
-            "/users/me/followers" => &[("main", &["followed"])],
-            "/users/me/following" => &[("main", &["follow", "unfollow"])],
-            "/channels/{channel_id}/messages" => &[("channel", &["note"])],
-            "/token" => &[("main", &["meUpdated"])],
-            "/users/me/files" => &[(
-                "drive",
-                &[
-                    "fileCreated",
-                    "fileUpdated",
-                    "fileDeleted",
-                    "driveFileCreated",
-                ],
-            )],
-            _ => return Self(Vec::new()),
-        };
-        Self(
-            rules
-                .iter()
-                .map(|(channel, kinds)| {
-                    (
-                        (*channel).to_owned(),
-                        Some(kinds.iter().map(|k| (*k).to_owned()).collect()),
-                    )
-                })
-                .collect(),
-        )
-    }
-
-    /// Whether event `kind` of a joined `channel` is taken.
-    pub fn takes_channel(&self, channel: &str, kind: &str) -> bool {
-        if self.0.is_empty() {
-            return true;
-        }
-        self.0.iter().any(|(c, kinds)| {
-            c == channel && kinds.as_ref().is_none_or(|k| k.iter().any(|k| k == kind))
-        })
-    }
-}
 
 /// One translated upstream event plus what subscription filters look at.
 #[derive(Debug, Clone)]

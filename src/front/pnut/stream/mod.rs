@@ -1,9 +1,12 @@
 //! The pnut user-stream front (`/v1/user`), subscriptions and the per-token Misskey hub
 //! (mapping.md §4.1, §4.2).
 //!
-//! The REST front owns the subscribable paths; on a call carrying `?connection_id=` it calls
-//! [`subscribe`] and adds the returned id as `meta.subscription_id` to its normal answer
-//! (refusals: [`SubscribeError::response`]).
+//! A token followed from the edge inward: the socket ([`socket`]) takes a lease on the
+//! token's hub session (`ctx.hubs`) and registers its connection id in the [`Registry`];
+//! the REST front, on a call carrying `?connection_id=`, resolves the mapping plan once and
+//! calls [`subscribe`], which finds the connection's hub in the registry and asks it to join
+//! the plan's [`SubSpec`]; the hub ([`hub`]) owns the token's Misskey stream and fans
+//! upstream events out to the connections' pipes.
 
 mod auth;
 mod backfill;
@@ -11,10 +14,11 @@ mod hub;
 mod ids;
 mod matching;
 mod pipe;
+mod refusal;
 mod registry;
 mod socket;
+mod spec;
 mod subscribe;
-mod test_routes;
 
 use std::sync::Arc;
 
@@ -25,16 +29,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 
 pub use auth::presented_token;
+pub use hub::{HubHandle, Subscribed};
 #[cfg(feature = "fuzzing")]
 pub(crate) use matching::{translate_channel_event, translate_note_updated};
+pub use pipe::ConnectionPipe;
+pub use refusal::Refusal;
 pub use registry::{Registry, registry};
-
-/// The handle of a pnut-front session (a token's Misskey hub): its command queue.
-pub type HubHandle = tokio::sync::mpsc::Sender<hub::HubCommand>;
 pub use socket::stream_endpoint;
-pub use subscribe::{SubscribeError, subscribe};
-pub use test_routes::{SUBSCRIBABLE_PATHS, subscribe_routes};
+pub use spec::SubSpec;
+pub use subscribe::{SubscribeError, delete_connection, subscribe, unsubscribe};
 
+use crate::front::BridgeContext;
 use auth::error_response;
 
 /// This front's routes: `GET /v1/user` and the `DELETE /v1/users/me/streams/...` routes.
@@ -43,22 +48,20 @@ pub fn routes(ctx: Arc<BridgeContext>) -> Router {
         .route("/v1/user", get(socket::upgrade))
         .route(
             "/v1/users/me/streams/{connection_id}",
-            delete(delete_connection),
+            delete(delete_connection_call),
         )
         .route(
             "/v1/users/me/streams/{connection_id}/{subscription_id}",
-            delete(delete_subscription),
+            delete(delete_subscription_call),
         )
         .with_state(ctx)
 }
-
-use crate::front::BridgeContext;
 
 fn token_of(ctx: &BridgeContext, headers: &HeaderMap, uri: &Uri) -> Option<String> {
     presented_token(headers, uri.query()).and_then(|t| ctx.upstream_token(&t))
 }
 
-async fn delete_connection(
+async fn delete_connection_call(
     State(ctx): State<Arc<BridgeContext>>,
     Path(connection_id): Path<String>,
     headers: HeaderMap,
@@ -67,14 +70,14 @@ async fn delete_connection(
     let Some(token) = token_of(&ctx, &headers, &uri) else {
         return error_response(401, "Call requires authentication: token required");
     };
-    if registry(&ctx).delete_connection(token, connection_id).await {
+    if delete_connection(&ctx, &token, &connection_id).await {
         StatusCode::NO_CONTENT.into_response()
     } else {
         error_response(404, "unknown connection")
     }
 }
 
-async fn delete_subscription(
+async fn delete_subscription_call(
     State(ctx): State<Arc<BridgeContext>>,
     Path((connection_id, subscription_id)): Path<(String, String)>,
     headers: HeaderMap,
@@ -83,10 +86,7 @@ async fn delete_subscription(
     let Some(token) = token_of(&ctx, &headers, &uri) else {
         return error_response(401, "Call requires authentication: token required");
     };
-    if registry(&ctx)
-        .unsubscribe(token, connection_id, subscription_id)
-        .await
-    {
+    if unsubscribe(&ctx, &token, &connection_id, &subscription_id).await {
         StatusCode::NO_CONTENT.into_response()
     } else {
         error_response(404, "unknown connection or subscription")

@@ -14,7 +14,9 @@ use serde_json::Map;
 use tokio::time::{Instant, sleep_until};
 
 use super::auth::{error_response, presented_token};
-use super::registry::{ConnectionPipe, registry};
+use super::hub;
+use super::pipe::ConnectionPipe;
+use super::registry::registry;
 use crate::front::BridgeContext;
 use crate::front::closing::{
     CLOSE_GOING_AWAY, CLOSE_HANDSHAKE, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_POLICY, REASON_DRAIN,
@@ -136,12 +138,25 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
     let frames = (max_bytes / AVERAGE_FRAME_BYTES).clamp(16, 4096);
     let (pipe, mut frames_rx) = ConnectionPipe::new(frames as usize, max_bytes);
     let control = pipe.clone();
-    let registry = registry(&ctx);
     let metrics = ctx.metrics.front(Front::Pnut);
     let _connected = metrics.connected();
-    let Some(connection_id) = registry.open(token, pipe).await else {
+    // This connection's lease keeps its token's hub alive (mapping.md §8).
+    let lease = ctx
+        .hubs
+        .acquire(&token, config.timeouts.session_idle, |end| {
+            hub::start(Arc::clone(&ctx), token.clone(), end)
+        });
+    let hub = lease.handle().clone();
+    let connection_id = registry(&ctx).register(&token, hub.clone());
+    let max_subscriptions = config.limits.front_max_subscriptions_per_connection;
+    if hub
+        .open(connection_id.clone(), pipe, max_subscriptions)
+        .await
+        .is_err()
+    {
+        registry(&ctx).remove(&connection_id);
         let (mut writer, mut reader) = socket.split();
-        let reason = "registry unavailable";
+        let reason = "hub unavailable";
         close_within(
             &mut writer,
             &mut reader,
@@ -160,7 +175,8 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
     let silence = config.timeouts.pnut_front_client_silence;
     let mut deadline = Instant::now() + silence;
     if !sent {
-        registry.closed(connection_id).await;
+        registry(&ctx).remove(&connection_id);
+        hub.closed(connection_id).await;
         return;
     }
     let drain = &ctx.drain;
@@ -200,7 +216,9 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
     }
     // Release the queue and the subscriptions before a close that may take a while.
     drop(frames_rx);
-    registry.closed(connection_id).await;
+    registry(&ctx).remove(&connection_id);
+    hub.closed(connection_id).await;
+    drop(lease);
     if let Some((code, reason)) = ending.close_frame() {
         let (mut writer, mut reader) = socket.split();
         close_within(&mut writer, &mut reader, code, reason, CLOSE_HANDSHAKE).await;

@@ -1,20 +1,18 @@
-//! Subscribing a tool connection to an endpoint (`?connection_id=` on a subscribable REST
-//! call, mapping.md §4.1): resolution through the mapping tables, the registry, and the
-//! pnut error envelopes of refusals.
+//! The HTTP edge of subscriptions (`?connection_id=` on a subscribable REST call, and the
+//! `DELETE /v1/users/me/streams/...` calls, mapping.md §4.1): the registry's and the hub's
+//! refusals become pnut error envelopes here.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::response::Response;
-use serde_json::{Map, Value};
 
 use super::auth::error_response;
-use super::hub::SubSpec;
-use super::matching::Accept;
+use super::hub::Subscribed;
+use super::refusal::Refusal;
 use super::registry::registry;
+use super::spec::SubSpec;
 use crate::front::BridgeContext;
-use crate::ids::pnut_to_misskey;
-use crate::mapping::{MappingError, SubscribePlan, resolve_subscribe};
+use crate::mapping::{MappingError, SubscribePlan};
 
 /// Why a subscribe was refused; [`SubscribeError::status`] and [`SubscribeError::response`]
 /// give its pnut answer.
@@ -40,12 +38,23 @@ pub enum SubscribeError {
         /// The limit.
         max: u32,
     },
-    /// The registry is gone (shutting down).
-    #[error("the stream registry is unavailable")]
+    /// The token's hub is gone (shutting down).
+    #[error("the stream hub is unavailable")]
     Unavailable,
 }
 
 impl SubscribeError {
+    /// The answer to `refusal` on `connection_id`.
+    pub fn refused(refusal: Refusal, connection_id: &str) -> Self {
+        let connection_id = connection_id.to_owned();
+        match refusal {
+            Refusal::UnknownConnection => Self::UnknownConnection(connection_id),
+            Refusal::ForeignConnection => Self::ForeignConnection(connection_id),
+            Refusal::Full(max) => Self::TooManySubscriptions { connection_id, max },
+            Refusal::Gone => Self::Unavailable,
+        }
+    }
+
     /// HTTP status of the refusal: 403 for another token's connection, 503 when shutting
     /// down, else 400.
     pub fn status(&self) -> u16 {
@@ -62,64 +71,57 @@ impl SubscribeError {
     }
 }
 
-/// Subscribes connection `query["connection_id"]` of upstream token `token` to `path`
-/// (`/v1` prefix allowed) with the call's `query`; returns the subscription id and the
-/// resolved plan (its `first_page` says which Misskey calls make the normal answer). Waits
-/// until the upstream channel connections are joined (bounded by the Misskey request timeout).
+/// Subscribes connection `connection_id` of upstream token `token` to the resolved `plan`;
+/// returns the subscription id. Waits until the upstream channel connections are joined
+/// (bounded by the Misskey request timeout). Only this token's hub is asked.
 pub async fn subscribe(
     ctx: &Arc<BridgeContext>,
     token: &str,
-    path: &str,
-    query: &BTreeMap<String, String>,
-) -> Result<(String, SubscribePlan), SubscribeError> {
-    let connection_id = query
-        .get("connection_id")
-        .filter(|id| !id.is_empty())
-        .ok_or(SubscribeError::MissingConnectionId)?
-        .clone();
-    let plan =
-        resolve_subscribe(&ctx.config().mapping, path, query).map_err(SubscribeError::Mapping)?;
-    let spec = sub_spec(ctx, &plan);
-    let (subscription_id, ready) = registry(ctx)
-        .subscribe(token.to_owned(), connection_id, spec)
-        .await?;
-    let wait = ctx.config().upstream.misskey.request_timeout;
+    connection_id: &str,
+    plan: &SubscribePlan,
+) -> Result<String, SubscribeError> {
+    let refused = |refusal| SubscribeError::refused(refusal, connection_id);
+    let hub = registry(ctx)
+        .hub_of(token, connection_id)
+        .map_err(refused)?;
+    let config = ctx.config();
+    let spec = SubSpec::from_plan(plan, config.ids.misskey_format);
+    let Subscribed {
+        subscription_id,
+        ready,
+    } = hub
+        .subscribe(connection_id.to_owned(), spec)
+        .await
+        .map_err(refused)?;
+    let wait = config.upstream.misskey.request_timeout;
     if tokio::time::timeout(wait, ready).await.is_err() {
         tracing::warn!("pnut subscribe: upstream channel join not acknowledged in time");
     }
-    Ok((subscription_id, plan))
+    Ok(subscription_id)
 }
 
-/// The hub's view of a plan: pnut ids in params (`…Id` keys) and the capture become Misskey ids.
-fn sub_spec(ctx: &BridgeContext, plan: &SubscribePlan) -> SubSpec {
-    let format = ctx.config().ids.misskey_format;
-    let to_misskey =
-        |value: &str| pnut_to_misskey(value, format).unwrap_or_else(|_| value.to_owned());
-    let joins = plan
-        .joins
-        .iter()
-        .map(|join| {
-            let mut params = match &join.params {
-                Value::Object(map) => map.clone(),
-                _ => Map::new(),
-            };
-            for (key, value) in params.iter_mut() {
-                if let Value::String(text) = value
-                    && key.ends_with("Id")
-                    && !text.is_empty()
-                    && text.bytes().all(|b| b.is_ascii_digit())
-                {
-                    *text = to_misskey(text);
-                }
-            }
-            (join.channel.clone(), params)
-        })
-        .collect();
-    SubSpec {
-        joins,
-        capture: plan.capture.as_deref().map(to_misskey),
-        capture_pnut: plan.capture.clone(),
-        accept: Accept::for_endpoint(&plan.endpoint),
-        own_only: plan.own_only,
+/// Ends subscription `subscription_id` of connection `connection_id` of `token`; `false` when
+/// there is no such subscription of this token.
+pub async fn unsubscribe(
+    ctx: &BridgeContext,
+    token: &str,
+    connection_id: &str,
+    subscription_id: &str,
+) -> bool {
+    match registry(ctx).hub_of(token, connection_id) {
+        Ok(hub) => {
+            hub.unsubscribe(connection_id.to_owned(), subscription_id.to_owned())
+                .await
+        }
+        Err(_) => false,
+    }
+}
+
+/// Closes connection `connection_id` of `token` (its socket closes); `false` when there is no
+/// such connection of this token.
+pub async fn delete_connection(ctx: &BridgeContext, token: &str, connection_id: &str) -> bool {
+    match registry(ctx).hub_of(token, connection_id) {
+        Ok(hub) => hub.delete(connection_id.to_owned()).await,
+        Err(_) => false,
     }
 }

@@ -144,6 +144,28 @@ fn respond(result: Result<Reply, ApiError>) -> Response {
     response
 }
 
+/// Holds a call of a stalled `token` until the token is released, counted in the world's
+/// `held_calls` meanwhile.
+async fn hold(shared: &Shared, token: &str, endpoint: &str) {
+    let mut released = shared.stalled_calls.subscribe();
+    *shared
+        .world
+        .lock()
+        .await
+        .held_calls
+        .entry(endpoint.to_owned())
+        .or_insert(0) += 1;
+    // Never errors: `shared` owns the sender.
+    let _ = released.wait_for(|tokens| !tokens.contains(token)).await;
+    let mut world = shared.world.lock().await;
+    if let Some(count) = world.held_calls.get_mut(endpoint) {
+        *count = count.saturating_sub(1);
+        if *count == 0 {
+            world.held_calls.remove(endpoint);
+        }
+    }
+}
+
 /// The `/api/{*endpoint}` handler.
 pub async fn handle(
     State(shared): State<Arc<Shared>>,
@@ -178,6 +200,11 @@ pub async fn handle(
         (None, Some(Value::String(token))) => Some(token.clone()),
         (None, Some(_)) => return empty(StatusCode::BAD_REQUEST),
     };
+    if let Some(token) = &token
+        && shared.stalled_calls.borrow().contains(token)
+    {
+        hold(&shared, token, &endpoint).await;
+    }
     let mut world = shared.world.lock().await;
     *world.calls.entry(endpoint.clone()).or_insert(0) += 1;
     if let Err(refusal) = world.gate.check(token.as_deref(), &endpoint) {
