@@ -291,6 +291,9 @@ async fn two_thousand_sessions_end_after_their_idle_time_and_leave_nothing_behin
     let mut config = base_config();
     config.upstream.pnut.url =
         UpstreamTarget::Url(format!("{}/v1", sim.base_url()).parse().unwrap());
+    // The simulated pnut serves user streams on its own stream host, as pnut.io does.
+    config.upstream.pnut.stream_url =
+        Some(serde_json::from_value(serde_json::json!(sim.stream_url())).unwrap());
     config.timeouts.session_idle = Duration::from_millis(50);
     config.ratelimit.pnut.upstream_per_second = 1_000_000;
     let running = pnutkey::app::start(&RunPlan::from_config(&config))
