@@ -3,6 +3,8 @@
 //! error body, on both fronts) and tokens that cannot be tokens (401, never a 502 from
 //! sending them upstream).
 
+mod common;
+
 use futures_util::StreamExt;
 use pnutkey::app::{self, Running};
 use pnutkey::config::Config;
@@ -146,5 +148,51 @@ async fn a_token_with_a_control_character_is_refused_with_401_on_every_door() {
     assert_eq!(misskey_rest.status(), StatusCode::UNAUTHORIZED);
     let body: Value = misskey_rest.json().await.expect("JSON");
     assert_eq!(body["error"]["code"], "AUTHENTICATION_FAILED", "{body}");
+    running.stop(std::time::Duration::from_secs(5)).await;
+}
+
+/// The next close code of `ws` (`None` when the connection ends without a close frame).
+async fn close_code(ws: &mut common::ws::Ws) -> Option<u16> {
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("the bridge closes in time")
+        {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_pnut_tool_frame_over_max_frame_size_is_closed_1009() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let running = start(|config| {
+        config.limits.max_frame_size = bytesize::ByteSize::kib(1);
+    })
+    .await;
+    let url = format!("ws://{}/v1/user?access_token=demo-alice", running.addr);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade");
+    let hello = common::ws::next_json(&mut ws).await;
+    assert!(hello["meta"]["connection_id"].is_string());
+    ws.send(Message::Text("x".repeat(2048).into()))
+        .await
+        .expect("sent");
+    assert_eq!(close_code(&mut ws).await, Some(1009));
+
+    // A frame far over the limit is refused before it is buffered: the connection ends.
+    let url = format!("ws://{}/v1/user?access_token=demo-alice", running.addr);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade");
+    let _hello = common::ws::next_json(&mut ws).await;
+    let _ = ws.send(Message::Text("x".repeat(1 << 20).into())).await;
+    let code = close_code(&mut ws).await;
+    assert!(matches!(code, None | Some(1009)), "{code:?}");
     running.stop(std::time::Duration::from_secs(5)).await;
 }

@@ -7,6 +7,7 @@ pub mod closing;
 pub mod context;
 pub mod drain;
 pub mod misskey;
+pub mod outbound;
 pub mod pnut;
 pub mod token;
 pub mod token_checks;

@@ -1,7 +1,6 @@
 //! The Misskey streaming front (`/streaming`) and the per-token pnut subscription pool
 //! (mapping.md §3.1, §3.2).
 
-mod outbound;
 mod pool;
 mod socket;
 

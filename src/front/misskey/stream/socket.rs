@@ -5,18 +5,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{Message, WebSocket};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::outbound::{ClientSink, SlowSignal, client_queue};
 use super::pool::{ClientId, PoolCommand, PoolHandle};
 use crate::front::closing::{
     CLOSE_GOING_AWAY, CLOSE_HANDSHAKE, CLOSE_POLICY, CLOSE_TOO_BIG, REASON_DRAIN, REASON_SLOW,
     close_within,
 };
+use crate::front::outbound::{ClientSink, SlowSignal, client_queue, frame_text};
 use crate::front::{BridgeContext, Drain};
 use crate::mapping;
 use crate::metrics::{CloseReason, Front, FrontMetrics, GaugeGuard, Metrics};
@@ -32,15 +32,6 @@ const SHARED_CHANNELS: [&str; 6] = [
     "admin",
     "reversi",
 ];
-
-/// A queued frame shared by every client it goes to, lent to the websocket without a copy.
-struct SharedFrame(Arc<str>);
-
-impl AsRef<[u8]> for SharedFrame {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
-}
 
 /// The channel ids one socket has open, bounded by `limits.max_channels_per_socket`.
 struct SocketState {
@@ -143,7 +134,7 @@ pub async fn serve(
             }
             frame = queue.next() => {
                 let Some(frame) = frame else { break Ending::Peer };
-                let Ok(text) = Utf8Bytes::try_from(Bytes::from_owner(SharedFrame(frame))) else {
+                let Some(text) = frame_text(frame) else {
                     continue;
                 };
                 if let Some(ending) = write(&mut writer, Message::Text(text), &slow, drain, pong_timeout).await {

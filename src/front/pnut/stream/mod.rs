@@ -13,7 +13,6 @@ mod backfill;
 mod hub;
 mod ids;
 mod matching;
-mod pipe;
 mod refusal;
 mod registry;
 mod socket;
@@ -32,7 +31,7 @@ pub use auth::presented_token;
 pub use hub::{HubHandle, Subscribed};
 #[cfg(feature = "fuzzing")]
 pub(crate) use matching::{translate_channel_event, translate_note_updated};
-pub use pipe::ConnectionPipe;
+
 pub use refusal::Refusal;
 pub use registry::{Registry, registry};
 pub use socket::stream_endpoint;

@@ -15,20 +15,17 @@ use tokio::time::{Instant, sleep_until};
 
 use super::auth::{error_response, presented_token};
 use super::hub;
-use super::pipe::ConnectionPipe;
 use super::registry::registry;
 use crate::front::BridgeContext;
 use crate::front::closing::{
-    CLOSE_GOING_AWAY, CLOSE_HANDSHAKE, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_POLICY, REASON_DRAIN,
-    REASON_SLOW, bound_buffers, close_within,
+    CLOSE_GOING_AWAY, CLOSE_HANDSHAKE, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TOO_BIG,
+    REASON_DRAIN, REASON_SLOW, bound_buffers, close_within,
 };
+use crate::front::outbound::{CloseCause, client_queue, frame_text};
 use crate::metrics::{CloseReason, Front};
 use crate::pnut::hello_frame;
 use crate::ratelimit::token_hash;
 use crate::upstream::{UpstreamError, UpstreamKind};
-
-/// Assumed average frame size, to turn `limits.outbound_queue` (bytes) into a frame count.
-const AVERAGE_FRAME_BYTES: u64 = 4096;
 
 /// The ws URL of this listener's user stream, from the bridge's base URL.
 pub fn stream_endpoint(bridge_url: &str) -> String {
@@ -84,9 +81,17 @@ pub async fn upgrade(
     }
     match ws {
         Ok(ws) => {
-            let queue_limit =
-                usize::try_from(ctx.config().limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
-            bound_buffers(ws, queue_limit).on_upgrade(move |socket| run(ctx, token, socket))
+            let limits = &ctx.config().limits;
+            let queue_limit = usize::try_from(limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
+            let max_frame = usize::try_from(limits.max_frame_size.as_u64())
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
+            // tungstenite's own limit sits above ours so an oversized frame reaches us and
+            // gets 1009; one far above it is refused by tungstenite before it is buffered.
+            bound_buffers(ws, queue_limit)
+                .max_message_size(max_frame.saturating_mul(2))
+                .max_frame_size(max_frame.saturating_mul(2))
+                .on_upgrade(move |socket| run(ctx, token, socket))
         }
         Err(_) => error_response(400, "A websocket upgrade is required"),
     }
@@ -98,6 +103,8 @@ enum Ending {
     Peer,
     /// The connection was deleted (`DELETE /v1/users/me/streams/{id}`).
     Deleted,
+    /// A tool frame over `limits.max_frame_size`.
+    TooBig,
     /// The outbound queue overflowed.
     SlowConsumer,
     /// The tool was silent for `timeouts.pnut_front_client_silence` (or a write stalled).
@@ -112,6 +119,7 @@ impl Ending {
         match self {
             Self::Peer => None,
             Self::Deleted => Some((CLOSE_NORMAL, "connection deleted")),
+            Self::TooBig => Some((CLOSE_TOO_BIG, "frame too large")),
             Self::SlowConsumer => Some((CLOSE_POLICY, REASON_SLOW)),
             Self::Silent => Some((CLOSE_NORMAL, "timeout")),
             Self::Drain => Some((CLOSE_GOING_AWAY, REASON_DRAIN)),
@@ -123,6 +131,7 @@ impl Ending {
         match self {
             Self::Peer => None,
             Self::Deleted => Some(CloseReason::Deleted),
+            Self::TooBig => Some(CloseReason::TooBig),
             Self::SlowConsumer => Some(CloseReason::SlowConsumer),
             Self::Silent => Some(CloseReason::SilenceTimeout),
             Self::Drain => Some(CloseReason::Drain),
@@ -134,10 +143,14 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
     let _tracked = ctx.drain.track();
     // This connection's settings for its whole life (a config reload affects new ones only).
     let config = ctx.config();
-    let max_bytes = config.limits.outbound_queue.as_u64();
-    let frames = (max_bytes / AVERAGE_FRAME_BYTES).clamp(16, 4096);
-    let (pipe, mut frames_rx) = ConnectionPipe::new(frames as usize, max_bytes);
-    let control = pipe.clone();
+    let queue_limit = usize::try_from(config.limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
+    let max_frame = usize::try_from(config.limits.max_frame_size.as_u64()).unwrap_or(usize::MAX);
+    let (pipe, mut queue) = client_queue(queue_limit);
+    let control = queue.slow_signal();
+    let closed_by = |cause| match cause {
+        CloseCause::SlowConsumer => Ending::SlowConsumer,
+        CloseCause::Requested => Ending::Deleted,
+    };
     let metrics = ctx.metrics.front(Front::Pnut);
     let _connected = metrics.connected();
     // This connection's lease keeps its token's hub alive (mapping.md §8).
@@ -184,28 +197,26 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
         tokio::select! {
             biased;
             () = drain.requested() => break Ending::Drain,
-            () = control.closing() => {
-                break if control.is_slow() { Ending::SlowConsumer } else { Ending::Deleted };
-            }
-            frame = frames_rx.recv() => {
-                let Some(text) = frame else { break Ending::Peer };
-                control.sent(text.len());
+            cause = control.closing() => break closed_by(cause),
+            frame = queue.next() => {
+                let Some(frame) = frame else { break Ending::Peer };
+                let Some(text) = frame_text(frame) else { continue };
                 // A tool that does not read blocks the write: race it against the signals.
                 tokio::select! {
                     biased;
-                    sent = socket.send(Message::Text(text.into())) => if sent.is_err() {
+                    sent = socket.send(Message::Text(text)) => if sent.is_err() {
                         break Ending::Peer;
                     },
                     () = drain.requested() => break Ending::Drain,
-                    () = control.closing() => {
-                        break if control.is_slow() { Ending::SlowConsumer } else { Ending::Deleted };
-                    }
+                    cause = control.closing() => break closed_by(cause),
                     () = sleep_until(deadline) => break Ending::Silent,
                 }
                 metrics.events_out.inc();
             }
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break Ending::Peer,
+                Some(Ok(Message::Text(text))) if text.len() > max_frame => break Ending::TooBig,
+                Some(Ok(Message::Binary(bytes))) if bytes.len() > max_frame => break Ending::TooBig,
                 Some(Ok(_)) => deadline = Instant::now() + silence,
             },
             () = sleep_until(deadline) => break Ending::Silent,
@@ -215,7 +226,7 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
         metrics.closed(reason);
     }
     // Release the queue and the subscriptions before a close that may take a while.
-    drop(frames_rx);
+    drop(queue);
     registry(&ctx).remove(&connection_id);
     hub.closed(connection_id).await;
     drop(lease);

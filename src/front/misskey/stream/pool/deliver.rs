@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::front::misskey::stream::outbound::ClientSink;
+use crate::front::outbound::ClientSink;
 use crate::mapping::{EventKind, NoteFilters, PnutData};
 use crate::misskey::Note;
 use crate::pnut::{Post, StreamEvent};
@@ -269,7 +269,7 @@ pub(crate) fn frames_for_every_target(
 ) -> Vec<Arc<str>> {
     use futures_util::FutureExt;
 
-    let (sink, mut queue) = crate::front::misskey::stream::outbound::client_queue(usize::MAX);
+    let (sink, mut queue) = crate::front::outbound::client_queue(usize::MAX);
     // One target per event family the default tables produce.
     let families = [
         (EventKind::Note, PnutData::Posts),

@@ -26,8 +26,8 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::outbound::ClientSink;
 use crate::front::BridgeContext;
+use crate::front::outbound::ClientSink;
 use crate::session::SessionEnd;
 
 /// Commands a pool accepts (at most this many queued; senders wait when full).

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{ClientId, PoolCommand, RESULT_QUEUE, UPSTREAM_QUEUE};
 use crate::front::BridgeContext;
-use crate::front::misskey::stream::outbound::ClientSink;
+use crate::front::outbound::ClientSink;
 use crate::mapping::{self, EventKind, NoteFilters, PollEntry, SubscriptionKey, UpstreamNeed};
 use crate::metrics::{Front, FrontMetrics, GaugeShare};
 use crate::session::SessionEnd;

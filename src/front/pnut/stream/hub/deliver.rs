@@ -147,9 +147,9 @@ impl Hub {
             let Ok(meta_json) = serde_json::to_string(&meta) else {
                 continue;
             };
-            connection
-                .pipe
-                .push(format!(r#"{{"meta":{meta_json},"data":{data_json}}}"#));
+            connection.pipe.push(std::sync::Arc::from(format!(
+                r#"{{"meta":{meta_json},"data":{data_json}}}"#
+            )));
         }
     }
 }

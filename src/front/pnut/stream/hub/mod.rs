@@ -9,7 +9,7 @@
 //!
 //! The task never awaits the network: the token's user (`i`) and gap backfills are fetched by
 //! spawned tasks whose results come back on bounded queues. Frames go to the tool connections
-//! without waiting — a full queue closes that connection (slow consumer, [`ConnectionPipe`]).
+//! without waiting — a full queue closes that connection (slow consumer, [`ClientSink`]).
 
 mod deliver;
 mod upstream;
@@ -22,10 +22,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::backfill::{self, Backfilled};
 use super::ids::random_id;
-use super::pipe::ConnectionPipe;
 use super::refusal::Refusal;
 use super::spec::SubSpec;
 use crate::front::BridgeContext;
+use crate::front::outbound::ClientSink;
 use crate::misskey::MeDetailed;
 use crate::pnut::{Token, User};
 use crate::ratelimit::token_hash;
@@ -57,7 +57,7 @@ pub struct Subscribed {
 enum Command {
     Open {
         connection_id: String,
-        pipe: ConnectionPipe,
+        pipe: ClientSink,
         max_subscriptions: u32,
     },
     Closed {
@@ -90,7 +90,7 @@ impl HubHandle {
     pub async fn open(
         &self,
         connection_id: String,
-        pipe: ConnectionPipe,
+        pipe: ClientSink,
         max_subscriptions: u32,
     ) -> Result<(), Refusal> {
         let command = Command::Open {
@@ -162,7 +162,7 @@ enum Me {
 }
 
 struct Connection {
-    pipe: ConnectionPipe,
+    pipe: ClientSink,
     /// `limits.front_max_subscriptions_per_connection` when the connection opened.
     max_subscriptions: u32,
     subscriptions: BTreeSet<String>,

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use tokio::time::Instant;
 
 use super::{ChannelConn, Pool};
-use crate::front::misskey::stream::outbound::ClientSink;
 use crate::front::misskey::stream::pool::ClientId;
+use crate::front::outbound::ClientSink;
 use crate::mapping::{PollEntry, SubscriptionKey};
 use crate::misskey::ServerMessage;
 

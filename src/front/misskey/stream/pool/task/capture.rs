@@ -10,7 +10,7 @@
 
 use super::Pool;
 use super::{ClientId, MAX_CAPTURES_PER_CLIENT};
-use crate::front::misskey::stream::outbound::ClientSink;
+use crate::front::outbound::ClientSink;
 use crate::ids::pnut_id_from_misskey;
 use crate::mapping::SubscriptionKey;
 use crate::ratelimit::token_hash;

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use super::Pool;
-use crate::front::misskey::stream::outbound::ClientSink;
 use crate::front::misskey::stream::pool::deliver::{
     Target, deliver_event, deliver_renotes_of_mine, newer, note_updates,
 };
+use crate::front::outbound::ClientSink;
 use crate::mapping::{PnutData, SubscriptionKey, pnut_endpoint_data};
 use crate::misskey::ServerMessage;
 

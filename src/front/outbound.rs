@@ -1,9 +1,15 @@
-//! A client's outbound queue, bounded in bytes (`limits.outbound_queue`): producers never
-//! block; a push that would overflow marks the client a slow consumer, to be closed with 1008.
+//! A client connection's outbound queue, for both fronts, bounded in bytes
+//! (`limits.outbound_queue`) and in frames: producers never block; a push that would overflow
+//! marks the client a slow consumer, to be closed with 1008 (mapping.md §7). Producers can
+//! also ask the socket to close (the pnut front's `DELETE /users/me/streams/{id}`). Frames
+//! are shared (`Arc<str>`): one serialised frame goes to every client it is for, and reaches
+//! the websocket without a copy ([`frame_text`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 use tokio::sync::{Notify, mpsc};
 
 /// Most frames a queue holds regardless of their size.
@@ -21,6 +27,8 @@ struct QueueShared {
     queued_bytes: AtomicUsize,
     limit: usize,
     slow: AtomicBool,
+    /// A producer asked the socket to close.
+    close_requested: AtomicBool,
     slow_notify: Notify,
 }
 
@@ -38,6 +46,7 @@ pub fn client_queue(limit: usize) -> (ClientSink, ClientQueue) {
         queued_bytes: AtomicUsize::new(0),
         limit: limit.max(1),
         slow: AtomicBool::new(false),
+        close_requested: AtomicBool::new(false),
         slow_notify: Notify::new(),
     });
     (
@@ -71,6 +80,12 @@ impl ClientSink {
         self.frames.is_closed()
     }
 
+    /// Asks the socket to close (not as a slow consumer).
+    pub fn close(&self) {
+        self.shared.close_requested.store(true, Ordering::Release);
+        self.shared.slow_notify.notify_one();
+    }
+
     fn mark_slow(&self) {
         self.shared.slow.store(true, Ordering::Release);
         self.shared.slow_notify.notify_one();
@@ -95,14 +110,37 @@ impl ClientQueue {
     }
 }
 
-/// Observes whether a queue overflowed (its client is a slow consumer).
+/// Why the socket of a queue must close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseCause {
+    /// A producer overflowed the queue: a slow consumer.
+    SlowConsumer,
+    /// A producer asked for the close ([`ClientSink::close`]).
+    Requested,
+}
+
+/// Observes whether the socket of a queue must close (a slow consumer, or a requested close).
 #[derive(Debug)]
 pub struct SlowSignal {
     shared: Arc<QueueShared>,
 }
 
 impl SlowSignal {
-    /// Resolves once a producer overflowed the queue.
+    /// Resolves once a producer overflowed the queue or asked for the close.
+    pub async fn closing(&self) -> CloseCause {
+        loop {
+            let notified = self.shared.slow_notify.notified();
+            if self.shared.slow.load(Ordering::Acquire) {
+                return CloseCause::SlowConsumer;
+            }
+            if self.shared.close_requested.load(Ordering::Acquire) {
+                return CloseCause::Requested;
+            }
+            notified.await;
+        }
+    }
+
+    /// Resolves once a producer overflowed the queue (a requested close is not waited for).
     pub async fn overflowed(&self) {
         loop {
             let notified = self.shared.slow_notify.notified();
@@ -112,4 +150,19 @@ impl SlowSignal {
             notified.await;
         }
     }
+}
+
+/// A queued frame shared by every client it goes to, lent to the websocket without a copy.
+struct SharedFrame(Arc<str>);
+
+impl AsRef<[u8]> for SharedFrame {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// A queued frame as websocket text, without copying it (it is valid UTF-8 already; the
+/// check is one pass over the bytes).
+pub fn frame_text(frame: Arc<str>) -> Option<Utf8Bytes> {
+    Utf8Bytes::try_from(Bytes::from_owner(SharedFrame(frame))).ok()
 }
