@@ -5,23 +5,12 @@
 
 mod common;
 
+use common::app::start;
 use futures_util::StreamExt;
-use pnutkey::app::{self, Running};
-use pnutkey::config::Config;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Error as WsError;
-
-async fn start(tweak: impl FnOnce(&mut Config)) -> Running {
-    let mut config = Config::default();
-    config.listen.addr = "127.0.0.1:0".parse().expect("addr");
-    config.sim.activity_interval = None;
-    tweak(&mut config);
-    app::start(&app::RunPlan::from_config(&config))
-        .await
-        .expect("app starts")
-}
 
 /// A JSON body of about `len` bytes.
 fn body_of(len: usize) -> String {

@@ -1,5 +1,6 @@
 //! Helpers shared by several test binaries (each binary uses a different subset).
 #![allow(dead_code)]
 
+pub mod app;
 pub mod bridge_process;
 pub mod ws;
