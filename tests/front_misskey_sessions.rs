@@ -354,3 +354,29 @@ async fn two_thousand_sessions_end_after_their_idle_time_and_leave_nothing_behin
         started.elapsed()
     );
 }
+
+/// A token polls at most `limits.max_polls_per_token` distinct endpoints: a connect that would
+/// need one more is ignored (no `connected`, nothing upstream) and counted; connects that reuse
+/// a polled endpoint, and the token's other channels, go on.
+#[tokio::test]
+async fn polled_endpoints_per_token_are_bounded() {
+    let (running, control) = start(|config| {
+        config.limits.max_polls_per_token = 2;
+    })
+    .await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "hashtag", "one", json!({"q": "one"})).await;
+    connect(&mut ws, "hashtag", "two", json!({"q": "two"})).await;
+    send_connect(&mut ws, "hashtag", "three", json!({"q": "three"})).await;
+    // The next answer is this one's: `three` got none.
+    connect(&mut ws, "hashtag", "one-again", json!({"q": "one"})).await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    let metrics = scrape(&running).await;
+    assert_eq!(sample(&metrics, "pnutkey_polls_refused_total"), 1.0);
+    let counts = control.counts().await;
+    assert_eq!(
+        calls_to(&counts, "GET", "/posts/tags/{tag}"),
+        2,
+        "{counts:?}"
+    );
+}

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pnutkey::ratelimit::{
-    MISSKEY_ANY, MisskeyQuotas, PNUT_GET, PNUT_WRITE, PnutQuotas, UpstreamLimiter, misskey_limiter,
-    pnut_limiter,
+    MISSKEY_ANY, MisskeyQuotas, PNUT_GET, PNUT_POLL, PNUT_WRITE, PnutQuotas, UpstreamLimiter,
+    misskey_limiter, pnut_limiter,
 };
 use tokio::time::Instant;
 
@@ -14,6 +14,7 @@ fn quotas(writes_per_minute: u32, max_wait: Duration) -> PnutQuotas {
         get_per_hour: 4,
         writes_per_minute,
         upstream_per_second: 1000,
+        poll_per_hour: 1000,
         max_wait,
         default_pause: Duration::from_secs(600),
         jitter: Duration::ZERO,
@@ -192,4 +193,31 @@ async fn counts_record_waits_fast_fails_and_pauses() {
     next.pause("tok", Duration::from_secs(1));
     let counts = next.counts();
     assert_eq!((counts.waits, counts.fast_fails, counts.pauses), (1, 1, 2));
+}
+
+/// Polls draw from their own share of the GET quota and never wait: once the share is spent
+/// a poll fails at once, while interactive GETs of the same token still get their permits.
+#[tokio::test(start_paused = true)]
+async fn polls_use_their_share_of_the_get_quota_and_never_wait() {
+    let limiter = pnut_limiter(&PnutQuotas {
+        get_per_hour: 100,
+        poll_per_hour: 2,
+        max_wait: Duration::from_secs(60),
+        jitter: Duration::ZERO,
+        ..PnutQuotas::default()
+    });
+    let poll = [PNUT_POLL, PNUT_GET];
+    assert!(limiter.try_acquire(&poll, "t").is_ok());
+    assert!(limiter.try_acquire(&poll, "t").is_ok());
+    let started = Instant::now();
+    let refused = limiter.try_acquire(&poll, "t").expect_err("share spent");
+    assert_eq!(started.elapsed(), Duration::ZERO, "never waits");
+    assert!(refused.retry_in > Duration::ZERO);
+    for _ in 0..10 {
+        limiter
+            .acquire(&[PNUT_GET], "t")
+            .await
+            .expect("interactive GETs keep their quota");
+    }
+    assert!(limiter.try_acquire(&poll, "other").is_ok(), "per token");
 }

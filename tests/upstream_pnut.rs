@@ -22,6 +22,7 @@ fn quotas(max_wait: Duration) -> PnutQuotas {
         get_per_hour: 1000,
         writes_per_minute: 3,
         upstream_per_second: 1000,
+        poll_per_hour: 1000,
         max_wait,
         default_pause: Duration::from_secs(600),
         jitter: Duration::ZERO,

@@ -29,6 +29,10 @@ pub struct LimitsConfig {
     pub max_request_body: ByteSize,
     /// `count` of a re-subscribe/backfill page (pnut's maximum is 200).
     pub backfill_count: u32,
+    /// Most distinct polled endpoints (local/global timelines, hashtag tags) per token; a
+    /// `connect` that needs more is ignored (and counted), as Misskey ignores what it won't
+    /// serve.
+    pub max_polls_per_token: u32,
     /// Most posts/notes one gap backfill fetches (page after page); a larger gap is skipped
     /// past that and counted.
     pub backfill_max: u32,
@@ -46,6 +50,7 @@ impl Default for LimitsConfig {
             max_request_body: ByteSize::mib(1),
             backfill_count: 200,
             backfill_max: 1000,
+            max_polls_per_token: 8,
         }
     }
 }
@@ -192,6 +197,9 @@ pub struct PnutRateLimit {
     pub writes_per_minute: u32,
     /// All calls to the pnut upstream per second, over all tokens.
     pub upstream_per_second: u32,
+    /// The share (percent) of `get_per_hour` that polls (local/global timelines, hashtags)
+    /// may use; a poll never waits for a permit, it skips its round instead.
+    pub poll_percent: u32,
 }
 
 impl Default for PnutRateLimit {
@@ -200,6 +208,7 @@ impl Default for PnutRateLimit {
             get_per_hour: 4500,
             writes_per_minute: 18,
             upstream_per_second: 50,
+            poll_percent: 25,
         }
     }
 }

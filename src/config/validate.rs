@@ -257,6 +257,12 @@ fn limits(config: &Config, p: &mut Problems) {
     );
     p.range("limits.backfill_count", l.backfill_count.into(), 1, 200);
     p.range("limits.backfill_max", l.backfill_max.into(), 1, 100_000);
+    p.range(
+        "limits.max_polls_per_token",
+        l.max_polls_per_token.into(),
+        1,
+        1000,
+    );
 }
 
 fn timeouts(config: &Config, p: &mut Problems) {
@@ -347,6 +353,12 @@ fn ratelimit(config: &Config, p: &mut Problems) {
         ONE_DAY,
     );
     p.range("ratelimit.get_retries", r.get_retries.into(), 0, 10);
+    p.range(
+        "ratelimit.pnut.poll_percent",
+        r.pnut.poll_percent.into(),
+        1,
+        100,
+    );
     let quotas = [
         ("ratelimit.pnut.get_per_hour", r.pnut.get_per_hour),
         ("ratelimit.pnut.writes_per_minute", r.pnut.writes_per_minute),

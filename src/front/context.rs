@@ -135,6 +135,8 @@ pub fn pnut_quotas(config: &Config) -> PnutQuotas {
     let r = &config.ratelimit;
     PnutQuotas {
         get_per_hour: r.pnut.get_per_hour,
+        poll_per_hour: (u64::from(r.pnut.get_per_hour) * u64::from(r.pnut.poll_percent) / 100)
+            .clamp(1, u64::from(u32::MAX)) as u32,
         writes_per_minute: r.pnut.writes_per_minute,
         upstream_per_second: r.pnut.upstream_per_second,
         max_wait: r.max_wait,

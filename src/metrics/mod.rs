@@ -45,6 +45,7 @@ pub struct Metrics {
     client_closes: Family<CloseLabels, Counter>,
     bad_input: Family<FrontLabels, Counter>,
     note_captures_best_effort: Counter,
+    polls_refused: Counter,
 }
 
 impl Default for Metrics {
@@ -72,6 +73,7 @@ impl Metrics {
             client_closes: Family::default(),
             bad_input: Family::default(),
             note_captures_best_effort: Counter::default(),
+            polls_refused: Counter::default(),
             registry: Registry::default(),
         };
         let m = &metrics;
@@ -145,6 +147,11 @@ impl Metrics {
             "subNote captures served best-effort (no room for a thread subscription)",
             m.note_captures_best_effort.clone(),
         );
+        registry.register(
+            "polls_refused",
+            "Misskey connects ignored because their token already polls limits.max_polls_per_token endpoints",
+            m.polls_refused.clone(),
+        );
         // Every front and upstream series exists from the start (0, not absent).
         for front in [Front::Misskey, Front::Pnut] {
             let _ = metrics.front(front);
@@ -189,6 +196,7 @@ impl Metrics {
             backfilled: self.backfilled_events.get_or_create_owned(&labels),
             gaps_skipped: self.backfill_gaps_skipped.get_or_create_owned(&labels),
             best_effort_captures: self.note_captures_best_effort.clone(),
+            polls_refused: self.polls_refused.clone(),
             closes: self.client_closes.clone(),
         }
     }
@@ -240,6 +248,8 @@ pub struct FrontMetrics {
     pub gaps_skipped: Counter,
     /// subNote captures served best-effort.
     pub best_effort_captures: Counter,
+    /// Connects ignored for the per-token poll bound (`pnutkey_polls_refused_total`).
+    pub polls_refused: Counter,
     closes: Family<CloseLabels, Counter>,
 }
 

@@ -231,6 +231,29 @@ impl UpstreamLimiter {
         }
     }
 
+    /// One call's permit now or never: like [`UpstreamLimiter::acquire`] with no wait at all
+    /// (for calls that would rather skip a round than queue behind interactive ones).
+    pub fn try_acquire(&self, buckets: &[&str], token: &str) -> Result<(), RateLimited> {
+        if let Some(pause) = self.paused_for(token) {
+            return Err(RateLimited {
+                retry_in: pause,
+                paused_by_upstream: true,
+            });
+        }
+        let stages: Vec<&KeyedLimiter> = buckets
+            .iter()
+            .filter_map(|name| self.buckets.get(*name))
+            .collect();
+        let mut granted = 0;
+        match self.take_from(&stages, &mut granted, &token.to_string()) {
+            None => Ok(()),
+            Some(wait) => Err(RateLimited {
+                retry_in: wait,
+                paused_by_upstream: false,
+            }),
+        }
+    }
+
     /// Takes a cell from each stage not yet granted (buckets, then the ceiling), advancing
     /// `granted`; returns the wait when a stage refuses, `None` when all granted.
     fn take_from(

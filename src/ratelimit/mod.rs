@@ -17,7 +17,8 @@ pub use budget::RetryBudget;
 pub use clock::TokioClock;
 pub use limiter::{LimiterCounts, LimiterSettings, RateLimited, UpstreamLimiter};
 pub use quotas::{
-    MISSKEY_ANY, MisskeyQuotas, PNUT_GET, PNUT_WRITE, PnutQuotas, misskey_limiter, pnut_limiter,
+    MISSKEY_ANY, MisskeyQuotas, PNUT_GET, PNUT_POLL, PNUT_WRITE, PnutQuotas, misskey_limiter,
+    pnut_limiter,
 };
 pub use server_budget::{BudgetReport, ServerBudgets};
 pub use slot::LimiterSlot;

@@ -12,6 +12,8 @@ use super::limiter::{LimiterSettings, UpstreamLimiter};
 pub const PNUT_GET: &str = "get";
 /// Bucket name of pnut writes: POST/PUT/PATCH/DELETE (per token).
 pub const PNUT_WRITE: &str = "write";
+/// Bucket name of the pnut polls' share of the GET quota (drawn together with [`PNUT_GET`]).
+pub const PNUT_POLL: &str = "poll";
 /// Bucket name of the Misskey per-token quota (every endpoint).
 pub const MISSKEY_ANY: &str = "*";
 
@@ -24,6 +26,9 @@ pub struct PnutQuotas {
     pub writes_per_minute: u32,
     /// Requests per second over all tokens (default 50).
     pub upstream_per_second: u32,
+    /// Polls per token per hour (default a quarter of `get_per_hour`), drawn from the GET
+    /// quota too.
+    pub poll_per_hour: u32,
     /// Longest a caller waits for a permit before failing fast (default 10 s).
     pub max_wait: Duration,
     /// Pause after a 429 without any reset hint (default 600 s, pnut's documented lockout).
@@ -38,6 +43,7 @@ impl Default for PnutQuotas {
             get_per_hour: 4_500,
             writes_per_minute: 18,
             upstream_per_second: 50,
+            poll_per_hour: 1_125,
             max_wait: Duration::from_secs(10),
             default_pause: Duration::from_secs(600),
             jitter: Duration::from_millis(250),
@@ -99,6 +105,10 @@ pub fn pnut_limiter(quotas: &PnutQuotas) -> UpstreamLimiter {
             (
                 PNUT_WRITE.to_string(),
                 Quota::per_minute(nonzero(quotas.writes_per_minute)),
+            ),
+            (
+                PNUT_POLL.to_string(),
+                Quota::per_hour(nonzero(quotas.poll_per_hour)),
             ),
         ],
     )

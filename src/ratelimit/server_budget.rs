@@ -61,6 +61,17 @@ impl ServerBudgets {
         Self::default()
     }
 
+    /// Whether the budget pnut reported for `bucket` and `token` is low (calls are being
+    /// spaced): calls that can skip a round (polls) leave it to the others.
+    pub fn is_low(&self, bucket: &'static str, token: &str) -> bool {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .get(&(bucket, token.to_owned()))
+            .is_some_and(|entry| {
+                Instant::now() < entry.reset_at && entry.remaining <= low_water(entry.limit)
+            })
+    }
+
     /// How long a call drawing from `bucket` for `token` must wait so that the server's
     /// budget lasts until its reset; the call is counted against the estimate now (the caller
     /// sends it after the wait or not at all).

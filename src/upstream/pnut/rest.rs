@@ -2,6 +2,7 @@
 //! errors, 429 pauses, GET retries.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -11,8 +12,8 @@ use super::PnutClientSettings;
 use super::stream::PnutStream;
 use crate::pnut::{Envelope, ErrorEnvelope};
 use crate::ratelimit::{
-    LimiterSlot, PNUT_GET, PNUT_WRITE, RateLimited, RetryBudget, ServerBudgets, UpstreamLimiter,
-    token_hash,
+    LimiterSlot, PNUT_GET, PNUT_POLL, PNUT_WRITE, RateLimited, RetryBudget, ServerBudgets,
+    UpstreamLimiter, token_hash,
 };
 use crate::upstream::{Side, UpstreamError, UpstreamKind, budget_report, pause_from_429};
 
@@ -89,7 +90,10 @@ impl PnutClient {
         let mut delay = self.inner.settings.retry_delay;
         let mut retries = 0;
         loop {
-            match self.call(token, Method::GET, path, query, None).await {
+            match self
+                .call(token, Method::GET, path, query, None, Draw::Wait)
+                .await
+            {
                 Err(error)
                     if error.is_retryable()
                         && !matches!(error, UpstreamError::RateLimited { .. })
@@ -117,7 +121,22 @@ impl PnutClient {
     ) -> Result<Envelope<T>, UpstreamError> {
         let mut query = query.to_vec();
         query.push(("connection_id", connection_id));
-        self.call(token, Method::GET, path, &query, None).await
+        self.call(token, Method::GET, path, &query, None, Draw::Wait)
+            .await
+    }
+
+    /// A poll (`GET /v1{path}` of an unsubscribable stream, e.g. `/posts/streams/global`):
+    /// drawn from the polls' share of the token's GET quota (`ratelimit.pnut.poll_percent`)
+    /// and never waiting — with no permit free now, or pnut's reported budget low, it fails
+    /// at once (a local rate limit) and the poll skips its round. Never retried.
+    pub async fn poll<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Envelope<T>, UpstreamError> {
+        self.call(token, Method::GET, path, query, None, Draw::Now)
+            .await
     }
 
     /// A write (`POST`/`PUT`/`PATCH`/`DELETE /v1{path}`, optional JSON body). Never retried.
@@ -129,7 +148,8 @@ impl PnutClient {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Envelope<T>, UpstreamError> {
-        self.call(token, method, path, query, body).await
+        self.call(token, method, path, query, body, Draw::Wait)
+            .await
     }
 
     /// `DELETE /v1/users/me/streams/{connection_id}/{subscription_id}`.
@@ -170,6 +190,7 @@ impl PnutClient {
         path: &str,
         query: &[(&str, &str)],
         body: Option<&Value>,
+        draw: Draw,
     ) -> Result<Envelope<T>, UpstreamError> {
         let bucket = if method == Method::GET || method == Method::HEAD {
             PNUT_GET
@@ -177,11 +198,31 @@ impl PnutClient {
             PNUT_WRITE
         };
         let limiter = self.limiter();
-        self.pace(&limiter, bucket, token).await?;
-        limiter
-            .acquire(&[bucket], token)
-            .await
-            .map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
+        let permit = match draw {
+            Draw::Wait => {
+                self.pace(&limiter, bucket, token).await?;
+                limiter.acquire(&[bucket], token).await
+            }
+            Draw::Now => {
+                if self.inner.server_budgets.is_low(bucket, token) {
+                    // pnut's own budget is low: a poll leaves it to interactive calls.
+                    return Err(UpstreamError::local_rate_limit(
+                        KIND,
+                        RateLimited {
+                            retry_in: Duration::ZERO,
+                            paused_by_upstream: true,
+                        },
+                    ));
+                }
+                let permit = limiter.try_acquire(&[PNUT_POLL, bucket], token);
+                if permit.is_ok() {
+                    // Not low: this only counts the call against pnut's estimate.
+                    let _ = self.inner.server_budgets.reserve_call(bucket, token);
+                }
+                permit
+            }
+        };
+        permit.map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
         let result = self
             .exchange(&limiter, bucket, token, method, path, query, body)
             .await;
@@ -325,4 +366,13 @@ pub fn decode_response<T: DeserializeOwned>(
         });
     }
     Ok(envelope)
+}
+
+/// How a call draws its permit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Draw {
+    /// Wait for it (bounded by `max_wait`), after pacing by pnut's reported budget.
+    Wait,
+    /// Take one from the polls' share now, or fail at once.
+    Now,
 }

@@ -17,6 +17,7 @@ use crate::front::BridgeContext;
 use crate::front::outbound::ClientSink;
 use crate::mapping::{self, EventKind, NoteFilters, PollEntry, SubscriptionKey, UpstreamNeed};
 use crate::metrics::{Front, FrontMetrics, GaugeShare};
+use crate::ratelimit::token_hash;
 use crate::session::SessionEnd;
 use crate::upstream::UpstreamKind;
 
@@ -286,6 +287,12 @@ impl Pool {
                     polls.push((entry, kind));
                 }
             }
+        }
+        if self.exceeds_poll_bound(&polls, config.limits.max_polls_per_token) {
+            // Misskey ignores what it won't serve: no `connected`, nothing upstream.
+            self.metrics.polls_refused.inc();
+            tracing::debug!(token = %token_hash(&self.token), channel, "connect ignored: the token polls the most endpoints allowed");
+            return;
         }
         for (entry, _) in &polls {
             self.acquire_poll(entry);

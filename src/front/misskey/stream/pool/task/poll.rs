@@ -56,7 +56,20 @@ impl Pool {
                 in_flight: true,
             },
         );
-        self.dispatch_poll(entry, generation, None);
+        self.dispatch_poll(entry, generation, None, true);
+    }
+
+    /// Whether polling `wanted` would take the token past `max` distinct polled endpoints
+    /// (`limits.max_polls_per_token`).
+    pub(super) fn exceeds_poll_bound<K>(&self, wanted: &[(PollEntry, K)], max: u32) -> bool {
+        let mut new: Vec<&PollEntry> = wanted
+            .iter()
+            .map(|(entry, _)| entry)
+            .filter(|entry| !self.polls.contains_key(*entry))
+            .collect();
+        new.sort();
+        new.dedup();
+        !new.is_empty() && self.polls.len() + new.len() > max as usize
     }
 
     /// Drops a reference; an unused poll just stops (it holds nothing upstream).
@@ -81,12 +94,20 @@ impl Pool {
             })
             .collect();
         for (entry, generation, since) in due {
-            self.dispatch_poll(&entry, generation, since);
+            self.dispatch_poll(&entry, generation, since, false);
         }
     }
 
     /// One page of `entry` (after `since` when given) in a spawned call; empty on any error.
-    fn dispatch_poll(&self, entry: &PollEntry, generation: u64, since: Option<String>) {
+    /// The `first` call is part of the connect (it waits for a permit like a subscribe); the
+    /// rounds after it only use the polls' share of the budget and skip when none is free.
+    fn dispatch_poll(
+        &self,
+        entry: &PollEntry,
+        generation: u64,
+        since: Option<String>,
+        first: bool,
+    ) {
         let count = self.ctx.config().limits.backfill_count.to_string();
         let pnut = self.ctx.pnut.clone();
         let token = self.token.clone();
@@ -104,7 +125,12 @@ impl Pool {
                 }
                 None => query.push(("count", "1")),
             }
-            let items = match pnut.get::<Value>(&token, &entry.endpoint, &query).await {
+            let page = if first {
+                pnut.get::<Value>(&token, &entry.endpoint, &query).await
+            } else {
+                pnut.poll::<Value>(&token, &entry.endpoint, &query).await
+            };
+            let items = match page {
                 Ok(envelope) => page_items(envelope),
                 Err(error) => {
                     tracing::debug!(token = %token_hash(&token), endpoint = %entry.endpoint, %error, "pnut poll failed");
