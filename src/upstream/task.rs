@@ -73,3 +73,11 @@ pub(crate) enum OpenError {
     /// Anything else: retry.
     Failed(String),
 }
+
+/// Sleeps until `deadline`, or forever without one (a `select!` branch for an optional timer).
+pub async fn sleep_until_opt(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

@@ -24,7 +24,7 @@ use super::MisskeyClientSettings;
 use crate::metrics::{GaugeGuard, GaugeShare};
 use crate::misskey::{ClientMessage, ConnectBody, ServerMessage};
 use crate::ratelimit::token_hash;
-use crate::upstream::task::{End, OpenError};
+use crate::upstream::task::{End, OpenError, sleep_until_opt};
 use crate::upstream::{Backoff, TaskHandle};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -489,13 +489,5 @@ impl Worker {
                 }
             }
         }
-    }
-}
-
-/// Sleeps until `deadline`, or forever without one.
-async fn sleep_until_opt(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => sleep_until(deadline).await,
-        None => std::future::pending().await,
     }
 }

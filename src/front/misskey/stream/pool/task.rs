@@ -31,8 +31,8 @@ mod route;
 mod subscribe;
 mod upstream;
 
+use crate::upstream::sleep_until_opt;
 use calls::CallResult;
-use linger::sleep_until_opt;
 use poll::PollState;
 use upstream::{Parked, UpstreamEvent};
 

@@ -144,11 +144,3 @@ impl Pool {
         }
     }
 }
-
-/// Sleeps until `deadline`, or forever without one.
-pub(super) async fn sleep_until_opt(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
-}
