@@ -2,8 +2,8 @@
 
 Usage: python pnut_stream_sim.py BASE_URL [TOKEN] [POST_TIMEOUT_SECONDS] [STREAM_URL]
 
-STREAM_URL (default: BASE_URL's host with /v1/user) is the user-stream endpoint, which pnut.io
-serves on another host than the API (wss://stream.pnut.io/v1/user), as the simulated pnut does.
+STREAM_URL (default: BASE_URL's host with /v1/user) is the user-stream endpoint, which pnut
+serves on a stream host of its own, apart from the API host, as the simulated pnut does.
 
 1. Opens STREAM_URL?access_token=TOKEN (websockets' sync client, as pnutty does) and reads
    the hello frame: meta.connection_id, no data.

@@ -24,11 +24,9 @@ async fn a_token_whose_upstream_calls_stall_delays_no_other_token() {
     config.upstream.misskey.request_timeout = Duration::from_secs(60);
     let env = start_with(config).await;
     let control = env.control();
-    let (mut alice_live, alice_live_id) = env.open("demo-alice").await;
-    let (status, _) = env
-        .subscribe("demo-alice", "/v1/posts/streams/me", &alice_live_id)
+    let (mut alice_live, _, _) = env
+        .open_subscribed("demo-alice", "/v1/posts/streams/me")
         .await;
-    assert_eq!(status, 200);
     wait_channels(&control, "alice", |s, c| s == 1 && c == 1).await;
     let (_alice_other, alice_other_id) = env.open("demo-alice").await;
     let (_carol_ws, carol_id) = env.open("demo-carol").await;
@@ -63,11 +61,9 @@ async fn a_token_whose_upstream_calls_stall_delays_no_other_token() {
     }
 
     // bob connects (his token check is an upstream call) and subscribes meanwhile.
-    let (mut bob_ws, bob_id) = env.open("demo-bob").await;
-    let (status, body) = env
-        .subscribe("demo-bob", "/v1/posts/streams/me", &bob_id)
+    let (mut bob_ws, _, _) = env
+        .open_subscribed("demo-bob", "/v1/posts/streams/me")
         .await;
-    assert_eq!(status, 200, "{body}");
     assert!(!alice_stalled.is_finished() && !carol_stalled.is_finished());
 
     // Events reach alice's live connection and bob while alice's calls stall.
@@ -162,22 +158,18 @@ async fn a_client_after_the_idle_end_gets_a_fresh_hub() {
     config.timeouts.session_idle = Duration::from_millis(50);
     let env = start_with(config).await;
     let control = env.control();
-    let (mut ws, id) = env.open("demo-alice").await;
-    let (status, _) = env
-        .subscribe("demo-alice", "/v1/posts/streams/me", &id)
+    let (mut ws, _, _) = env
+        .open_subscribed("demo-alice", "/v1/posts/streams/me")
         .await;
-    assert_eq!(status, 200);
     assert_eq!(env.ctx.hubs.len(), 1);
     ws.close(None).await.expect("close");
     while let Some(Ok(_)) = ws.next().await {}
     tokio::time::timeout(LIMIT, env.ctx.hubs.wait_for_len(|n| n == 0))
         .await
         .expect("the session ended");
-    let (mut ws, id) = env.open("demo-alice").await;
-    let (status, _) = env
-        .subscribe("demo-alice", "/v1/posts/streams/me", &id)
+    let (mut ws, _, _) = env
+        .open_subscribed("demo-alice", "/v1/posts/streams/me")
         .await;
-    assert_eq!(status, 200);
     assert_eq!(env.ctx.hubs.len(), 1);
     // Each hub read the token's user once (the connections' token checks are cached).
     let calls = control.counts().await.calls;

@@ -61,11 +61,9 @@ async fn subscribe_answers_page_and_events_name_every_matching_subscription() {
         .post("bob", "before subscribing")
         .await
         .expect("post");
-    let (mut ws, cid) = env.open("demo-alice").await;
-    let (status, first) = env
-        .subscribe("demo-alice", "/v1/posts/streams/me", &cid)
+    let (mut ws, cid, first) = env
+        .open_subscribed("demo-alice", "/v1/posts/streams/me")
         .await;
-    assert_eq!(status, 200, "{first}");
     let sid_a = first["meta"]["subscription_id"]
         .as_str()
         .expect("sid")
@@ -258,11 +256,9 @@ async fn silent_tool_is_closed() {
 async fn unified_sends_a_mentioning_note_once() {
     let env = start().await;
     let control = env.control();
-    let (mut ws, cid) = env.open("demo-alice").await;
-    let (status, body) = env
-        .subscribe("demo-alice", "/v1/posts/streams/unified", &cid)
+    let (mut ws, _, _) = env
+        .open_subscribed("demo-alice", "/v1/posts/streams/unified")
         .await;
-    assert_eq!(status, 200, "{body}");
     control.post("bob", "@alice look").await.expect("post");
     control.post("bob", "plain").await.expect("post");
     let first = next_json(&mut ws).await;
@@ -284,11 +280,9 @@ async fn thread_subscription_reports_deletion_of_the_captured_post() {
     let note = control.post("bob", "thread root").await.expect("post");
     let note_id = note["id"].as_str().expect("note id").to_owned();
     let post_id = pnutkey::ids::misskey_to_pnut(&note_id, format).expect("pnut id");
-    let (mut ws, cid) = env.open("demo-alice").await;
-    let (status, body) = env
-        .subscribe("demo-alice", &format!("/v1/posts/{post_id}/thread"), &cid)
+    let (mut ws, _, body) = env
+        .open_subscribed("demo-alice", &format!("/v1/posts/{post_id}/thread"))
         .await;
-    assert_eq!(status, 200, "{body}");
     let sid = body["meta"]["subscription_id"].clone();
     let captured = tokio::time::timeout(
         LIMIT,
@@ -306,11 +300,9 @@ async fn thread_subscription_reports_deletion_of_the_captured_post() {
 async fn following_subscription_gets_follow_events() {
     let env = start().await;
     let control = env.control();
-    let (mut ws, cid) = env.open("demo-bob").await;
-    let (status, body) = env
-        .subscribe("demo-bob", "/v1/users/me/following", &cid)
+    let (mut ws, _, _) = env
+        .open_subscribed("demo-bob", "/v1/users/me/following")
         .await;
-    assert_eq!(status, 200, "{body}");
     control.follow("bob", "carol").await.expect("follow");
     let frame = next_json(&mut ws).await;
     assert_eq!(
@@ -325,11 +317,9 @@ async fn following_subscription_gets_follow_events() {
 async fn upstream_drop_rejoins_channels() {
     let env = start().await;
     let control = env.control();
-    let (mut ws, cid) = env.open("demo-alice").await;
-    let (status, _) = env
-        .subscribe("demo-alice", "/v1/posts/streams/me", &cid)
+    let (mut ws, _, _) = env
+        .open_subscribed("demo-alice", "/v1/posts/streams/me")
         .await;
-    assert_eq!(status, 200);
     wait_channels(&control, "alice", |s, c| s == 1 && c == 1).await;
     control.drop_streams().await;
     wait_channels(&control, "alice", |s, c| s == 1 && c == 1).await;
@@ -371,11 +361,9 @@ async fn overflowing_the_outbound_byte_bound_closes_as_slow_consumer() {
     let mut config = Config::default();
     config.limits.outbound_queue = bytesize::ByteSize(64);
     let env = start_with(config).await;
-    let (mut ws, cid) = env.open("demo-alice").await;
-    let (status, _) = env
-        .subscribe("demo-alice", "/v1/posts/streams/me", &cid)
+    let (mut ws, _, _) = env
+        .open_subscribed("demo-alice", "/v1/posts/streams/me")
         .await;
-    assert_eq!(status, 200);
     env.control()
         .post("bob", "too big for 64 bytes of queue")
         .await
@@ -387,11 +375,9 @@ async fn overflowing_the_outbound_byte_bound_closes_as_slow_consumer() {
 async fn notes_missed_while_upstream_was_down_are_backfilled() {
     let env = start().await;
     let control = env.control();
-    let (mut ws, cid) = env.open("demo-alice").await;
-    let (status, _) = env
-        .subscribe("demo-alice", "/v1/posts/streams/me", &cid)
+    let (mut ws, _, _) = env
+        .open_subscribed("demo-alice", "/v1/posts/streams/me")
         .await;
-    assert_eq!(status, 200);
     control.post("bob", "seen live").await.expect("post");
     assert_eq!(text_of(&next_json(&mut ws).await), "seen live");
     // While stalled the upstream discards events: only the backfill can deliver this note.
@@ -408,11 +394,9 @@ async fn notes_missed_while_upstream_was_down_are_backfilled() {
 #[tokio::test]
 async fn files_subscription_gets_file_events() {
     let env = start().await;
-    let (mut ws, cid) = env.open("demo-alice").await;
-    let (status, body) = env
-        .subscribe("demo-alice", "/v1/users/me/files", &cid)
+    let (mut ws, _, body) = env
+        .open_subscribed("demo-alice", "/v1/users/me/files")
         .await;
-    assert_eq!(status, 200, "{body}");
     env.control()
         .upload_file("alice", "cat.png", "image/png", 1234)
         .await

@@ -41,12 +41,17 @@ impl Env {
     pub async fn open(&self, token: &str) -> (Ws, String) {
         let url = format!("ws://{}/v1/user?access_token={token}", self.addr);
         let (mut ws, _) = connect_async(url).await.expect("upgrade");
-        let hello = next_json(&mut ws).await;
-        let id = hello["meta"]["connection_id"]
-            .as_str()
-            .expect("connection_id")
-            .to_owned();
+        let id = connection_id_of_hello(&mut ws).await;
         (ws, id)
+    }
+
+    /// A connection of `token` subscribed to `path` (the answer must be 200): the socket, its
+    /// connection id and the subscribe call's body.
+    pub async fn open_subscribed(&self, token: &str, path: &str) -> (Ws, String, Value) {
+        let (ws, connection_id) = self.open(token).await;
+        let (status, body) = self.subscribe(token, path, &connection_id).await;
+        assert_eq!(status, 200, "{body}");
+        (ws, connection_id, body)
     }
 
     pub async fn subscribe(&self, token: &str, path: &str, connection_id: &str) -> (u16, Value) {
@@ -168,12 +173,17 @@ pub async fn open_stalled(env: &Env, token: &str) -> (Ws, String) {
     let (mut ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
         .await
         .expect("upgrade");
-    let hello = next_json(&mut ws).await;
-    let id = hello["meta"]["connection_id"]
+    let id = connection_id_of_hello(&mut ws).await;
+    (ws, id)
+}
+
+/// Reads the hello frame and returns its `meta.connection_id`.
+async fn connection_id_of_hello(ws: &mut Ws) -> String {
+    let hello = next_json(ws).await;
+    hello["meta"]["connection_id"]
         .as_str()
         .expect("connection_id")
-        .to_owned();
-    (ws, id)
+        .to_owned()
 }
 
 /// The post number a frame's text starts with (`"{n} ..."`).
