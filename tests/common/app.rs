@@ -51,3 +51,32 @@ pub fn post_text(frame: &Value) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// A Misskey client socket of `token` (`/streaming?i=`) with channel `channel` connected as
+/// id `"c"` (its `connected` answer awaited).
+pub async fn misskey_client(running: &Running, token: &str, channel: &str) -> Ws {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let url = format!("ws://{}/streaming?i={token}", running.addr);
+    let (mut ws, _) = connect_async(url).await.expect("upgrade");
+    let connect = serde_json::json!({
+        "type": "connect",
+        "body": {"channel": channel, "id": "c", "params": {}, "pong": true},
+    });
+    ws.send(Message::text(connect.to_string()))
+        .await
+        .expect("send connect");
+    let connected = next_json(&mut ws).await;
+    assert_eq!(connected["type"], "connected", "{connected}");
+    ws
+}
+
+/// The text of the note of a Misskey `channel` `note` frame (`""` when there is none).
+pub fn note_text(frame: &Value) -> String {
+    assert_eq!(frame["body"]["type"], "note", "{frame}");
+    frame["body"]["body"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -22,6 +22,7 @@ use crate::session::SessionEnd;
 use crate::upstream::UpstreamKind;
 
 mod ack;
+mod backfill;
 mod calls;
 mod capture;
 mod keys;

@@ -1,17 +1,17 @@
-//! pnut subscribe calls of the pool (dispatched, their results taken back as messages), the
-//! retry of a failed subscribe while the key is held, and the backfill a re-subscribe page
-//! carries (mapping.md §3.2).
+//! pnut subscribe calls of the pool (dispatched, their results taken back as messages) and the
+//! retry of a failed subscribe while the key is held (mapping.md §3.2). A re-subscribe's page
+//! is a backfill ([`super::backfill`]).
 
 use std::time::Duration;
 
 use serde_json::Value;
 use tokio::time::Instant;
 
+use super::backfill::fetch_rest_of_gap;
 use super::calls::CallResult;
-use super::{Pool, SubState, newer_order};
-use crate::front::misskey::stream::pool::deliver::newer;
-use crate::mapping::{PnutData, SubscriptionKey, pnut_endpoint_data};
-use crate::pnut::{Envelope, EventData};
+use super::{Pool, SubState};
+use crate::mapping::SubscriptionKey;
+use crate::pnut::Envelope;
 use crate::ratelimit::token_hash;
 use crate::upstream::UpstreamError;
 
@@ -36,6 +36,7 @@ impl Pool {
         };
         let since = state.newest_id.clone();
         let count = self.ctx.config().limits.backfill_count.to_string();
+        let backfill_max = self.ctx.config().limits.backfill_max;
         let pnut = self.ctx.pnut.clone();
         let token = self.token.clone();
         let key = key.clone();
@@ -50,9 +51,13 @@ impl Pool {
                 query.push(("since_id", since));
                 query.push(("count", &count));
             }
-            let outcome = pnut
+            let mut outcome = pnut
                 .subscribe::<Value>(&token, &key.endpoint, &connection_id, &query)
                 .await;
+            if let (Some(since), Ok(page)) = (since.as_deref(), outcome.as_mut()) {
+                let max = usize::try_from(backfill_max).unwrap_or(usize::MAX);
+                fetch_rest_of_gap(&pnut, &token, &key, since, &count, max, page).await;
+            }
             CallResult::Subscribed {
                 key,
                 slot,
@@ -200,41 +205,5 @@ impl Pool {
         if let Some(state) = self.keys.get_mut(key) {
             state.sub = sub;
         }
-    }
-
-    /// Sends the posts of a re-subscribe page that were not yet delivered, oldest first.
-    fn backfill(&mut self, key: &SubscriptionKey, envelope: Envelope<Value>) {
-        if !matches!(
-            pnut_endpoint_data(&key.endpoint),
-            PnutData::Posts | PnutData::Messages
-        ) {
-            return;
-        }
-        if envelope.meta.more == Some(true) {
-            self.skipped_gaps += 1;
-            self.metrics.gaps_skipped.inc();
-            tracing::warn!(endpoint = %key.endpoint, skipped_gaps = self.skipped_gaps, "backfill gap larger than one page; rest skipped");
-        }
-        let Some(Value::Array(items)) = envelope.data else {
-            return;
-        };
-        let delivered = self.keys.get(key).and_then(|state| state.newest_id.clone());
-        let mut fresh: Vec<(String, Value)> = items
-            .into_iter()
-            .filter_map(|item| {
-                let id = item.get("id").and_then(Value::as_str)?.to_owned();
-                newer(&id, delivered.as_deref()).then_some((id, item))
-            })
-            .collect();
-        fresh.sort_by(|(a, _), (b, _)| newer_order(a, b));
-        fresh.dedup_by(|(a, _), (b, _)| a == b);
-        if fresh.is_empty() {
-            return;
-        }
-        self.metrics.backfilled.inc_by(fresh.len() as u64);
-        let data = EventData::List(fresh.into_iter().map(|(_, item)| item).collect());
-        let event = Envelope::event(String::new(), 0, Vec::new(), data);
-        let keys = vec![key.clone()];
-        self.route(&keys, &event, &[]);
     }
 }
