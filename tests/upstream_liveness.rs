@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::app::{pnut_tool, post_text as text_of, start};
+use common::app::{misskey_client, note_text, pnut_tool, post_text as text_of, start};
 use common::ws::next_json;
 
 #[tokio::test]
@@ -48,5 +48,49 @@ async fn a_hung_misskey_stream_is_reconnected_and_the_gap_backfilled() {
         "after the hang",
         "each note once, in order: {frame}"
     );
+    running.stop(Duration::from_secs(5)).await;
+}
+
+/// The same for a pnut upstream under the Misskey front: a hung pnut stream (open, silent,
+/// no pong) is noticed by its unanswered ping within `timeouts.upstream_pong_timeout` (the
+/// 90 s idle limit is far beyond the test), reconnected, and the posts of the hang are
+/// backfilled, once each, in order.
+#[tokio::test]
+async fn a_hung_pnut_stream_is_reconnected_and_the_gap_backfilled() {
+    let running = start(|config| {
+        config.timeouts.upstream_pong_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let control = running.sim_pnut.as_ref().expect("sim pnut").control();
+    let mut ws = misskey_client(&running, "demo-alice", "homeTimeline").await;
+    control
+        .create_post("bob", "seen live", None)
+        .await
+        .expect("post");
+    assert_eq!(note_text(&next_json(&mut ws).await), "seen live");
+
+    control.stall_streams(true);
+    for n in 1..=3 {
+        control
+            .create_post("bob", &format!("during the hang {n}"), None)
+            .await
+            .expect("post");
+    }
+    for n in 1..=3 {
+        let frame = next_json(&mut ws).await;
+        assert_eq!(note_text(&frame), format!("during the hang {n}"), "{frame}");
+    }
+    control.stall_streams(false);
+    control
+        .create_post("bob", "after the hang", None)
+        .await
+        .expect("post");
+    let frame = next_json(&mut ws).await;
+    assert_eq!(
+        note_text(&frame),
+        "after the hang",
+        "each post once, in order: {frame}"
+    );
+    drop(ws);
     running.stop(Duration::from_secs(5)).await;
 }

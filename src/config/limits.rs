@@ -119,8 +119,8 @@ pub struct TimeoutsConfig {
     /// this long ends: its upstream streams are deleted and its memory freed.
     #[serde(with = "humantime_serde")]
     pub session_idle: Duration,
-    /// Upstream Misskey stream: a websocket ping unanswered this long means the stream is
-    /// dead (reconnect and backfill); pings go at least every half of it.
+    /// Upstream streams (Misskey and pnut): a websocket ping unanswered this long means the
+    /// stream is dead (reconnect and backfill); pings go at least every half of it.
     #[serde(with = "humantime_serde")]
     pub upstream_pong_timeout: Duration,
     /// On SIGTERM/SIGINT, finish within this long.

@@ -184,6 +184,7 @@ pub fn pnut_settings(config: &Config, pnut: PnutEndpoints) -> PnutClientSettings
         request_timeout: config.upstream.pnut.request_timeout,
         keepalive: t.pnut_keepalive,
         idle_timeout: t.pnut_idle,
+        pong_timeout: t.upstream_pong_timeout,
         backoff_min: t.reconnect_backoff_min,
         backoff_max: t.reconnect_backoff_max,
         get_retries: config.ratelimit.get_retries,

@@ -203,8 +203,9 @@ impl SimPnutControl {
         self.shared.world.lock().await.hub.drop_all()
     }
 
-    /// Stalls (`true`) or resumes every stream: stalled sockets stay open but send nothing.
-    /// (A stalled socket whose queue fills up is closed, as any slow consumer.)
+    /// Stalls (`true`) or resumes every stream, as a hung server: stalled sockets stay open
+    /// but send nothing and read nothing (no pong answers a ping). (A stalled socket whose
+    /// queue fills up is closed, as any slow consumer.)
     pub fn stall_streams(&self, stalled: bool) {
         self.shared.stall.send_replace(stalled);
     }

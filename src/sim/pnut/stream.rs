@@ -143,12 +143,15 @@ async fn serve(
                     return;
                 }
                 stalled = *stall.borrow();
+                deadline = Instant::now() + silence;
             }
-            () = sleep_until(deadline) => {
+            // A stalled server is hung: it reads nothing (so it answers no ping) and times
+            // nothing out.
+            () = sleep_until(deadline), if !stalled => {
                 close(socket, CLOSE_TIMEOUT, "no client message within the keep-alive timeout").await;
                 return;
             }
-            incoming = socket.recv() => match incoming {
+            incoming = socket.recv(), if !stalled => match incoming {
                 Some(Ok(Message::Text(_))) => {
                     deadline = Instant::now() + silence;
                     let pong = json!({"meta": {"type": "pong", "timestamp": Utc::now().timestamp()}});

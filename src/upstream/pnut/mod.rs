@@ -46,6 +46,9 @@ pub struct PnutClientSettings {
     pub keepalive: Duration,
     /// A stream silent for this long is treated as dead and reconnected.
     pub idle_timeout: Duration,
+    /// A websocket ping unanswered for this long marks the stream dead (a hung server);
+    /// pings go every `min(keepalive, pong_timeout / 2)`.
+    pub pong_timeout: Duration,
     /// First reconnect delay.
     pub backoff_min: Duration,
     /// Longest reconnect delay.
@@ -72,6 +75,7 @@ impl Default for PnutClientSettings {
             request_timeout: Duration::from_secs(30),
             keepalive: Duration::from_secs(25),
             idle_timeout: Duration::from_secs(90),
+            pong_timeout: Duration::from_secs(30),
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
             healthy_after: Duration::from_secs(60),

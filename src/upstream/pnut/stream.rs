@@ -22,7 +22,7 @@ use crate::metrics::GaugeGuard;
 use crate::pnut::{Envelope, EventData, StreamEvent};
 use crate::ratelimit::token_hash;
 use crate::upstream::task::{End, OpenError};
-use crate::upstream::{Backoff, TaskHandle};
+use crate::upstream::{Backoff, TaskHandle, sleep_until_opt};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -66,6 +66,10 @@ pub struct StreamStats {
     pub undecodable_frames: u64,
     /// Connections given up because they were silent past the idle timeout.
     pub idle_timeouts: u64,
+    /// Websocket pings sent (liveness of the server, not of the user stream's data).
+    pub pings_sent: u64,
+    /// Connections given up because a ping went unanswered for the pong timeout.
+    pub pong_timeouts: u64,
 }
 
 /// Handle of a user stream owned by a background task. Dropping it stops the task.
@@ -212,11 +216,23 @@ impl Worker {
         }
     }
 
-    /// Reads frames until the connection ends or the owner stops.
+    /// Reads frames until the connection ends or the owner stops. A keep-alive text goes
+    /// every `keepalive` (pnut closes a silent client); a websocket ping every
+    /// `min(keepalive, pong_timeout / 2)`, and a ping unanswered for `pong_timeout` means a
+    /// hung server (its websocket layer answers pings even when nothing else moves, so a
+    /// missing pong is a server that reads nothing): reconnect, and the owner backfills.
     async fn serve(&mut self, mut ws: Ws) -> End {
         let keepalive_every = self.settings.keepalive.max(Duration::from_millis(1));
         let mut keepalive = interval_at(Instant::now() + keepalive_every, keepalive_every);
         keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let pong_timeout = self.settings.pong_timeout.max(Duration::from_millis(2));
+        let ping_every = keepalive_every
+            .min(pong_timeout / 2)
+            .max(Duration::from_millis(1));
+        let mut ping = interval_at(Instant::now() + ping_every, ping_every);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // Set when a ping is sent and none is outstanding; cleared by any pong.
+        let mut pong_deadline: Option<Instant> = None;
         let idle = self.settings.idle_timeout;
         let mut idle_deadline = Instant::now() + idle;
         loop {
@@ -225,6 +241,17 @@ impl Worker {
                     if let Err(end) = send_keepalive(&mut ws, &self.stats).await {
                         return end;
                     }
+                }
+                _ = ping.tick() => {
+                    if ws.send(Message::Ping(Default::default())).await.is_err() {
+                        return End::Lost("ping send failed".into());
+                    }
+                    pong_deadline.get_or_insert(Instant::now() + pong_timeout);
+                    self.stats.send_modify(|s| s.pings_sent += 1);
+                }
+                () = sleep_until_opt(pong_deadline) => {
+                    self.stats.send_modify(|s| s.pong_timeouts += 1);
+                    return End::Lost(format!("no pong within {pong_timeout:?}: stream presumed dead"));
                 }
                 _ = self.close.recv() => {
                     let _ = ws.close(None).await;
@@ -235,6 +262,10 @@ impl Worker {
                     return End::Lost(format!("no frame for {idle:?}: stream presumed dead"));
                 }
                 frame = ws.next() => {
+                    if matches!(frame, Some(Ok(Message::Pong(_)))) {
+                        pong_deadline = None;
+                        continue;
+                    }
                     idle_deadline = Instant::now() + idle;
                     match frame {
                         Some(Ok(Message::Text(text))) => {
@@ -242,8 +273,12 @@ impl Worker {
                                 if let Err(end) = self.deliver(&mut ws, &mut keepalive, event).await {
                                     return end;
                                 }
-                                // Time spent blocked on the consumer is not upstream silence.
+                                // Time spent blocked on the consumer (the socket unread) is
+                                // neither upstream silence nor a missing pong.
                                 idle_deadline = Instant::now() + idle;
+                                if pong_deadline.is_some() {
+                                    pong_deadline = Some(Instant::now() + pong_timeout);
+                                }
                             }
                         }
                         Some(Ok(Message::Close(frame))) => {
