@@ -11,7 +11,7 @@ use pnutkey::sim::pnut::{ForcedFailure, SimPnut, SimPnutOptions};
 use pnutkey::upstream::pnut::{PnutClient, PnutClientSettings, PnutStream, PnutStreamEvent};
 use pnutkey::upstream::{Side, UpstreamError};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::time::{Instant, timeout};
 
 /// How long a test waits for something that must happen.
@@ -402,4 +402,45 @@ async fn a_slow_consumer_gets_backpressure_not_loss() {
     assert_eq!(stream.stats().borrow().connects, 1);
     assert_eq!(stream.stats().borrow().idle_timeouts, 0);
     stream.close().await;
+}
+
+/// A GET against an upstream that accepts TCP and never answers costs one `request_timeout`,
+/// not one per retry: the attempts share one deadline.
+#[tokio::test(start_paused = true)]
+async fn retries_of_a_silent_upstream_share_one_deadline() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base_url = format!("http://{}", silent.local_addr().expect("addr"));
+    let (held_tx, mut held) = tokio::sync::mpsc::channel(8);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = silent.accept().await {
+            if held_tx.send(socket).await.is_err() {
+                break;
+            }
+        }
+    });
+    let settings = PnutClientSettings {
+        base_url,
+        request_timeout: Duration::from_secs(10),
+        get_retries: 2,
+        retry_delay: Duration::from_millis(1),
+        ..PnutClientSettings::default()
+    };
+    let client = client_with(settings, Duration::ZERO);
+    let started = tokio::time::Instant::now();
+    let error = client
+        .get::<Value>("demo-alice", "/users/me", &[])
+        .await
+        .expect_err("nothing answers");
+    let took = started.elapsed();
+    assert!(
+        matches!(error, UpstreamError::Transport { .. }),
+        "{error:?}"
+    );
+    assert!(held.recv().await.is_some(), "the call reached the upstream");
+    assert!(
+        took < Duration::from_secs(11),
+        "one shared deadline of 10 s, not three: took {took:?}"
+    );
 }

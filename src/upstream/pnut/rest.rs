@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::time::Instant;
 
 use super::PnutClientSettings;
 use super::stream::PnutStream;
@@ -79,7 +80,9 @@ impl PnutClient {
     }
 
     /// An idempotent `GET /v1{path}`; retried after a 5xx or transport error while the retry
-    /// budget allows (never after a 429: the token is paused instead).
+    /// budget allows (never after a 429: the token is paused instead). The attempts share one
+    /// deadline, `request_timeout` after the first permit (a silent upstream costs one
+    /// timeout, not one per attempt).
     pub async fn get<T: DeserializeOwned>(
         &self,
         token: &str,
@@ -89,15 +92,17 @@ impl PnutClient {
         self.inner.budget.deposit();
         let mut delay = self.inner.settings.retry_delay;
         let mut retries = 0;
+        let mut deadline = None;
         loop {
             match self
-                .call(token, Method::GET, path, query, None, Draw::Wait)
+                .call(token, Method::GET, path, query, None, Draw::Wait, &mut deadline)
                 .await
             {
                 Err(error)
                     if error.is_retryable()
                         && !matches!(error, UpstreamError::RateLimited { .. })
                         && retries < self.inner.settings.get_retries
+                        && deadline.is_some_and(|at| Instant::now() + delay < at)
                         && self.inner.budget.withdraw() =>
                 {
                     retries += 1;
@@ -121,7 +126,7 @@ impl PnutClient {
     ) -> Result<Envelope<T>, UpstreamError> {
         let mut query = query.to_vec();
         query.push(("connection_id", connection_id));
-        self.call(token, Method::GET, path, &query, None, Draw::Wait)
+        self.call(token, Method::GET, path, &query, None, Draw::Wait, &mut None)
             .await
     }
 
@@ -135,7 +140,7 @@ impl PnutClient {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Envelope<T>, UpstreamError> {
-        self.call(token, Method::GET, path, query, None, Draw::Now)
+        self.call(token, Method::GET, path, query, None, Draw::Now, &mut None)
             .await
     }
 
@@ -148,7 +153,7 @@ impl PnutClient {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Envelope<T>, UpstreamError> {
-        self.call(token, method, path, query, body, Draw::Wait)
+        self.call(token, method, path, query, body, Draw::Wait, &mut None)
             .await
     }
 
@@ -182,7 +187,10 @@ impl PnutClient {
         PnutStream::open(self.inner.settings.clone(), token.to_string())
     }
 
-    /// One call: permit, request, decoding; a 429 pauses the token for every caller.
+    /// One call: permit, request, decoding; a 429 pauses the token for every caller. The
+    /// request is bounded by `deadline` (set to `request_timeout` from now when the first
+    /// permit is granted).
+    #[allow(clippy::too_many_arguments)]
     async fn call<T: DeserializeOwned>(
         &self,
         token: &str,
@@ -191,6 +199,7 @@ impl PnutClient {
         query: &[(&str, &str)],
         body: Option<&Value>,
         draw: Draw,
+        deadline: &mut Option<Instant>,
     ) -> Result<Envelope<T>, UpstreamError> {
         let bucket = if method == Method::GET || method == Method::HEAD {
             PNUT_GET
@@ -223,9 +232,17 @@ impl PnutClient {
             }
         };
         permit.map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
-        let result = self
-            .exchange(&limiter, bucket, token, method, path, query, body)
-            .await;
+        let deadline =
+            *deadline.get_or_insert_with(|| Instant::now() + self.inner.settings.request_timeout);
+        let exchange = self.exchange(&limiter, bucket, token, method, path, query, body);
+        let result = tokio::time::timeout_at(deadline, exchange)
+            .await
+            .unwrap_or_else(|_| {
+                Err(UpstreamError::Transport {
+                    upstream: KIND,
+                    message: "timed out".to_owned(),
+                })
+            });
         if let Err(error) = &result {
             self.inner.settings.metrics.record_error(error);
         }
