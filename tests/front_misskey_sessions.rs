@@ -150,6 +150,19 @@ async fn a_token_whose_calls_are_stuck_delays_neither_its_other_sockets_nor_othe
         "{counts:?}"
     );
     assert_eq!(total_subscriptions(&counts), 2, "alice's and bob's homes");
+
+    // alice's channel subscribe waits in the limiter: one subscription pending, shown.
+    let pending = r#"pnutkey_subscriptions_pending{front="misskey"}"#;
+    assert_eq!(sample(&scrape(&running).await, pending), 1.0);
+    // Nobody needs it any more once its channel disconnects (the `connected` of a later
+    // connect on the same socket comes after the disconnect was handled).
+    let disconnect = json!({"type": "disconnect", "body": {"id": "chan"}});
+    alice2
+        .send(Message::text(disconnect.to_string()))
+        .await
+        .unwrap();
+    connect(&mut alice2, "homeTimeline", "home3", json!({})).await;
+    assert_eq!(sample(&scrape(&running).await, pending), 0.0);
 }
 
 /// alice's subscribes fail upstream (500, then 429): the pool answers `connected` once the

@@ -95,7 +95,15 @@ impl PnutClient {
         let mut deadline = None;
         loop {
             match self
-                .call(token, Method::GET, path, query, None, Draw::Wait, &mut deadline)
+                .call(
+                    token,
+                    Method::GET,
+                    path,
+                    query,
+                    None,
+                    Draw::Wait,
+                    &mut deadline,
+                )
                 .await
             {
                 Err(error)
@@ -126,8 +134,16 @@ impl PnutClient {
     ) -> Result<Envelope<T>, UpstreamError> {
         let mut query = query.to_vec();
         query.push(("connection_id", connection_id));
-        self.call(token, Method::GET, path, &query, None, Draw::Wait, &mut None)
-            .await
+        self.call(
+            token,
+            Method::GET,
+            path,
+            &query,
+            None,
+            Draw::Wait,
+            &mut None,
+        )
+        .await
     }
 
     /// A poll (`GET /v1{path}` of an unsubscribable stream, e.g. `/posts/streams/global`):

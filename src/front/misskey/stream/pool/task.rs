@@ -85,6 +85,15 @@ struct KeyState {
 }
 
 impl KeyState {
+    /// Whether its subscription is still to be made (waiting for a connection, in flight,
+    /// or failed and waiting for its retry).
+    fn pending_upstream(&self) -> bool {
+        matches!(
+            self.sub,
+            SubState::Waiting | SubState::InFlight { .. } | SubState::RetryAt { .. }
+        )
+    }
+
     /// Whether a `connected` answer depending on this key still has to wait.
     fn pending(&self) -> bool {
         matches!(self.sub, SubState::Waiting | SubState::InFlight { .. })
@@ -124,6 +133,8 @@ struct Pool {
     best_effort_captures: u64,
     /// This pool's live pnut subscriptions in `pnutkey_upstream_subscriptions`.
     subscriptions_gauge: GaugeShare,
+    /// This pool's held keys not subscribed yet in `pnutkey_subscriptions_pending`.
+    pending_gauge: GaugeShare,
     /// The Misskey front's counters (backfills, gaps, best-effort captures).
     metrics: FrontMetrics,
     /// `connected` answers waiting for upstream subscribes and first polls.
@@ -151,10 +162,12 @@ pub(super) fn spawn(
     let subscriptions_gauge =
         GaugeShare::new(ctx.metrics.upstream(UpstreamKind::Pnut).subscriptions);
     let metrics = ctx.metrics.front(Front::Misskey);
+    let pending_gauge = GaugeShare::new(metrics.subscriptions_pending.clone());
     let (upstream_tx, upstream_rx) = mpsc::channel(UPSTREAM_QUEUE);
     let (results_tx, results_rx) = mpsc::channel(RESULT_QUEUE);
     let pool = Pool {
         subscriptions_gauge,
+        pending_gauge,
         metrics,
         ctx,
         token,
@@ -213,6 +226,12 @@ impl Pool {
                 _ = poll_timer.tick() => self.poll_all(),
             }
             self.subscriptions_gauge.set(self.by_subscription.len());
+            let pending = self
+                .keys
+                .values()
+                .filter(|state| state.refs > 0 && state.pending_upstream())
+                .count();
+            self.pending_gauge.set(pending);
         }
         // Past the loop: nothing is owned any more but the upstream streams to close.
         drop(inbox);
