@@ -1,8 +1,29 @@
 //! What both upstream stream clients share: the owner's handle on a background stream task,
-//! and how one connection attempt of that task ends.
+//! how one connection attempt of that task ends, and how its websocket is opened.
 
+use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Read buffer of each upstream websocket. tungstenite's default (128 KiB per connection) is
+/// what one session cost most (5,000 sessions: ~640 MiB), and glibc kept it after the
+/// sessions ended (benches/RESULTS.md, scenario e). Stream frames are small; the buffer grows
+/// for bigger ones.
+pub const UPSTREAM_READ_BUFFER: usize = 8 * 1024;
+
+/// Opens an upstream websocket with [`UPSTREAM_READ_BUFFER`] (TLS by the URL's scheme).
+pub async fn connect_upstream(
+    request: Request,
+) -> Result<
+    (WebSocketStream<MaybeTlsStream<TcpStream>>, Response),
+    tokio_tungstenite::tungstenite::Error,
+> {
+    let config = WebSocketConfig::default().read_buffer_size(UPSTREAM_READ_BUFFER);
+    tokio_tungstenite::connect_async_with_config(request, Some(config), false).await
+}
 
 /// The owner's side of a stream task: its events, its counters, and a way to stop it.
 /// Dropping the handle aborts the task.

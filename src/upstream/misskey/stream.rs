@@ -350,7 +350,7 @@ impl Worker {
         request.headers_mut().insert("Authorization", bearer);
         match timeout(
             self.settings.request_timeout,
-            tokio_tungstenite::connect_async(request),
+            crate::upstream::connect_upstream(request),
         )
         .await
         {

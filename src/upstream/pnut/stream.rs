@@ -175,7 +175,7 @@ impl Worker {
     async fn open(&mut self) -> Result<(Ws, String), OpenError> {
         let request = stream_request(&self.settings, &self.token)?;
         let limit = self.settings.request_timeout;
-        let connected = timeout(limit, tokio_tungstenite::connect_async(request)).await;
+        let connected = timeout(limit, crate::upstream::connect_upstream(request)).await;
         let mut ws = match connected {
             Err(_) => return Err(OpenError::Failed("stream upgrade timed out".into())),
             Ok(Err(tungstenite::Error::Http(response))) => {
