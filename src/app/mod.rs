@@ -173,6 +173,9 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
         format!("http://{addr}"),
     )
     .map_err(std::io::Error::other)?;
+    tokio::spawn(crate::session::memory::return_freed_memory(
+        ctx.drain.clone(),
+    ));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let probe_timeout = plan
         .config

@@ -14,6 +14,8 @@
 //! The registry never awaits anything while it holds its lock (a std mutex: every critical
 //! section is a map lookup or insert).
 
+pub mod memory;
+
 use std::collections::{HashMap, hash_map};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -39,9 +41,11 @@ impl SessionEnd {
         self.0.is_cancelled()
     }
 
-    /// Marks the session ended by its own task: the registry starts a fresh one next time.
+    /// Marks the session ended by its own task (its state freed): the registry starts a
+    /// fresh one next time, and the freed memory is returned ([`memory`]).
     pub fn ended(&self) {
         self.0.cancel();
+        memory::note_ended();
     }
 }
 
