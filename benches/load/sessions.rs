@@ -82,8 +82,9 @@ pub async fn run(tokens: usize, session_idle: Option<Duration>) -> Result<Sessio
     .await
     .is_ok();
     let ended_after = ended.then(|| closed_at.elapsed());
-    // Let the bridge finish freeing what the ended sessions held.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Let the bridge finish freeing what the ended sessions held, and return it to the OS
+    // (its allocator trim runs every `TRIM_EVERY` after sessions ended).
+    tokio::time::sleep(pnutkey::session::memory::TRIM_EVERY + Duration::from_secs(2)).await;
     let after = bridge.stats();
     let streams_after = control.counts().await.connections;
     Ok(SessionsOutcome {

@@ -14,6 +14,22 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// for bigger ones.
 pub const UPSTREAM_READ_BUFFER: usize = 8 * 1024;
 
+/// Idle keep-alive connections each REST client keeps per upstream host (reqwest's default is
+/// unbounded: a burst of thousands of concurrent calls left as many idle connections, with
+/// their buffers, for 90 s).
+pub const MAX_IDLE_CONNECTIONS: usize = 32;
+
+/// How long an idle keep-alive connection is kept.
+pub const IDLE_CONNECTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A REST client builder with the bridge's connection-pool bounds and `request_timeout`.
+pub fn rest_client_builder(request_timeout: std::time::Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .timeout(request_timeout)
+        .pool_max_idle_per_host(MAX_IDLE_CONNECTIONS)
+        .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
+}
+
 /// Opens an upstream websocket with [`UPSTREAM_READ_BUFFER`] (TLS by the URL's scheme).
 pub async fn connect_upstream(
     request: Request,

@@ -37,8 +37,7 @@ impl MisskeyClient {
         settings: MisskeyClientSettings,
         limiter: Arc<UpstreamLimiter>,
     ) -> Result<Self, UpstreamError> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.request_timeout)
+        let http = crate::upstream::rest_client_builder(settings.request_timeout)
             .build()
             .map_err(|error| UpstreamError::transport(KIND, &error))?;
         Ok(Self {

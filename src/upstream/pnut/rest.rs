@@ -48,8 +48,7 @@ impl PnutClient {
         settings: PnutClientSettings,
         limiter: Arc<UpstreamLimiter>,
     ) -> Result<Self, UpstreamError> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.request_timeout)
+        let http = crate::upstream::rest_client_builder(settings.request_timeout)
             .build()
             .map_err(|error| UpstreamError::transport(KIND, &error))?;
         Ok(Self {
