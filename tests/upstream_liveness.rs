@@ -10,6 +10,9 @@ use std::time::Duration;
 use common::app::{misskey_client, note_text, pnut_tool, post_text as text_of, start};
 use common::ws::next_json;
 
+/// Upper bound on awaiting the simulated server's state.
+const WAIT: Duration = Duration::from_secs(20);
+
 #[tokio::test]
 async fn a_hung_misskey_stream_is_reconnected_and_the_gap_backfilled() {
     let running = start(|config| {
@@ -30,11 +33,19 @@ async fn a_hung_misskey_stream_is_reconnected_and_the_gap_backfilled() {
             .await
             .expect("post");
     }
+    // The bridge gives the hung stream up and opens another, which the hung server accepts
+    // and does not answer either: that one counts as open only from its first pong.
+    tokio::time::timeout(
+        WAIT,
+        control.wait_for_counts(|counts| counts.connections >= 2),
+    )
+    .await
+    .expect("a second connection while hung");
+    control.stall_streams(false).await;
     for n in 1..=3 {
         let frame = next_json(&mut ws).await;
         assert_eq!(text_of(&frame), format!("during the hang {n}"), "{frame}");
     }
-    control.stall_streams(false).await;
     // The resumed server reads what the bridge sent meanwhile: one socket, channel joined.
     control
         .wait_for_counts(|counts| {
@@ -76,11 +87,18 @@ async fn a_hung_pnut_stream_is_reconnected_and_the_gap_backfilled() {
             .await
             .expect("post");
     }
+    // A second connection, accepted (hello and all) by the hung server, not yet answered.
+    tokio::time::timeout(
+        WAIT,
+        control.wait_for_counts(|counts| counts.connections >= 2),
+    )
+    .await
+    .expect("a second connection while hung");
+    control.stall_streams(false);
     for n in 1..=3 {
         let frame = next_json(&mut ws).await;
         assert_eq!(note_text(&frame), format!("during the hang {n}"), "{frame}");
     }
-    control.stall_streams(false);
     control
         .create_post("bob", "after the hang", None)
         .await

@@ -368,7 +368,10 @@ impl Worker {
                 error.kind()
             ))),
             Ok(Err(_)) => Err(OpenError::Failed("stream upgrade failed".into())),
-            Ok(Ok((ws, _))) => Ok(ws),
+            Ok(Ok((mut ws, _))) => {
+                crate::upstream::first_pong(&mut ws, self.settings.pong_timeout).await?;
+                Ok(ws)
+            }
         }
     }
 
