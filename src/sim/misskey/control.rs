@@ -218,6 +218,35 @@ impl SimMisskeyControl {
             .unwrap_or(Value::Null))
     }
 
+    /// `i/update` as `username`: a new display name (`main` `meUpdated`).
+    pub async fn update_name(&self, username: &str, name: &str) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let user = user_id(&world, username)?;
+        super::profile::update_me(&mut world, &user, Some(name.to_string()), None)?;
+        Ok(())
+    }
+
+    /// Renames a drive file of `username` (`drive` `fileUpdated`).
+    pub async fn rename_file(
+        &self,
+        username: &str,
+        file_id: &str,
+        name: &str,
+    ) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let user = user_id(&world, username)?;
+        super::profile::rename_file(&mut world, &user, file_id, name)?;
+        Ok(())
+    }
+
+    /// Deletes a drive file of `username` (`drive` `fileDeleted`).
+    pub async fn delete_file(&self, username: &str, file_id: &str) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let user = user_id(&world, username)?;
+        super::profile::delete_file(&mut world, &user, file_id)?;
+        Ok(())
+    }
+
     /// Closes every streaming socket.
     pub async fn drop_streams(&self) {
         self.shared.world.lock().await.hub.drop_all();

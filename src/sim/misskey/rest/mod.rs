@@ -64,7 +64,10 @@ fn requires_credential(endpoint: &str) -> Option<bool> {
         "following/create",
         "following/delete",
         "drive/files",
+        "drive/files/update",
+        "drive/files/delete",
         "i/notifications",
+        "i/update",
     ];
     let open = [
         "meta",
@@ -96,9 +99,8 @@ fn requires_credential(endpoint: &str) -> Option<bool> {
 fn dispatch(world: &mut World, endpoint: &str, call: Call<'_>) -> Result<Reply, ApiError> {
     match endpoint {
         "i" | "users/show" | "users/followers" | "users/following" | "following/create"
-        | "following/delete" | "i/notifications" | "drive/files" => {
-            users::handle(world, endpoint, call)
-        }
+        | "following/delete" | "i/notifications" | "drive/files" | "drive/files/update"
+        | "drive/files/delete" | "i/update" => users::handle(world, endpoint, call),
         "meta" | "emojis" | "channels/show" | "channels/timeline" => {
             misc::handle(world, endpoint, call)
         }
