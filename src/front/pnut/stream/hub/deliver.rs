@@ -1,44 +1,21 @@
 //! Upstream events into frames: each event is translated once and goes out once per tool
-//! connection, naming every matching subscription of that connection that has not had it yet
-//! (mapping.md §4.2).
+//! connection, naming every matching subscription of that connection (mapping.md §4.2).
+//!
+//! A note's membership is decided on its first arrival from the note itself (its mentions, its
+//! reply target, its thread, its author) as well as from the channel that brought it; a later
+//! arrival of the same note (on another Misskey channel, or replayed by a backfill) reaches only
+//! connections that have not had it. Other events (follows, renames, files) are each a new
+//! event and never filtered as repeats.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::BTreeMap;
 
 use super::super::backfill::Backfilled;
 use super::super::matching::{EventFacts, translate_channel_event, translate_note_updated};
+use super::recent::Recipients;
 use super::{Hub, Subscription};
 use crate::misskey::ServerMessage;
 use crate::pnut::Meta;
 use crate::upstream::misskey::MisskeyStreamEvent;
-
-/// How many recently delivered (subscription, event) pairs are remembered for deduplication.
-const DEDUP_WINDOW: usize = 1024;
-
-/// The recently delivered (subscription id, event key) pairs.
-#[derive(Default)]
-pub struct Dedup {
-    order: VecDeque<(String, String)>,
-    /// The same pairs, for O(1) lookups (one per subscription per event).
-    set: HashSet<(String, String)>,
-}
-
-impl Dedup {
-    /// Records the pair; `false` if it was already delivered.
-    fn first_time(&mut self, subscription_id: &str, key: &str) -> bool {
-        let marker = (subscription_id.to_owned(), key.to_owned());
-        if self.set.contains(&marker) {
-            return false;
-        }
-        self.order.push_back(marker.clone());
-        self.set.insert(marker);
-        if self.order.len() > DEDUP_WINDOW
-            && let Some(oldest) = self.order.pop_front()
-        {
-            self.set.remove(&oldest);
-        }
-        true
-    }
-}
 
 impl Hub {
     /// One event of the Misskey stream (`None`: the stream task has ended).
@@ -57,19 +34,37 @@ impl Hub {
                 };
                 self.upstream.saw_note(&key, &body);
                 let channel = key.0.clone();
-                let facts = translate_channel_event(
+                let Some(facts) = translate_channel_event(
                     &channel,
                     &kind,
                     &body,
                     &self.me,
                     &self.token,
                     &self.ctx.translate,
-                );
-                if let Some(facts) = facts {
+                ) else {
+                    return;
+                };
+                let Some(note) = facts.note.clone() else {
                     self.deliver(&facts, |sub| {
                         sub.keys.contains(&key) && sub.spec.takes(&channel, &kind)
                     });
-                }
+                    return;
+                };
+                self.chains.learn(&note);
+                let chains = &self.chains;
+                let in_thread = |root: &str| chains.reaches(&note, root);
+                let me = &self.me;
+                let delivered = &self.delivered;
+                let recipients = self.deliver(&facts, |sub| {
+                    if delivered.had(&note.misskey_id, &sub.connection_id) {
+                        return false;
+                    }
+                    let by_channel = sub.keys.contains(&key)
+                        && sub.spec.takes(&channel, &kind)
+                        && facts.passes(&sub.spec, me, in_thread);
+                    by_channel || facts.member_by_note(&sub.spec, me, in_thread)
+                });
+                self.delivered.record(&note.misskey_id, recipients);
             }
             MisskeyStreamEvent::Message(ServerMessage::NoteUpdated { id, kind, body }) => {
                 if !self.upstream.captures(&id) {
@@ -108,35 +103,32 @@ impl Hub {
         }
     }
 
-    /// Sends `facts` once per tool connection, naming every matching subscription that has not
-    /// had this event yet.
-    fn deliver(&mut self, facts: &EventFacts, joined: impl Fn(&Subscription) -> bool) {
+    /// Sends `facts` once per tool connection, naming every joined subscription `matches`
+    /// takes; returns the (connection, subscription) pairs it went to.
+    fn deliver(&self, facts: &EventFacts, matches: impl Fn(&Subscription) -> bool) -> Recipients {
         let mut per_connection: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for (subscription_id, sub) in &self.subscriptions {
-            if !sub.joined || !joined(sub) || !facts.passes(&sub.spec, &self.me) {
-                continue;
+            if sub.joined && matches(sub) {
+                per_connection
+                    .entry(sub.connection_id.as_str())
+                    .or_default()
+                    .push(subscription_id.clone());
             }
-            if !self.dedup.first_time(subscription_id, &facts.dedup_key) {
-                continue;
-            }
-            per_connection
-                .entry(sub.connection_id.as_str())
-                .or_default()
-                .push(subscription_id.clone());
         }
+        let mut recipients = Recipients::new();
         if per_connection.is_empty() {
-            return;
+            return recipients;
         }
         // `data` is serialised once per event; only the small `meta` differs per connection.
         let Ok(data_json) = serde_json::to_string(&facts.event.data) else {
-            return;
+            return recipients;
         };
         for (connection_id, subscription_ids) in per_connection {
             let Some(connection) = self.connections.get(connection_id) else {
                 continue;
             };
             let meta = Meta {
-                subscription_ids: Some(subscription_ids),
+                subscription_ids: Some(subscription_ids.clone()),
                 id: Some(facts.event.object_id.clone()),
                 timestamp: Some(chrono::Utc::now().timestamp()),
                 is_deleted: facts.event.is_deleted.then_some(true),
@@ -150,6 +142,12 @@ impl Hub {
             connection.pipe.push(std::sync::Arc::from(format!(
                 r#"{{"meta":{meta_json},"data":{data_json}}}"#
             )));
+            recipients.extend(
+                subscription_ids
+                    .into_iter()
+                    .map(|sid| (connection_id.to_owned(), sid)),
+            );
         }
+        recipients
     }
 }

@@ -12,6 +12,7 @@
 //! without waiting — a full queue closes that connection (slow consumer, [`ClientSink`]).
 
 mod deliver;
+mod recent;
 mod upstream;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -30,7 +31,7 @@ use crate::misskey::MeDetailed;
 use crate::pnut::{Token, User};
 use crate::ratelimit::token_hash;
 use crate::session::SessionEnd;
-use deliver::Dedup;
+use recent::{Delivered, ReplyChains};
 use upstream::{ChannelKey, Upstream};
 
 /// Capacity of a hub's command queue (senders wait while it is full; the hub never blocks
@@ -190,7 +191,10 @@ struct Hub {
     /// Subscriptions waiting for the token's user before they join.
     pending: Vec<(String, oneshot::Sender<()>)>,
     upstream: Upstream,
-    dedup: Dedup,
+    /// Recent reply links (thread membership at any depth).
+    chains: ReplyChains,
+    /// Where recent notes went.
+    delivered: Delivered,
 }
 
 async fn run(
@@ -214,7 +218,8 @@ async fn run(
         subscriptions: BTreeMap::new(),
         pending: Vec::new(),
         upstream: Upstream::default(),
-        dedup: Dedup::default(),
+        chains: ReplyChains::default(),
+        delivered: Delivered::default(),
     };
     loop {
         tokio::select! {
