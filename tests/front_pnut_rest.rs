@@ -8,5 +8,7 @@ mod errors;
 mod reads;
 #[path = "front_pnut_rest/support.rs"]
 mod support;
+#[path = "front_pnut_rest/upstream_notes.rs"]
+mod upstream_notes;
 #[path = "front_pnut_rest/writes.rs"]
 mod writes;

@@ -60,6 +60,8 @@ impl BridgeContext {
         let mut metrics = Metrics::new();
         let mut pnut_settings = pnut_settings(&config, pnut);
         pnut_settings.metrics = metrics.upstream(UpstreamKind::Pnut);
+        let mut translate = translate_options(&config);
+        translate.misskey_url = misskey_url.trim_end_matches('/').to_owned();
         let mut misskey_settings = misskey_settings(&config, misskey_url);
         misskey_settings.metrics = metrics.upstream(UpstreamKind::Misskey);
         let pnut = PnutClient::new(pnut_settings, pnut_limiter)?;
@@ -77,7 +79,7 @@ impl BridgeContext {
         ]);
         let metrics = Arc::new(metrics);
         Ok(Arc::new(Self {
-            translate: translate_options(&config),
+            translate,
             current: ArcSwap::from_pointee(config),
             reloading: Mutex::new(()),
             pnut,
