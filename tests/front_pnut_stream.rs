@@ -5,6 +5,8 @@
 
 mod common;
 
+#[path = "front_pnut_stream/deletions.rs"]
+mod deletions;
 #[path = "front_pnut_stream/endpoints.rs"]
 mod endpoints;
 #[path = "front_pnut_stream/events.rs"]

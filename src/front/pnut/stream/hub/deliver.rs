@@ -19,7 +19,7 @@ use crate::upstream::misskey::MisskeyStreamEvent;
 
 impl Hub {
     /// One event of the Misskey stream (`None`: the stream task has ended).
-    pub(super) fn upstream_event(&mut self, event: Option<MisskeyStreamEvent>) {
+    pub(super) async fn upstream_event(&mut self, event: Option<MisskeyStreamEvent>) {
         let Some(event) = event else {
             self.upstream.stream_ended();
             return;
@@ -45,7 +45,7 @@ impl Hub {
                     return;
                 };
                 let Some(note) = facts.note.clone() else {
-                    self.deliver(&facts, |sub| {
+                    self.deliver(&facts, |_, sub| {
                         sub.keys.contains(&key) && sub.spec.takes(&channel, &kind)
                     });
                     return;
@@ -55,7 +55,7 @@ impl Hub {
                 let in_thread = |root: &str| chains.reaches(&note, root);
                 let me = &self.me;
                 let delivered = &self.delivered;
-                let recipients = self.deliver(&facts, |sub| {
+                let recipients = self.deliver(&facts, |_, sub| {
                     if delivered.had(&note.misskey_id, &sub.connection_id) {
                         return false;
                     }
@@ -64,16 +64,28 @@ impl Hub {
                         && facts.passes(&sub.spec, me, in_thread);
                     by_channel || facts.member_by_note(&sub.spec, me, in_thread)
                 });
+                let pushed = !recipients.is_empty();
                 self.delivered.record(&note.misskey_id, recipients);
+                if pushed {
+                    let max = self.ctx.config().limits.captured_posts as usize;
+                    self.upstream.capture_pushed(&note.misskey_id, max).await;
+                }
             }
             MisskeyStreamEvent::Message(ServerMessage::NoteUpdated { id, kind, body }) => {
                 if !self.upstream.captures(&id) {
                     return;
                 }
+                // To the thread subscriptions capturing it and the subscriptions it was pushed
+                // to (one frame per connection).
                 if let Some(facts) = translate_note_updated(&id, &kind, &body, &self.ctx.translate)
                 {
-                    self.deliver(&facts, |sub| {
+                    let delivered = &self.delivered;
+                    self.deliver(&facts, |sid, sub| {
                         sub.spec.capture.as_deref() == Some(id.as_str())
+                            || delivered
+                                .recipients(&id)
+                                .iter()
+                                .any(|(_, pushed_to)| pushed_to == sid)
                     });
                 }
             }
@@ -88,7 +100,7 @@ impl Hub {
     }
 
     /// Replays backfilled notes through the normal event path (deduplicated there).
-    pub(super) fn replay(&mut self, done: Backfilled) {
+    pub(super) async fn replay(&mut self, done: Backfilled) {
         self.ctx
             .metrics
             .front(crate::metrics::Front::Pnut)
@@ -99,16 +111,21 @@ impl Hub {
                 id: done.upstream_id.clone(),
                 kind: done.kind.to_owned(),
                 body,
-            })));
+            })))
+            .await;
         }
     }
 
     /// Sends `facts` once per tool connection, naming every joined subscription `matches`
     /// takes; returns the (connection, subscription) pairs it went to.
-    fn deliver(&self, facts: &EventFacts, matches: impl Fn(&Subscription) -> bool) -> Recipients {
+    fn deliver(
+        &self,
+        facts: &EventFacts,
+        matches: impl Fn(&str, &Subscription) -> bool,
+    ) -> Recipients {
         let mut per_connection: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for (subscription_id, sub) in &self.subscriptions {
-            if sub.joined && matches(sub) {
+            if sub.joined && matches(subscription_id, sub) {
                 per_connection
                     .entry(sub.connection_id.as_str())
                     .or_default()

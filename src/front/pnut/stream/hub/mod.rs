@@ -227,12 +227,12 @@ async fn run(
             () = drain.requested() => break,
             () = end.requested() => break,
             Some(me) = me_rx.recv() => hub.me_known(me).await,
-            Some(done) = backfill_rx.recv() => hub.replay(done),
+            Some(done) = backfill_rx.recv() => hub.replay(done).await,
             command = commands.recv() => match command {
                 Some(command) => hub.command(command).await,
                 None => break,
             },
-            event = hub.upstream.next_event() => hub.upstream_event(event),
+            event = hub.upstream.next_event() => hub.upstream_event(event).await,
         }
     }
     tracing::debug!(token = %token_hash(&hub.token_text), "pnut hub ends");

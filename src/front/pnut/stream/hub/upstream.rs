@@ -3,7 +3,7 @@
 //! refcounted, `ready` signals once joins are acknowledged, and the newest note seen per
 //! channel connection (where a gap backfill starts).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use serde_json::{Map, Value};
 use tokio::sync::oneshot;
@@ -46,6 +46,9 @@ pub struct Upstream {
     channels: HashMap<ChannelKey, Joined>,
     by_upstream_id: HashMap<String, ChannelKey>,
     captures: HashMap<String, usize>,
+    /// Notes captured because their post was pushed to a tool, oldest first (bounded by
+    /// `limits.captured_posts`); their deletions reach the tools (issue 15).
+    pushed: VecDeque<String>,
     waiters: Vec<Waiter>,
     next_channel: u64,
 }
@@ -138,14 +141,39 @@ impl Upstream {
             *count = count.saturating_sub(1);
             if *count == 0 {
                 self.captures.remove(note_id);
-                if let Some(stream) = &self.stream {
+                let still_pushed = self.pushed.iter().any(|id| id == note_id);
+                if let Some(stream) = self.stream.as_ref().filter(|_| !still_pushed) {
                     let _ = stream.unsub_note(note_id).await;
                 }
             }
         }
     }
 
-    /// Whether nothing is joined or captured any more.
+    /// Captures note `note_id`, whose post was just pushed, keeping at most `max` such
+    /// captures (the oldest is released; a note a thread subscription captures stays).
+    pub async fn capture_pushed(&mut self, note_id: &str, max: usize) {
+        let Some(stream) = &self.stream else {
+            return;
+        };
+        if max == 0 || self.pushed.iter().any(|id| id == note_id) {
+            return;
+        }
+        if !self.captures.contains_key(note_id) {
+            let _ = stream.sub_note(note_id).await;
+        }
+        self.pushed.push_back(note_id.to_owned());
+        while self.pushed.len() > max {
+            let Some(oldest) = self.pushed.pop_front() else {
+                break;
+            };
+            if !self.captures.contains_key(&oldest) {
+                let _ = stream.unsub_note(&oldest).await;
+            }
+        }
+    }
+
+    /// Whether nothing is joined or captured by a subscription any more (captures of pushed
+    /// posts end with the stream).
     pub fn is_unused(&self) -> bool {
         self.channels.is_empty() && self.captures.is_empty()
     }
@@ -212,9 +240,9 @@ impl Upstream {
         self.by_upstream_id.get(upstream_id).cloned()
     }
 
-    /// Whether note `note_id` is captured.
+    /// Whether note `note_id` is captured (by a subscription or as a pushed post).
     pub fn captures(&self, note_id: &str) -> bool {
-        self.captures.contains_key(note_id)
+        self.captures.contains_key(note_id) || self.pushed.iter().any(|id| id == note_id)
     }
 
     /// Remembers the newest note id seen on a channel connection.
