@@ -2,6 +2,8 @@
 //! real sockets on 127.0.0.1, pnutpy-style expectations (ids `int()`-able, dates parseable,
 //! `meta.code` mirrors the status), effects checked on the simulated server.
 
+#[path = "front_pnut_rest/chat.rs"]
+mod chat;
 #[path = "front_pnut_rest/errors.rs"]
 mod errors;
 #[path = "front_pnut_rest/reads.rs"]

@@ -272,6 +272,10 @@ pub const PNUT_REST_ROUTES: &[RestRoute] = &[
     route("PUT", "/users/{user_id}/follow"),
     route("DELETE", "/users/{user_id}/follow"),
     get("/channels/{channel_id}/messages", &["channels/timeline"]),
+    get("/channels/{channel_id}", &["channels/show"]),
+    route("POST", "/channels/{channel_id}/messages"),
+    route("DELETE", "/channels/{channel_id}/messages/{message_id}"),
+    get("/users/me/channels/subscribed", &["channels/followed"]),
 ];
 
 /// The route a concrete `path` of a `method` call takes (the one with most literal segments

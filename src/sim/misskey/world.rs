@@ -160,6 +160,8 @@ pub struct World {
     pub follows: Vec<FollowRecord>,
     /// Misskey-channels by id.
     pub channels: BTreeMap<String, ChannelRecord>,
+    /// Channel follows: (user id, channel id).
+    pub channel_follows: Vec<(String, String)>,
     /// Drive files by id.
     pub files: BTreeMap<String, DriveFileRecord>,
     /// Notifications by id.
@@ -255,6 +257,7 @@ impl World {
             notes: BTreeMap::new(),
             follows: Vec::new(),
             channels: BTreeMap::new(),
+            channel_follows: Vec::new(),
             files: BTreeMap::new(),
             notifications: BTreeMap::new(),
             favorites: Vec::new(),
@@ -341,6 +344,9 @@ impl World {
             },
         );
         let channel_ids: Vec<String> = world.channels.keys().cloned().collect();
+        if let Some(general) = channel_ids.first() {
+            world.channel_follows.push((alice.clone(), general.clone()));
+        }
         let seed_note = |world: &mut World, author: &str, text: &str, at: i64| {
             let id = world.ids.next_at(at);
             let mentions = world.extract_mentions(text);

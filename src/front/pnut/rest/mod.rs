@@ -6,6 +6,7 @@
 //! a subscription: the normal answer plus `meta.subscription_id`, through the pnut stream
 //! front (mapping.md §4.1).
 
+mod chat;
 mod objects;
 mod params;
 mod reads;
@@ -130,6 +131,15 @@ async fn dispatch(
         ("GET", "/channels/{channel_id}/messages") => {
             reads::channel_messages(caller, channel_id, query).await
         }
+        ("GET", "/channels/{channel_id}") => chat::channel(caller, channel_id).await,
+        ("POST", "/channels/{channel_id}/messages") => {
+            chat::create_message(caller, channel_id, headers, body).await
+        }
+        ("DELETE", "/channels/{channel_id}/messages/{message_id}") => {
+            let message_id = captures.get("message_id").map_or("", String::as_str);
+            chat::delete_message(caller, channel_id, message_id).await
+        }
+        ("GET", "/users/me/channels/subscribed") => chat::subscribed(caller, query).await,
         _ => Err(not_found()),
     }
 }

@@ -68,6 +68,9 @@ fn requires_credential(endpoint: &str) -> Option<bool> {
         "drive/files/delete",
         "i/notifications",
         "i/update",
+        "channels/followed",
+        "channels/follow",
+        "channels/unfollow",
     ];
     let open = [
         "meta",
@@ -101,9 +104,8 @@ fn dispatch(world: &mut World, endpoint: &str, call: Call<'_>) -> Result<Reply, 
         "i" | "users/show" | "users/followers" | "users/following" | "following/create"
         | "following/delete" | "i/notifications" | "drive/files" | "drive/files/update"
         | "drive/files/delete" | "i/update" => users::handle(world, endpoint, call),
-        "meta" | "emojis" | "channels/show" | "channels/timeline" => {
-            misc::handle(world, endpoint, call)
-        }
+        "meta" | "emojis" | "channels/show" | "channels/timeline" | "channels/followed"
+        | "channels/follow" | "channels/unfollow" => misc::handle(world, endpoint, call),
         _ => notes::handle(world, endpoint, call),
     }
 }
