@@ -11,6 +11,8 @@ mod deletions;
 mod endpoints;
 #[path = "front_pnut_stream/events.rs"]
 mod events;
+#[path = "front_pnut_stream/pending.rs"]
+mod pending;
 #[path = "front_pnut_stream/sessions.rs"]
 mod sessions;
 #[path = "front_pnut_stream/slow.rs"]

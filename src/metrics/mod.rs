@@ -41,6 +41,7 @@ pub struct Metrics {
     events_out: Family<FrontLabels, Counter>,
     backfilled_events: Family<FrontLabels, Counter>,
     backfill_gaps_skipped: Family<FrontLabels, Counter>,
+    subscriptions_pending: Family<FrontLabels, Gauge>,
     upstream_errors: Family<UpstreamErrorLabels, Counter>,
     client_closes: Family<CloseLabels, Counter>,
     bad_input: Family<FrontLabels, Counter>,
@@ -69,6 +70,7 @@ impl Metrics {
             events_out: Family::default(),
             backfilled_events: Family::default(),
             backfill_gaps_skipped: Family::default(),
+            subscriptions_pending: Family::default(),
             upstream_errors: Family::default(),
             client_closes: Family::default(),
             bad_input: Family::default(),
@@ -126,6 +128,11 @@ impl Metrics {
             "backfill_gaps_skipped",
             "Backfills whose gap exceeded one page (the older rest was skipped)",
             m.backfill_gaps_skipped.clone(),
+        );
+        registry.register(
+            "subscriptions_pending",
+            "Client subscriptions whose upstream subscribe, join or first page failed and is being retried",
+            m.subscriptions_pending.clone(),
         );
         registry.register(
             "upstream_errors",
@@ -195,6 +202,7 @@ impl Metrics {
             bad_input: self.bad_input.get_or_create_owned(&labels),
             backfilled: self.backfilled_events.get_or_create_owned(&labels),
             gaps_skipped: self.backfill_gaps_skipped.get_or_create_owned(&labels),
+            pending: self.subscriptions_pending.get_or_create_owned(&labels),
             best_effort_captures: self.note_captures_best_effort.clone(),
             polls_refused: self.polls_refused.clone(),
             closes: self.client_closes.clone(),
@@ -246,6 +254,9 @@ pub struct FrontMetrics {
     pub backfilled: Counter,
     /// Backfills whose gap exceeded one page.
     pub gaps_skipped: Counter,
+    /// Subscriptions waiting for a retried upstream subscribe, join or first page
+    /// (`pnutkey_subscriptions_pending{front}`); both fronts use it.
+    pub pending: Gauge,
     /// subNote captures served best-effort.
     pub best_effort_captures: Counter,
     /// Connects ignored for the per-token poll bound (`pnutkey_polls_refused_total`).
