@@ -10,6 +10,8 @@ mod errors;
 mod reads;
 #[path = "front_pnut_rest/support.rs"]
 mod support;
+#[path = "front_pnut_rest/tools.rs"]
+mod tools;
 #[path = "front_pnut_rest/upstream_notes.rs"]
 mod upstream_notes;
 #[path = "front_pnut_rest/writes.rs"]

@@ -276,6 +276,16 @@ pub const PNUT_REST_ROUTES: &[RestRoute] = &[
     route("POST", "/channels/{channel_id}/messages"),
     route("DELETE", "/channels/{channel_id}/messages/{message_id}"),
     get("/users/me/channels/subscribed", &["channels/followed"]),
+    get("/users/search", &["users/search"]),
+    get("/users", &["users/show"]),
+    get("/posts/search", &["notes/search"]),
+    get("/posts/tag/{tag}", &["notes/search-by-tag"]),
+    get("/posts", &["notes/show"]),
+    get("/sys/stats", &["stats"]),
+    route("DELETE", "/token"),
+    route("PATCH", "/users/me"),
+    get("/files/{file_id}", &["drive/files/show"]),
+    route("DELETE", "/files/{file_id}"),
 ];
 
 /// The route a concrete `path` of a `method` call takes (the one with most literal segments

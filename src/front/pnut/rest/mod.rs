@@ -12,6 +12,7 @@ mod params;
 mod reads;
 mod reply;
 mod subscription;
+mod tools;
 mod writes;
 
 use std::sync::Arc;
@@ -140,6 +141,22 @@ async fn dispatch(
             chat::delete_message(caller, channel_id, message_id).await
         }
         ("GET", "/users/me/channels/subscribed") => chat::subscribed(caller, query).await,
+        ("GET", "/users/search") => tools::search_users(caller, query).await,
+        ("GET", "/users") => tools::users_by_ids(caller, query).await,
+        ("GET", "/posts/search") => tools::search_posts(caller, query).await,
+        ("GET", "/posts/tag/{tag}") => {
+            let tag = captures.get("tag").map_or("", String::as_str);
+            tools::tagged_posts(caller, tag, query).await
+        }
+        ("GET", "/posts") => tools::posts_by_ids(caller, query).await,
+        ("GET", "/sys/stats") => tools::sys_stats(caller).await,
+        // pnut answers a logout with the token; the Misskey token itself is not revoked.
+        ("DELETE", "/token") => reads::token(caller).await,
+        ("PATCH", "/users/me") => tools::update_me(caller, body).await,
+        (_, "/files/{file_id}") => {
+            let file_id = captures.get("file_id").map_or("", String::as_str);
+            tools::file(caller, file_id, method == Method::DELETE).await
+        }
         _ => Err(not_found()),
     }
 }

@@ -5,6 +5,7 @@ mod error;
 mod misc;
 mod notes;
 mod params;
+mod search;
 mod users;
 
 use std::sync::Arc;
@@ -71,6 +72,7 @@ fn requires_credential(endpoint: &str) -> Option<bool> {
         "channels/followed",
         "channels/follow",
         "channels/unfollow",
+        "drive/files/show",
     ];
     let open = [
         "meta",
@@ -88,6 +90,10 @@ fn requires_credential(endpoint: &str) -> Option<bool> {
         "channels/timeline",
         "channels/show",
         "emojis",
+        "users/search",
+        "notes/search",
+        "notes/search-by-tag",
+        "stats",
     ];
     if credential.contains(&endpoint) {
         Some(true)
@@ -106,6 +112,9 @@ fn dispatch(world: &mut World, endpoint: &str, call: Call<'_>) -> Result<Reply, 
         | "drive/files/delete" | "i/update" => users::handle(world, endpoint, call),
         "meta" | "emojis" | "channels/show" | "channels/timeline" | "channels/followed"
         | "channels/follow" | "channels/unfollow" => misc::handle(world, endpoint, call),
+        "users/search" | "notes/search" | "notes/search-by-tag" | "stats" | "drive/files/show" => {
+            search::handle(world, endpoint, call)
+        }
         _ => notes::handle(world, endpoint, call),
     }
 }
