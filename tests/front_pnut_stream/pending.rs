@@ -87,3 +87,44 @@ async fn the_pending_gauge_counts_a_subscription_waiting_for_its_page() {
     assert!(frame["data"].is_array(), "{frame}");
     assert_eq!(pending_gauge(&env), Some(0.0));
 }
+
+#[tokio::test]
+async fn an_ignored_channel_join_is_retried_and_counted_pending() {
+    let mut config = Config::default();
+    // The first retry 1 s after the ignored connect, the next 2 s later: the test reads the
+    // gauge in between.
+    config.timeouts.reconnect_backoff_min = Duration::from_secs(1);
+    let env = start_with(config).await;
+    let control = env.control();
+    let (mut ws, cid) = env.open("demo-alice").await;
+    control.ignore_connects(2).await;
+    let subscribe = {
+        let url = env.url(&format!("/v1/posts/streams/me?connection_id={cid}"));
+        let http = env.http.clone();
+        tokio::spawn(async move {
+            http.get(url)
+                .bearer_auth("demo-alice")
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        })
+    };
+    // Both the connect and its first retry were ignored upstream.
+    tokio::time::timeout(
+        LIMIT,
+        control.wait_for_counts(|c| c.connects_to_ignore == 0),
+    )
+    .await
+    .expect("two connects reached the upstream");
+    assert_eq!(pending_gauge(&env), Some(1.0));
+    let status = tokio::time::timeout(LIMIT, subscribe)
+        .await
+        .expect("subscribe answers")
+        .expect("task")
+        .expect("request");
+    assert_eq!(status, 200);
+    wait_channels(&control, "alice", |s, c| s == 1 && c == 1).await;
+    assert_eq!(pending_gauge(&env), Some(0.0));
+    control.post("bob", "joined at last").await.expect("post");
+    assert_eq!(text_of(&next_json(&mut ws).await), "joined at last");
+}

@@ -51,6 +51,8 @@ pub struct SimCounts {
     pub calls: BTreeMap<String, u64>,
     /// REST calls being held now ([`SimMisskeyControl::stall_calls`]), per endpoint name.
     pub held_calls: BTreeMap<String, u64>,
+    /// Channel `connect`s still to be ignored ([`SimMisskeyControl::ignore_connects`]).
+    pub connects_to_ignore: u32,
 }
 
 /// Clone-able handle to a running simulated Misskey server.
@@ -247,6 +249,12 @@ impl SimMisskeyControl {
         Ok(())
     }
 
+    /// Ignores the next `count` channel `connect`s silently (no `connected`, no events), as
+    /// Misskey ignores a channel the token may not use.
+    pub async fn ignore_connects(&self, count: u32) {
+        self.shared.world.lock().await.ignored_connects = count;
+    }
+
     /// Closes every streaming socket.
     pub async fn drop_streams(&self) {
         self.shared.world.lock().await.hub.drop_all();
@@ -322,6 +330,7 @@ impl SimMisskeyControl {
             sockets,
             calls: world.calls.clone(),
             held_calls: world.held_calls.clone(),
+            connects_to_ignore: world.ignored_connects,
         }
     }
 }

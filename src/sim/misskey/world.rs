@@ -174,6 +174,9 @@ pub struct World {
     pub hub: Hub,
     /// Rate limits and forced failures.
     pub gate: CallGate,
+    /// The next this many channel `connect`s are ignored silently (as Misskey ignores a
+    /// channel the token may not use).
+    pub ignored_connects: u32,
     /// REST calls per endpoint name.
     pub calls: BTreeMap<String, u64>,
     /// REST calls being held (their token is stalled), per endpoint name.
@@ -264,6 +267,7 @@ impl World {
             emojis: Vec::new(),
             hub: Hub::new(queue_capacity),
             gate,
+            ignored_connects: 0,
             calls: BTreeMap::new(),
             held_calls: BTreeMap::new(),
             rng: SplitMix64::new(seed),

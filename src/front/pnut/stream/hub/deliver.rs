@@ -27,6 +27,9 @@ impl Hub {
         match event {
             MisskeyStreamEvent::Message(ServerMessage::Connected { id }) => {
                 self.upstream.acknowledged(&id);
+                if self.joins_pending > 0 {
+                    self.recount_joins();
+                }
             }
             MisskeyStreamEvent::Message(ServerMessage::Channel { id, kind, body }) => {
                 let Some(key) = self.upstream.key_of(&id) else {

@@ -14,6 +14,7 @@
 mod deliver;
 mod pages;
 mod recent;
+mod rejoin;
 mod upstream;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -222,6 +223,8 @@ struct Hub {
     upstream: Upstream,
     /// Subscriptions whose first page is being retried.
     pending_pages: HashMap<String, pages::PendingPage>,
+    /// Subscriptions counted in the pending gauge for a channel join being retried.
+    joins_pending: usize,
     page_tx: mpsc::Sender<pages::PageOutcome>,
     /// Recent reply links (thread membership at any depth).
     chains: ReplyChains,
@@ -252,6 +255,7 @@ async fn run(
         pending: Vec::new(),
         upstream: Upstream::default(),
         pending_pages: HashMap::new(),
+        joins_pending: 0,
         page_tx,
         chains: ReplyChains::default(),
         delivered: Delivered::default(),
@@ -264,6 +268,7 @@ async fn run(
             Some(me) = me_rx.recv() => hub.me_known(me).await,
             Some(done) = backfill_rx.recv() => hub.replay(done).await,
             Some(outcome) = page_rx.recv() => hub.page_outcome(outcome),
+            () = crate::upstream::sleep_until_opt(hub.rejoin_at()) => hub.rejoin().await,
             command = commands.recv() => match command {
                 Some(command) => hub.command(command).await,
                 None => break,
@@ -279,6 +284,8 @@ async fn run(
     for subscription_id in waiting {
         hub.forget_page(&subscription_id);
     }
+    hub.subscriptions.clear();
+    hub.recount_joins();
     hub.upstream.close(&drain);
     end.ended();
 }
@@ -455,6 +462,9 @@ impl Hub {
         }
         if self.upstream.is_unused() {
             self.upstream.close(&self.ctx.drain);
+        }
+        if self.joins_pending > 0 {
+            self.recount_joins();
         }
     }
 
