@@ -8,6 +8,8 @@ mod chat;
 mod errors;
 #[path = "front_pnut_rest/reads.rs"]
 mod reads;
+#[path = "front_pnut_rest/social.rs"]
+mod social;
 #[path = "front_pnut_rest/support.rs"]
 mod support;
 #[path = "front_pnut_rest/tools.rs"]

@@ -286,6 +286,14 @@ pub const PNUT_REST_ROUTES: &[RestRoute] = &[
     route("PATCH", "/users/me"),
     get("/files/{file_id}", &["drive/files/show"]),
     route("DELETE", "/files/{file_id}"),
+    route("PUT", "/users/{user_id}/mute"),
+    route("DELETE", "/users/{user_id}/mute"),
+    route("PUT", "/users/{user_id}/block"),
+    route("DELETE", "/users/{user_id}/block"),
+    get("/users/me/muted", &["mute/list"]),
+    get("/users/me/blocked", &["blocking/list"]),
+    get("/users/me/bookmarks", &["i/favorites", "users/reactions"]),
+    get("/users/me/actions", &["i/notifications"]),
 ];
 
 /// The route a concrete `path` of a `method` call takes (the one with most literal segments

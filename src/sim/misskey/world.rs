@@ -168,6 +168,10 @@ pub struct World {
     pub notifications: BTreeMap<String, NotificationRecord>,
     /// Favorites.
     pub favorites: Vec<FavoriteRecord>,
+    /// Mutes: (muter, mutee, record id).
+    pub mutes: Vec<(String, String, String)>,
+    /// Blocks: (blocker, blockee, record id).
+    pub blocks: Vec<(String, String, String)>,
     /// Custom emoji.
     pub emojis: Vec<EmojiRecord>,
     /// Live streaming connections.
@@ -264,6 +268,8 @@ impl World {
             files: BTreeMap::new(),
             notifications: BTreeMap::new(),
             favorites: Vec::new(),
+            mutes: Vec::new(),
+            blocks: Vec::new(),
             emojis: Vec::new(),
             hub: Hub::new(queue_capacity),
             gate,

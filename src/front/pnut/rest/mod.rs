@@ -11,6 +11,7 @@ mod objects;
 mod params;
 mod reads;
 mod reply;
+mod social;
 mod subscription;
 mod tools;
 mod writes;
@@ -153,6 +154,12 @@ async fn dispatch(
         // pnut answers a logout with the token; the Misskey token itself is not revoked.
         ("DELETE", "/token") => reads::token(caller).await,
         ("PATCH", "/users/me") => tools::update_me(caller, body).await,
+        (_, "/users/{user_id}/mute") => social::mute_or_block(caller, user_id, false, put).await,
+        (_, "/users/{user_id}/block") => social::mute_or_block(caller, user_id, true, put).await,
+        ("GET", "/users/me/muted") => social::muted_or_blocked(caller, false, query).await,
+        ("GET", "/users/me/blocked") => social::muted_or_blocked(caller, true, query).await,
+        ("GET", "/users/me/bookmarks") => social::bookmarks(caller, query).await,
+        ("GET", "/users/me/actions") => social::actions(caller, query).await,
         (_, "/files/{file_id}") => {
             let file_id = captures.get("file_id").map_or("", String::as_str);
             tools::file(caller, file_id, method == Method::DELETE).await

@@ -5,6 +5,7 @@ mod error;
 mod misc;
 mod notes;
 mod params;
+mod relations;
 mod search;
 mod users;
 
@@ -73,6 +74,14 @@ fn requires_credential(endpoint: &str) -> Option<bool> {
         "channels/follow",
         "channels/unfollow",
         "drive/files/show",
+        "mute/create",
+        "mute/delete",
+        "mute/list",
+        "blocking/create",
+        "blocking/delete",
+        "blocking/list",
+        "i/favorites",
+        "users/reactions",
     ];
     let open = [
         "meta",
@@ -114,6 +123,10 @@ fn dispatch(world: &mut World, endpoint: &str, call: Call<'_>) -> Result<Reply, 
         | "channels/follow" | "channels/unfollow" => misc::handle(world, endpoint, call),
         "users/search" | "notes/search" | "notes/search-by-tag" | "stats" | "drive/files/show" => {
             search::handle(world, endpoint, call)
+        }
+        "mute/create" | "mute/delete" | "mute/list" | "blocking/create" | "blocking/delete"
+        | "blocking/list" | "i/favorites" | "users/reactions" => {
+            relations::handle(world, endpoint, call)
         }
         _ => notes::handle(world, endpoint, call),
     }
