@@ -14,7 +14,7 @@ use super::super::matching::{EventFacts, translate_channel_event, translate_note
 use super::recent::Recipients;
 use super::{Hub, Subscription};
 use crate::misskey::ServerMessage;
-use crate::pnut::Meta;
+use crate::pnut::{EventKind, Meta};
 use crate::upstream::misskey::MisskeyStreamEvent;
 
 impl Hub {
@@ -67,7 +67,8 @@ impl Hub {
                         && facts.passes(&sub.spec, me, in_thread);
                     by_channel || facts.member_by_note(&sub.spec, me, in_thread)
                 });
-                let pushed = !recipients.is_empty();
+                // Posts only: a deleted chat message has no post frame to become.
+                let pushed = !recipients.is_empty() && facts.event.kind == EventKind::Post;
                 self.delivered.record(&note.misskey_id, recipients);
                 if pushed {
                     let max = self.ctx.config().limits.captured_posts as usize;
