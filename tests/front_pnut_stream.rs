@@ -5,8 +5,14 @@
 
 mod common;
 
+#[path = "front_pnut_stream/deletions.rs"]
+mod deletions;
 #[path = "front_pnut_stream/endpoints.rs"]
 mod endpoints;
+#[path = "front_pnut_stream/events.rs"]
+mod events;
+#[path = "front_pnut_stream/pending.rs"]
+mod pending;
 #[path = "front_pnut_stream/sessions.rs"]
 mod sessions;
 #[path = "front_pnut_stream/slow.rs"]

@@ -232,11 +232,12 @@ fn every_bridged_endpoint_row_resolves() {
 }
 
 #[test]
-fn thread_captures_the_post_and_joins_main() {
+fn thread_captures_the_post_and_joins_main_and_home() {
     let p = plan("/posts/123/thread");
     assert_eq!(p.endpoint, "/posts/{post_id}/thread");
     assert_eq!(p.capture.as_deref(), Some("123"));
-    assert_eq!(p.joins, joins(&["main"]));
+    // homeTimeline too: a reply to a reply in the thread comes only there (issue 15).
+    assert_eq!(p.joins, joins(&["homeTimeline", "main"]));
     assert_eq!(p.first_page, vec!["notes/show", "notes/children"]);
     assert_eq!(p.captures.get("post_id").map(String::as_str), Some("123"));
 }

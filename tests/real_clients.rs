@@ -595,3 +595,48 @@ async fn misskey_js_with_params_works_through_the_bridge_over_sim_pnut() {
     assert_eq!(note["user"]["username"], "bob", "{note}");
     assert!(note["renoteId"].is_null(), "{note}");
 }
+
+/// pnutty 0.1.0 (the pnut TTY client) through the bridge over the simulated Misskey: its own
+/// `PnutStream`, repointed at the bridge, subscribes and displays with its own `print_post` a
+/// post with a photo that bob makes upstream (pnutty reads every oembed raw's
+/// `embeddable_url` unconditionally, issue 15).
+#[tokio::test]
+async fn pnutty_displays_posts_pushed_over_the_user_stream() {
+    let python = venv_python();
+    let bridge = start_bridge().await;
+    let base_url = format!("http://{}", bridge.addr);
+    let text = format!("pnutty sees this {}", std::process::id());
+    let control = bridge
+        .sim_misskey
+        .as_ref()
+        .expect("embedded sim Misskey")
+        .control();
+    let trigger = async {
+        let file = control
+            .upload_file("bob", "photo.png", "image/png", 100)
+            .await
+            .map_err(|error| format!("upload as bob: {error}"))?;
+        let note = pnutkey::sim::misskey::NewNote {
+            text: Some(text.clone()),
+            file_ids: vec![file["id"].as_str().unwrap_or_default().to_owned()],
+            ..Default::default()
+        };
+        control
+            .create_note("bob", note)
+            .await
+            .map(|_| ())
+            .map_err(|error| format!("control note as bob: {error}"))
+    };
+    let child = spawn_client(
+        python,
+        &[
+            "pnutty_stream.py",
+            &base_url,
+            "demo-alice",
+            &text,
+            POST_WAIT_SECONDS,
+        ],
+    );
+    let seen = run_stream_client("pnutty_stream.py", child, "SEEN ", trigger).await;
+    assert!(seen.contains(&text), "{seen}");
+}

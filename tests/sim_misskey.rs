@@ -258,6 +258,10 @@ async fn main_channel_gets_followed_mention_and_notification() {
     assert_eq!(notification["body"]["type"], "notification");
     assert_eq!(notification["body"]["body"]["type"], "follow");
     assert_eq!(notification["body"]["body"]["user"]["username"], "bob");
+    assert_eq!(
+        next_json(&mut ws).await["body"]["type"],
+        "unreadNotification"
+    );
     let note = sim.control().post("carol", "hi @alice").await.unwrap();
     let mention = next_json(&mut ws).await;
     assert_eq!(mention["body"]["id"], "m");
@@ -266,6 +270,9 @@ async fn main_channel_gets_followed_mention_and_notification() {
     let notification = next_json(&mut ws).await;
     assert_eq!(notification["body"]["body"]["type"], "mention");
     assert_eq!(notification["body"]["body"]["note"]["id"], note["id"]);
+    let unread = next_json(&mut ws).await;
+    assert_eq!(unread["body"]["type"], "unreadNotification");
+    assert_eq!(unread["body"]["body"]["note"]["id"], note["id"]);
     sim.control().follow("alice", "carol").await.unwrap_err();
     sim.control().unfollow("alice", "carol").await.unwrap();
     let unfollow = next_json(&mut ws).await;
@@ -771,6 +778,10 @@ async fn drive_and_reaction_events_and_rest_side_effects() {
     assert_eq!(event["body"]["body"]["emoji"]["name"], "blobcat@.");
     let notification = next_json(&mut ws).await;
     assert_eq!(notification["body"]["body"]["type"], "reaction");
+    assert_eq!(
+        next_json(&mut ws).await["body"]["type"],
+        "unreadNotification"
+    );
     let again = api(
         &sim,
         "notes/reactions/create",
@@ -1002,3 +1013,6 @@ async fn timelines_apply_the_reply_and_renote_rules() {
         "NO_SUCH_NOTE",
     );
 }
+
+#[path = "sim_misskey/observed.rs"]
+mod observed;

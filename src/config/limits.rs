@@ -36,6 +36,9 @@ pub struct LimitsConfig {
     /// Most posts/notes one gap backfill fetches (page after page); a larger gap is skipped
     /// past that and counted.
     pub backfill_max: u32,
+    /// pnut front: the most recent posts pushed per token whose Misskey notes stay captured
+    /// (`subNote`), so that their deletions reach the tools (0: none).
+    pub captured_posts: u32,
 }
 
 impl Default for LimitsConfig {
@@ -51,6 +54,7 @@ impl Default for LimitsConfig {
             backfill_count: 200,
             backfill_max: 1000,
             max_polls_per_token: 8,
+            captured_posts: 100,
         }
     }
 }

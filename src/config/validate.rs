@@ -257,6 +257,7 @@ fn limits(config: &Config, p: &mut Problems) {
     );
     p.range("limits.backfill_count", l.backfill_count.into(), 1, 200);
     p.range("limits.backfill_max", l.backfill_max.into(), 1, 100_000);
+    p.range("limits.captured_posts", l.captured_posts.into(), 0, 1000);
     p.range(
         "limits.max_polls_per_token",
         l.max_polls_per_token.into(),

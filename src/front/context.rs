@@ -60,6 +60,8 @@ impl BridgeContext {
         let mut metrics = Metrics::new();
         let mut pnut_settings = pnut_settings(&config, pnut);
         pnut_settings.metrics = metrics.upstream(UpstreamKind::Pnut);
+        let mut translate = translate_options(&config);
+        translate.misskey_url = misskey_url.trim_end_matches('/').to_owned();
         let mut misskey_settings = misskey_settings(&config, misskey_url);
         misskey_settings.metrics = metrics.upstream(UpstreamKind::Misskey);
         let pnut = PnutClient::new(pnut_settings, pnut_limiter)?;
@@ -77,7 +79,7 @@ impl BridgeContext {
         ]);
         let metrics = Arc::new(metrics);
         Ok(Arc::new(Self {
-            translate: translate_options(&config),
+            translate,
             current: ArcSwap::from_pointee(config),
             reloading: Mutex::new(()),
             pnut,
@@ -146,25 +148,26 @@ pub fn pnut_quotas(config: &Config) -> PnutQuotas {
 }
 
 /// Misskey quotas from `[ratelimit]` and `[ratelimit.misskey]`; a per-endpoint
-/// `"COUNT/PERIOD"` becomes calls per minute (at least 1).
+/// `"COUNT/PERIOD"` is COUNT calls per PERIOD with a burst of COUNT, as Misskey counts it.
 pub fn misskey_quotas(config: &Config) -> MisskeyQuotas {
     let r = &config.ratelimit;
-    let endpoint_per_minute = r
+    let endpoint_rates = r
         .misskey
         .endpoints
         .iter()
         .map(|(endpoint, rate)| {
-            let per_secs = rate.per.as_secs_f64().max(1.0);
-            let per_minute = (f64::from(rate.count) * 60.0 / per_secs).ceil();
             (
                 endpoint.clone(),
-                per_minute.clamp(1.0, f64::from(u32::MAX)) as u32,
+                (
+                    rate.count.max(1),
+                    rate.per.max(std::time::Duration::from_millis(1)),
+                ),
             )
         })
         .collect();
     MisskeyQuotas {
         per_token_per_second: r.misskey.per_token_per_second,
-        endpoint_per_minute,
+        endpoint_rates,
         upstream_per_second: r.misskey.upstream_per_second,
         max_wait: r.max_wait,
         default_pause: r.default_pause,

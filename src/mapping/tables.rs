@@ -221,8 +221,8 @@ pub fn default_pnut_endpoints() -> BTreeMap<String, EndpointMapping> {
             EndpointMapping {
                 capture: "{post_id}".to_owned(),
                 ..endpoint(
-                    vec![main()],
-                    &[("main", &["reply", "mention"])],
+                    vec![home(), main()],
+                    &[("homeTimeline", &["note"]), ("main", &["reply", "mention"])],
                     &["notes/show", "notes/children"],
                 )
             },

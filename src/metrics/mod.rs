@@ -131,7 +131,7 @@ impl Metrics {
         );
         registry.register(
             "subscriptions_pending",
-            "Upstream subscriptions (channel joins) a client needs that are not made yet: in flight, or failed and waiting for their retry",
+            "Client subscriptions whose upstream side (subscribe, channel join, first page) is not made yet: in flight, or failed and waiting for its retry",
             m.subscriptions_pending.clone(),
         );
         registry.register(
@@ -254,8 +254,8 @@ pub struct FrontMetrics {
     pub backfilled: Counter,
     /// Backfills whose gap exceeded one page.
     pub gaps_skipped: Counter,
-    /// Upstream subscriptions needed but not made yet (summed over sessions with
-    /// [`GaugeShare`]s).
+    /// Client subscriptions whose upstream side is not made yet, in flight or retried
+    /// (`pnutkey_subscriptions_pending{front}`; summed over sessions with [`GaugeShare`]s).
     pub subscriptions_pending: Gauge,
     /// subNote captures served best-effort.
     pub best_effort_captures: Counter,

@@ -58,6 +58,10 @@ pub struct MisskeyQuotas {
     pub per_token_per_second: u32,
     /// Optional extra limits per endpoint (name without `/api/`): requests per minute per token.
     pub endpoint_per_minute: BTreeMap<String, u32>,
+    /// Optional extra limits per endpoint as Misskey states them: `count` per `period` per
+    /// token, a burst of up to `count` allowed (Misskey's `notes/create`: 300 per hour, no
+    /// minimum interval; real-servers.md §1).
+    pub endpoint_rates: BTreeMap<String, (u32, Duration)>,
     /// Requests per second over all tokens (default 50).
     pub upstream_per_second: u32,
     /// Longest a caller waits for a permit before failing fast (default 10 s).
@@ -73,6 +77,7 @@ impl Default for MisskeyQuotas {
         Self {
             per_token_per_second: 10,
             endpoint_per_minute: BTreeMap::new(),
+            endpoint_rates: BTreeMap::new(),
             upstream_per_second: 50,
             max_wait: Duration::from_secs(10),
             default_pause: Duration::from_secs(600),
@@ -133,6 +138,19 @@ pub fn misskey_limiter(quotas: &MisskeyQuotas) -> UpstreamLimiter {
             .iter()
             .map(|(endpoint, per_minute)| {
                 (endpoint.clone(), Quota::per_minute(nonzero(*per_minute)))
+            }),
+    );
+    buckets.extend(
+        quotas
+            .endpoint_rates
+            .iter()
+            .map(|(endpoint, (count, period))| {
+                let count = nonzero(*count);
+                let interval = (*period / count.get()).max(Duration::from_nanos(1));
+                let quota = Quota::with_period(interval)
+                    .unwrap_or_else(|| Quota::per_second(count))
+                    .allow_burst(count);
+                (endpoint.clone(), quota)
             }),
     );
     UpstreamLimiter::new(settings, buckets)

@@ -67,8 +67,10 @@ pub fn oembed_photos_to_files(
 }
 
 /// A post `raw` holding one oembed photo per image file of a note (`None` when there is none).
-/// Non-image files have no pnut counterpart and are left out.
-pub fn files_to_oembed_raw(files: &[DriveFile]) -> Option<Raw> {
+/// Non-image files have no pnut counterpart and are left out. Every photo has
+/// `embeddable_url`, the page showing it (`page`, the note's page; the file URL when empty), as
+/// App.net and pnut oembed annotations do (pnutty reads it unconditionally).
+pub fn files_to_oembed_raw(files: &[DriveFile], page: &str) -> Option<Raw> {
     let photos: Vec<Value> = files
         .iter()
         .filter(|file| file.mime_type.starts_with("image/") && !file.url.is_empty())
@@ -80,6 +82,7 @@ pub fn files_to_oembed_raw(files: &[DriveFile]) -> Option<Raw> {
                 "width": file.properties.width.unwrap_or(0),
                 "height": file.properties.height.unwrap_or(0),
                 "title": file.name,
+                "embeddable_url": if page.is_empty() { file.url.as_str() } else { page },
             });
             if let (Some(thumb), Some(object)) =
                 (file.thumbnail_url.as_ref(), photo.as_object_mut())

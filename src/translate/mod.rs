@@ -7,6 +7,7 @@
 //! Results that may legitimately be dropped are [`Translated`]; failures are
 //! [`TranslateError`] (the caller drops the object and counts a warning).
 
+pub mod channel;
 pub mod content;
 pub mod dates;
 pub mod drive_file;
@@ -22,6 +23,7 @@ pub mod options;
 pub mod post_note;
 pub mod user;
 
+pub use channel::misskey_channel_to_pnut;
 pub use content::content_from_text;
 pub use dates::{DateError, misskey_date_to_pnut, pnut_date_to_misskey};
 pub use drive_file::{drive_file_to_file, file_to_drive_file};

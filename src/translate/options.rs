@@ -34,6 +34,9 @@ pub struct Options {
     pub source_name: String,
     /// Client URL for posts built from Misskey notes.
     pub source_url: String,
+    /// The Misskey server's base URL: local notes' pages are `{misskey_url}/notes/{id}`
+    /// (quoted notes' links, oembed `embeddable_url`). Empty: those fall back to the file URL.
+    pub misskey_url: String,
 }
 
 impl Default for Options {
@@ -51,6 +54,7 @@ impl Default for Options {
             source_client_id: "pnutkey".to_owned(),
             source_name: "Misskey".to_owned(),
             source_url: String::new(),
+            misskey_url: String::new(),
         }
     }
 }

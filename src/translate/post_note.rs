@@ -166,10 +166,25 @@ pub fn note_to_post_unfiltered(
         ..Post::default()
     };
     if note.is_pure_renote() {
-        let original = note
-            .renote
-            .as_deref()
-            .ok_or(TranslateError::Missing("note.renote"))?;
+        let Some(original) = note.renote.as_deref() else {
+            // Misskey keeps renotes of deleted notes (`renoteId`, no `renote`): a repost of
+            // a deleted post, without content, as pnut shows one.
+            let original_id = note
+                .renote_id
+                .as_deref()
+                .ok_or(TranslateError::Missing("note.renoteId"))?;
+            let id = misskey_to_tool(original_id, "note.renoteId", opts)?;
+            post.repost_of = Some(Box::new(Post {
+                created_at: crate::ids::misskey_id_time(original_id, opts.id_format)
+                    .map(super::dates::format_pnut_date)
+                    .unwrap_or_else(|| post.created_at.clone()),
+                thread_id: id.clone(),
+                id,
+                is_deleted: Some(true),
+                ..Post::default()
+            }));
+            return Ok(post);
+        };
         let original = note_to_post_unfiltered(original, None, opts)?;
         // A pnut repost mirrors the original's content, nsfw flag and raw (pnut-api.md §6.1).
         post.content = original.content.clone();
@@ -178,11 +193,39 @@ pub fn note_to_post_unfiltered(
         post.repost_of = Some(Box::new(original));
         return Ok(post);
     }
-    let text = join_cw(note.cw.as_deref(), note.text.as_deref());
+    let mut text = join_cw(note.cw.as_deref(), note.text.as_deref());
+    // pnut has no quote: the quoted note stays reachable as a link at the end of the text.
+    if let Some(quoted) = note.renote_id.as_deref() {
+        let url = note
+            .renote
+            .as_deref()
+            .and_then(|quoted| quoted.url.clone().or_else(|| quoted.uri.clone()))
+            .unwrap_or_else(|| note_page(quoted, opts));
+        if !url.is_empty() && !text.contains(&url) {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str("RE: ");
+            text.push_str(&url);
+        }
+    }
     post.is_nsfw = note.cw.is_some().then_some(true);
     post.content = Some(note_content(note, &text, opts));
-    post.raw = files_to_oembed_raw(&note.files);
+    let page = note
+        .url
+        .clone()
+        .or_else(|| note.uri.clone())
+        .unwrap_or_else(|| note_page(&note.id, opts));
+    post.raw = files_to_oembed_raw(&note.files, &page);
     Ok(post)
+}
+
+/// The page of local note `note_id` on the Misskey server (empty without `misskey_url`).
+fn note_page(note_id: &str, opts: &Options) -> String {
+    if opts.misskey_url.is_empty() {
+        return String::new();
+    }
+    format!("{}/notes/{note_id}", opts.misskey_url)
 }
 
 /// pnut content of a note's text; mentions of the note's author, its parent's author or its

@@ -106,7 +106,8 @@ pub fn pnut_user_to_me(user: &User, opts: &Options) -> Result<MeDetailed, Transl
 // ---------- Misskey → pnut (pnut front) ----------
 
 /// Misskey UserLite → pnut User. Remote users become `username@host`; `created_at` comes from
-/// the id (Misskey derives it the same way); counts are zero (UserLite has none).
+/// the id (Misskey derives it the same way); `counts` is left out: UserLite has none, and a
+/// zero would be a wrong number (real-servers.md §1).
 pub fn misskey_user_to_pnut(user: &UserLite, opts: &Options) -> Result<User, TranslateError> {
     let username = match user.host.as_deref() {
         Some(host) if !host.is_empty() => format!("{}@{host}", user.username),
@@ -137,7 +138,7 @@ pub fn misskey_user_to_pnut(user: &UserLite, opts: &Options) -> Result<User, Tra
             avatar_image: Some(avatar),
             ..UserContent::default()
         }),
-        counts: Some(UserCounts::default()),
+        counts: None,
         ..User::default()
     })
 }

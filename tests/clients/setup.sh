@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the pinned third-party clients used by tests/real_clients.rs, idempotently:
-#   - tests/clients/.venv        Python venv with tests/clients/requirements.txt (pnutpy + deps)
+#   - tests/clients/.venv        Python venv with tests/clients/requirements.txt (pnutpy, pnutty + deps)
 #   - tests/clients/node_modules `npm ci` of tests/clients/package-lock.json (misskey-js + ws)
 # Each part is reinstalled only when its pin file changed since the last successful install
 # (a sha256 stamp is kept inside the installed directory). Needs python3 (3.11+) and node 20+/npm.
@@ -12,7 +12,7 @@ python_bin="${PYTHON:-python3}"
 
 hash_of() { sha256sum "$1" | cut -d' ' -f1; }
 
-# --- Python: pnutpy ---------------------------------------------------------------------------
+# --- Python: pnutpy, pnutty --------------------------------------------------------------------
 requirements_hash="$(hash_of "$clients_dir/requirements.txt")"
 python_stamp="$venv_dir/.pnutkey-requirements.sha256"
 if [[ -x "$venv_dir/bin/python" && -f "$python_stamp" && "$(cat "$python_stamp")" == "$requirements_hash" ]]; then
@@ -21,7 +21,7 @@ else
     echo "setup.sh: installing python clients into $venv_dir"
     "$python_bin" -m venv "$venv_dir"
     "$venv_dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$clients_dir/requirements.txt"
-    "$venv_dir/bin/python" -c "import pnutpy, dateutil, requests"
+    "$venv_dir/bin/python" -c "import pnutpy, dateutil, requests, pnutty.nutty"
     echo "$requirements_hash" > "$python_stamp"
 fi
 

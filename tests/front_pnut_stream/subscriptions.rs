@@ -387,6 +387,8 @@ async fn notes_missed_while_upstream_was_down_are_backfilled() {
     control.stall_streams(false).await;
     let frame = next_json(&mut ws).await;
     assert_eq!(text_of(&frame), "missed live", "{frame}");
+    // The rejoin has reached the upstream before the next live note.
+    wait_channels(&control, "alice", |s, c| s == 1 && c == 1).await;
     control.post("bob", "live again").await.expect("post");
     assert_eq!(text_of(&next_json(&mut ws).await), "live again");
 }

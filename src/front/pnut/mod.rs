@@ -10,4 +10,4 @@ pub const PNUT_TOKEN_SOURCES: &[TokenSource<'static>] =
     &[TokenSource::Bearer, TokenSource::Query("access_token")];
 
 /// The `meta.channel_type` of Misskey-channel notes as pnut messages (mapping.md §4.2).
-pub const CHAT_CHANNEL_TYPE: &str = "io.pnut.core.chat";
+pub const CHAT_CHANNEL_TYPE: &str = crate::translate::channel::CHAT_CHANNEL_TYPE;

@@ -51,6 +51,8 @@ pub struct SimCounts {
     pub calls: BTreeMap<String, u64>,
     /// REST calls being held now ([`SimMisskeyControl::stall_calls`]), per endpoint name.
     pub held_calls: BTreeMap<String, u64>,
+    /// Channel `connect`s still to be ignored ([`SimMisskeyControl::ignore_connects`]).
+    pub connects_to_ignore: u32,
 }
 
 /// Clone-able handle to a running simulated Misskey server.
@@ -218,6 +220,41 @@ impl SimMisskeyControl {
             .unwrap_or(Value::Null))
     }
 
+    /// `i/update` as `username`: a new display name (`main` `meUpdated`).
+    pub async fn update_name(&self, username: &str, name: &str) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let user = user_id(&world, username)?;
+        super::profile::update_me(&mut world, &user, Some(name.to_string()), None)?;
+        Ok(())
+    }
+
+    /// Renames a drive file of `username` (`drive` `fileUpdated`).
+    pub async fn rename_file(
+        &self,
+        username: &str,
+        file_id: &str,
+        name: &str,
+    ) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let user = user_id(&world, username)?;
+        super::profile::rename_file(&mut world, &user, file_id, name)?;
+        Ok(())
+    }
+
+    /// Deletes a drive file of `username` (`drive` `fileDeleted`).
+    pub async fn delete_file(&self, username: &str, file_id: &str) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let user = user_id(&world, username)?;
+        super::profile::delete_file(&mut world, &user, file_id)?;
+        Ok(())
+    }
+
+    /// Ignores the next `count` channel `connect`s silently (no `connected`, no events), as
+    /// Misskey ignores a channel the token may not use.
+    pub async fn ignore_connects(&self, count: u32) {
+        self.shared.world.lock().await.ignored_connects = count;
+    }
+
     /// Closes every streaming socket.
     pub async fn drop_streams(&self) {
         self.shared.world.lock().await.hub.drop_all();
@@ -293,6 +330,7 @@ impl SimMisskeyControl {
             sockets,
             calls: world.calls.clone(),
             held_calls: world.held_calls.clone(),
+            connects_to_ignore: world.ignored_connects,
         }
     }
 }

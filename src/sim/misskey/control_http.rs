@@ -10,6 +10,8 @@
 //! | `POST /_sim/follow`, `/_sim/unfollow` | `{follower, followee}` (usernames) | 204 |
 //! | `POST /_sim/channel-messages` | `{user, channel (id or name), text}` | 200 Note |
 //! | `POST /_sim/files` | `{user, name, type?, size?}` | 200 DriveFile |
+//! | `POST /_sim/files/{id}/rename` | `{user, name}` | 204 (`drive` `fileUpdated`) |
+//! | `POST /_sim/me` | `{user, name}` | 204 (`main` `meUpdated`) |
 //! | `POST /_sim/streams/drop` | — | 204 |
 //! | `POST /_sim/streams/stall` | `{stalled: bool}` | 204 |
 //! | `POST /_sim/calls/stall` | `{token, stalled: bool}` | 204 (hold or release that token's REST calls) |
@@ -89,6 +91,13 @@ struct FileBody {
     size: u64,
 }
 
+/// `POST /_sim/files/{id}/rename` and `/_sim/me` body.
+#[derive(Debug, Deserialize)]
+struct NameBody {
+    user: String,
+    name: String,
+}
+
 /// MIME type of uploads that name none.
 fn default_mime() -> String {
     "application/octet-stream".into()
@@ -160,6 +169,8 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/unfollow", post(unfollow))
         .route("/_sim/channel-messages", post(channel_message))
         .route("/_sim/files", post(upload_file))
+        .route("/_sim/files/{id}/rename", post(rename_file))
+        .route("/_sim/me", post(update_me))
         .route("/_sim/streams/drop", post(drop_streams))
         .route("/_sim/streams/stall", post(stall_streams))
         .route("/_sim/calls/stall", post(stall_calls))
@@ -234,6 +245,22 @@ async fn upload_file(State(shared): State<Arc<Shared>>, Json(body): Json<FileBod
             .upload_file(&body.user, &body.name, &body.mime, body.size)
             .await,
     )
+}
+
+async fn rename_file(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Json(body): Json<NameBody>,
+) -> Response {
+    done(
+        control(shared)
+            .rename_file(&body.user, &id, &body.name)
+            .await,
+    )
+}
+
+async fn update_me(State(shared): State<Arc<Shared>>, Json(body): Json<NameBody>) -> Response {
+    done(control(shared).update_name(&body.user, &body.name).await)
 }
 
 async fn drop_streams(State(shared): State<Arc<Shared>>) -> StatusCode {

@@ -13,6 +13,7 @@ mod filter;
 mod hub;
 mod ops;
 mod pack;
+mod profile;
 mod ratelimit;
 mod rest;
 mod stream;

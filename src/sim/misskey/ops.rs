@@ -112,7 +112,8 @@ fn notify(
     };
     let payload = pack::notification(world, &record);
     world.notifications.insert(id, record);
-    events::main_event(world, owner, "notification", payload);
+    events::main_event(world, owner, "notification", payload.clone());
+    events::main_event(world, owner, "unreadNotification", payload);
 }
 
 /// Creates a note by `user_id`; returns its id.
@@ -200,10 +201,17 @@ pub fn create_note(world: &mut World, user_id: &str, new: NewNote) -> Result<Str
     let Some(record) = world.notes.get(&id).cloned() else {
         return Ok(id);
     };
-    if let Some(author) = reply_author.filter(|a| a != user_id) {
-        let payload = pack::note(world, &record, Some(&author), Depth::Full);
-        events::main_event(world, &author, "reply", payload);
-        notify(world, &author, "reply", user_id, Some(&id), None);
+    // `reply` goes to the parent's author even for a self-reply; a reply to somebody else's
+    // note is also a `mention` of them (real-servers.md §1).
+    if let Some(author) = &reply_author {
+        let payload = pack::note(world, &record, Some(author), Depth::Full);
+        events::main_event(world, author, "reply", payload.clone());
+        if author != user_id {
+            if !mentions.contains(author) {
+                events::main_event(world, author, "mention", payload);
+            }
+            notify(world, author, "reply", user_id, Some(&id), None);
+        }
     }
     if let Some(author) = renote_author.filter(|a| a != user_id) {
         let payload = pack::note(world, &record, Some(&author), Depth::Full);

@@ -156,6 +156,20 @@ pub fn drive_file(world: &World, file: &DriveFileRecord) -> Value {
     to_json(&drive_file_model(world, file))
 }
 
+/// Channel (Misskey-channel) as JSON, with `isFollowing` for `viewer` when given.
+pub fn channel_for(world: &World, record: &ChannelRecord, viewer: Option<&str>) -> Value {
+    let mut packed = channel(world, record);
+    if let (Some(me), Some(object)) = (viewer, packed.as_object_mut()) {
+        let following = world
+            .channel_follows
+            .iter()
+            .any(|(user, channel)| user == me && *channel == record.id);
+        object.insert("isFollowing".into(), Value::Bool(following));
+        object.insert("isFavorited".into(), Value::Bool(false));
+    }
+    packed
+}
+
 /// Channel (Misskey-channel) as JSON.
 pub fn channel(world: &World, record: &ChannelRecord) -> Value {
     let notes: Vec<&NoteRecord> = world

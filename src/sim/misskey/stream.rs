@@ -204,6 +204,10 @@ fn flag(params: Option<&Map<String, Value>>, name: &str, default: bool) -> bool 
 
 /// `connect`: creates a channel connection as misskey.md §2 says (silent on every refusal).
 fn connect(world: &mut World, key: u64, body: &ConnectBody) {
+    if world.ignored_connects > 0 {
+        world.ignored_connects -= 1;
+        return;
+    }
     let (channel, id) = (&body.channel, &body.id);
     let pong = body.pong == Some(true);
     let params = body.params.as_ref();

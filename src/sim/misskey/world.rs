@@ -160,18 +160,27 @@ pub struct World {
     pub follows: Vec<FollowRecord>,
     /// Misskey-channels by id.
     pub channels: BTreeMap<String, ChannelRecord>,
+    /// Channel follows: (user id, channel id).
+    pub channel_follows: Vec<(String, String)>,
     /// Drive files by id.
     pub files: BTreeMap<String, DriveFileRecord>,
     /// Notifications by id.
     pub notifications: BTreeMap<String, NotificationRecord>,
     /// Favorites.
     pub favorites: Vec<FavoriteRecord>,
+    /// Mutes: (muter, mutee, record id).
+    pub mutes: Vec<(String, String, String)>,
+    /// Blocks: (blocker, blockee, record id).
+    pub blocks: Vec<(String, String, String)>,
     /// Custom emoji.
     pub emojis: Vec<EmojiRecord>,
     /// Live streaming connections.
     pub hub: Hub,
     /// Rate limits and forced failures.
     pub gate: CallGate,
+    /// The next this many channel `connect`s are ignored silently (as Misskey ignores a
+    /// channel the token may not use).
+    pub ignored_connects: u32,
     /// REST calls per endpoint name.
     pub calls: BTreeMap<String, u64>,
     /// REST calls being held (their token is stalled), per endpoint name.
@@ -255,12 +264,16 @@ impl World {
             notes: BTreeMap::new(),
             follows: Vec::new(),
             channels: BTreeMap::new(),
+            channel_follows: Vec::new(),
             files: BTreeMap::new(),
             notifications: BTreeMap::new(),
             favorites: Vec::new(),
+            mutes: Vec::new(),
+            blocks: Vec::new(),
             emojis: Vec::new(),
             hub: Hub::new(queue_capacity),
             gate,
+            ignored_connects: 0,
             calls: BTreeMap::new(),
             held_calls: BTreeMap::new(),
             rng: SplitMix64::new(seed),
@@ -341,6 +354,9 @@ impl World {
             },
         );
         let channel_ids: Vec<String> = world.channels.keys().cloned().collect();
+        if let Some(general) = channel_ids.first() {
+            world.channel_follows.push((alice.clone(), general.clone()));
+        }
         let seed_note = |world: &mut World, author: &str, text: &str, at: i64| {
             let id = world.ids.next_at(at);
             let mentions = world.extract_mentions(text);

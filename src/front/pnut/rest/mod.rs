@@ -6,11 +6,14 @@
 //! a subscription: the normal answer plus `meta.subscription_id`, through the pnut stream
 //! front (mapping.md §4.1).
 
+mod chat;
 mod objects;
 mod params;
 mod reads;
 mod reply;
+mod social;
 mod subscription;
+mod tools;
 mod writes;
 
 use std::sync::Arc;
@@ -129,6 +132,37 @@ async fn dispatch(
         (_, "/users/{user_id}/follow") => writes::follow(caller, user_id, put).await,
         ("GET", "/channels/{channel_id}/messages") => {
             reads::channel_messages(caller, channel_id, query).await
+        }
+        ("GET", "/channels/{channel_id}") => chat::channel(caller, channel_id).await,
+        ("POST", "/channels/{channel_id}/messages") => {
+            chat::create_message(caller, channel_id, headers, body).await
+        }
+        ("DELETE", "/channels/{channel_id}/messages/{message_id}") => {
+            let message_id = captures.get("message_id").map_or("", String::as_str);
+            chat::delete_message(caller, channel_id, message_id).await
+        }
+        ("GET", "/users/me/channels/subscribed") => chat::subscribed(caller, query).await,
+        ("GET", "/users/search") => tools::search_users(caller, query).await,
+        ("GET", "/users") => tools::users_by_ids(caller, query).await,
+        ("GET", "/posts/search") => tools::search_posts(caller, query).await,
+        ("GET", "/posts/tag/{tag}") => {
+            let tag = captures.get("tag").map_or("", String::as_str);
+            tools::tagged_posts(caller, tag, query).await
+        }
+        ("GET", "/posts") => tools::posts_by_ids(caller, query).await,
+        ("GET", "/sys/stats") => tools::sys_stats(caller).await,
+        // pnut answers a logout with the token; the Misskey token itself is not revoked.
+        ("DELETE", "/token") => reads::token(caller).await,
+        ("PATCH", "/users/me") => tools::update_me(caller, body).await,
+        (_, "/users/{user_id}/mute") => social::mute_or_block(caller, user_id, false, put).await,
+        (_, "/users/{user_id}/block") => social::mute_or_block(caller, user_id, true, put).await,
+        ("GET", "/users/me/muted") => social::muted_or_blocked(caller, false, query).await,
+        ("GET", "/users/me/blocked") => social::muted_or_blocked(caller, true, query).await,
+        ("GET", "/users/me/bookmarks") => social::bookmarks(caller, query).await,
+        ("GET", "/users/me/actions") => social::actions(caller, query).await,
+        (_, "/files/{file_id}") => {
+            let file_id = captures.get("file_id").map_or("", String::as_str);
+            tools::file(caller, file_id, method == Method::DELETE).await
         }
         _ => Err(not_found()),
     }

@@ -124,8 +124,17 @@ impl Caller<'_> {
         page: &Page,
     ) -> Result<(Vec<(String, Post)>, bool), RestError> {
         let mut posts = Vec::new();
+        // `more` comes from the upstream pages: notes left out after the call (visibility, an
+        // untranslatable one) do not make a page look like the last (issue 15).
+        let mut upstream_more = false;
         for (endpoint, body) in calls {
             let notes: Vec<Note> = self.read(endpoint, body.clone()).await?;
+            let limit = body
+                .get("limit")
+                .and_then(Value::as_u64)
+                .and_then(|l| usize::try_from(l).ok())
+                .unwrap_or(usize::MAX);
+            upstream_more |= notes.len() > page.count || notes.len() >= limit;
             for note in &notes {
                 // An untranslatable note is dropped from the list, not the whole answer (§5).
                 match self.note_to_post(note) {
@@ -138,7 +147,7 @@ impl Caller<'_> {
             }
         }
         newest_first(&mut posts);
-        let more = page.cut(&mut posts);
+        let more = page.cut(&mut posts) || upstream_more;
         Ok((posts, more))
     }
 

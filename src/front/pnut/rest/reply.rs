@@ -35,7 +35,12 @@ pub enum RestError {
 }
 
 /// Misskey error codes that mean "no such object" (Misskey answers them with HTTP 400).
-const NOT_FOUND_CODES: &[&str] = &["NO_SUCH_NOTE", "NO_SUCH_USER", "NO_SUCH_FILE"];
+const NOT_FOUND_CODES: &[&str] = &[
+    "NO_SUCH_NOTE",
+    "NO_SUCH_USER",
+    "NO_SUCH_FILE",
+    "NO_SUCH_CHANNEL",
+];
 
 impl RestError {
     /// HTTP status, message and `retry_in` seconds of this error.

@@ -44,9 +44,41 @@ pub async fn subscribe_call(
             reply.envelope.meta.subscription_id = Some(subscription_id);
             reply.into_response()
         }
-        Err(error) => {
-            stream::unsubscribe(ctx, token, connection_id, &subscription_id).await;
-            error.into_response()
-        }
+        Err(error) => match stream::first_page_retryable(&error) {
+            // The upstream may answer later: the subscription stays, the page comes as a
+            // frame once a retry gets it (issue 14), and the tool is told it is subscribed.
+            Some(retry_in) => {
+                tracing::warn!(%error, "pnut subscribe: first page failed, retrying");
+                stream::page_failed(
+                    ctx,
+                    token,
+                    connection_id,
+                    &subscription_id,
+                    (path.to_owned(), page_query),
+                    retry_in,
+                )
+                .await;
+                pending_page(subscription_id)
+            }
+            None => {
+                stream::unsubscribe(ctx, token, connection_id, &subscription_id).await;
+                error.into_response()
+            }
+        },
     })
+}
+
+/// The answer to a subscribe whose first page is still to come: 200, `meta.subscription_id`,
+/// an empty `data` list and `meta.more` (older items may exist).
+fn pending_page(subscription_id: String) -> Response {
+    let envelope = crate::pnut::Envelope {
+        meta: crate::pnut::Meta {
+            code: Some(200),
+            subscription_id: Some(subscription_id),
+            more: Some(true),
+            ..crate::pnut::Meta::default()
+        },
+        data: Some(serde_json::Value::Array(Vec::new())),
+    };
+    (axum::http::StatusCode::OK, axum::Json(envelope)).into_response()
 }

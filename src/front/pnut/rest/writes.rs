@@ -108,9 +108,25 @@ pub async fn follow(caller: Caller<'_>, reference: &str, on: bool) -> RestResult
     } else {
         "following/delete"
     };
-    caller
+    // pnut answers a follow of an already followed user (and an unfollow of one not
+    // followed) with the user, 200: Misskey's ALREADY_FOLLOWING / NOT_FOLLOWING are no errors.
+    match caller
         .write(endpoint, body1("userId", json!(user_id)))
-        .await?;
+        .await
+    {
+        Err(RestError::Upstream(crate::upstream::UpstreamError::Status {
+            code: Some(code),
+            ..
+        })) if code
+            == if on {
+                "ALREADY_FOLLOWING"
+            } else {
+                "NOT_FOLLOWING"
+            } => {}
+        other => {
+            other?;
+        }
+    }
     let mut user = caller.user_by_id(&user_id).await?;
     user.you_follow = Some(on);
     ok(StatusCode::OK, user)

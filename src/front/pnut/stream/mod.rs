@@ -28,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 
 pub use auth::presented_token;
-pub use hub::{HubHandle, Subscribed};
+pub use hub::{HubHandle, Subscribed, first_page_retryable};
 #[cfg(feature = "fuzzing")]
 pub(crate) use matching::{translate_channel_event, translate_note_updated};
 
@@ -36,7 +36,7 @@ pub use refusal::Refusal;
 pub use registry::{Registry, registry};
 pub use socket::stream_endpoint;
 pub use spec::SubSpec;
-pub use subscribe::{SubscribeError, delete_connection, subscribe, unsubscribe};
+pub use subscribe::{SubscribeError, delete_connection, page_failed, subscribe, unsubscribe};
 
 use crate::front::BridgeContext;
 use auth::error_response;

@@ -100,6 +100,23 @@ pub async fn subscribe(
     Ok(subscription_id)
 }
 
+/// The first page of subscription `subscription_id` failed upstream (`retry_in`: the
+/// upstream's pause): the token's hub retries it while the subscription lives.
+pub async fn page_failed(
+    ctx: &BridgeContext,
+    token: &str,
+    connection_id: &str,
+    subscription_id: &str,
+    page: (String, crate::front::pnut::rest::Query),
+    retry_in: Option<std::time::Duration>,
+) {
+    if let Ok(hub) = registry(ctx).hub_of(token, connection_id) {
+        let (path, query) = page;
+        hub.page_failed(subscription_id.to_owned(), path, query, retry_in)
+            .await;
+    }
+}
+
 /// Ends subscription `subscription_id` of connection `connection_id` of `token`; `false` when
 /// there is no such subscription of this token.
 pub async fn unsubscribe(

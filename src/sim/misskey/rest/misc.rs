@@ -58,7 +58,35 @@ pub fn handle(world: &mut World, endpoint: &str, call: Call<'_>) -> Result<Reply
                 .channels
                 .get(&id)
                 .ok_or_else(ApiError::no_such_channel)?;
-            Ok(Reply::Json(pack::channel(world, record)))
+            Ok(Reply::Json(pack::channel_for(world, record, call.user_id)))
+        }
+        "channels/followed" => {
+            let me = call.me()?;
+            let page = call.params.page()?;
+            let items: Vec<(String, Value)> = world
+                .channel_follows
+                .iter()
+                .filter(|(user, _)| user == me)
+                .filter_map(|(_, channel)| world.channels.get(channel))
+                .map(|record| {
+                    (
+                        record.id.clone(),
+                        pack::channel_for(world, record, Some(me)),
+                    )
+                })
+                .collect();
+            Ok(Reply::Json(Value::Array(paginate(items, &page))))
+        }
+        "channels/follow" | "channels/unfollow" => {
+            let me = call.me()?.to_owned();
+            let id = channel_id(world, call)?;
+            world
+                .channel_follows
+                .retain(|(user, channel)| !(*user == me && *channel == id));
+            if endpoint == "channels/follow" {
+                world.channel_follows.push((me, id));
+            }
+            Ok(Reply::NoContent)
         }
         "channels/timeline" => {
             let id = channel_id(world, call)?;

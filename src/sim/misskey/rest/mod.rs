@@ -5,6 +5,8 @@ mod error;
 mod misc;
 mod notes;
 mod params;
+mod relations;
+mod search;
 mod users;
 
 use std::sync::Arc;
@@ -64,7 +66,22 @@ fn requires_credential(endpoint: &str) -> Option<bool> {
         "following/create",
         "following/delete",
         "drive/files",
+        "drive/files/update",
+        "drive/files/delete",
         "i/notifications",
+        "i/update",
+        "channels/followed",
+        "channels/follow",
+        "channels/unfollow",
+        "drive/files/show",
+        "mute/create",
+        "mute/delete",
+        "mute/list",
+        "blocking/create",
+        "blocking/delete",
+        "blocking/list",
+        "i/favorites",
+        "users/reactions",
     ];
     let open = [
         "meta",
@@ -82,6 +99,10 @@ fn requires_credential(endpoint: &str) -> Option<bool> {
         "channels/timeline",
         "channels/show",
         "emojis",
+        "users/search",
+        "notes/search",
+        "notes/search-by-tag",
+        "stats",
     ];
     if credential.contains(&endpoint) {
         Some(true)
@@ -96,11 +117,16 @@ fn requires_credential(endpoint: &str) -> Option<bool> {
 fn dispatch(world: &mut World, endpoint: &str, call: Call<'_>) -> Result<Reply, ApiError> {
     match endpoint {
         "i" | "users/show" | "users/followers" | "users/following" | "following/create"
-        | "following/delete" | "i/notifications" | "drive/files" => {
-            users::handle(world, endpoint, call)
+        | "following/delete" | "i/notifications" | "drive/files" | "drive/files/update"
+        | "drive/files/delete" | "i/update" => users::handle(world, endpoint, call),
+        "meta" | "emojis" | "channels/show" | "channels/timeline" | "channels/followed"
+        | "channels/follow" | "channels/unfollow" => misc::handle(world, endpoint, call),
+        "users/search" | "notes/search" | "notes/search-by-tag" | "stats" | "drive/files/show" => {
+            search::handle(world, endpoint, call)
         }
-        "meta" | "emojis" | "channels/show" | "channels/timeline" => {
-            misc::handle(world, endpoint, call)
+        "mute/create" | "mute/delete" | "mute/list" | "blocking/create" | "blocking/delete"
+        | "blocking/list" | "i/favorites" | "users/reactions" => {
+            relations::handle(world, endpoint, call)
         }
         _ => notes::handle(world, endpoint, call),
     }

@@ -1,11 +1,12 @@
 //! User endpoints: i, users/show|followers|following, following/create|delete,
-//! i/notifications, drive/files.
+//! i/notifications, i/update, drive/files, drive/files/update|delete.
 
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use super::super::ops;
+use super::super::ops::{self, OpError};
 use super::super::pack;
+use super::super::profile;
 use super::super::world::World;
 use super::params::paginate;
 use super::{ApiError, Call, Reply};
@@ -136,6 +137,31 @@ pub fn handle(world: &mut World, endpoint: &str, call: Call<'_>) -> Result<Reply
                 .map(|f| (f.id.clone(), pack::drive_file(world, f)))
                 .collect();
             Ok(Reply::Json(Value::Array(paginate(items, &page))))
+        }
+        "i/update" => {
+            let me = call.me()?.to_string();
+            let name = call.params.opt_str("name")?;
+            let description = call.params.opt_str("description")?;
+            profile::update_me(world, &me, name, description)?;
+            let user = world
+                .user(&me)
+                .ok_or_else(ApiError::authentication_failed)?;
+            Ok(Reply::Json(pack::me_detailed(world, user)))
+        }
+        "drive/files/update" => {
+            let me = call.me()?.to_string();
+            let file_id = call.params.req_id("fileId")?;
+            if let Some(name) = call.params.opt_str("name")? {
+                profile::rename_file(world, &me, &file_id, &name)?;
+            }
+            let file = world.files.get(&file_id).ok_or(OpError::NoSuchFile)?;
+            Ok(Reply::Json(pack::drive_file(world, file)))
+        }
+        "drive/files/delete" => {
+            let me = call.me()?.to_string();
+            let file_id = call.params.req_id("fileId")?;
+            profile::delete_file(world, &me, &file_id)?;
+            Ok(Reply::NoContent)
         }
         _ => Err(ApiError::unknown_endpoint()),
     }

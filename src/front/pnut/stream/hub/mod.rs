@@ -12,6 +12,9 @@
 //! without waiting — a full queue closes that connection (slow consumer, [`ClientSink`]).
 
 mod deliver;
+mod pages;
+mod recent;
+mod rejoin;
 mod upstream;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -30,7 +33,9 @@ use crate::misskey::MeDetailed;
 use crate::pnut::{Token, User};
 use crate::ratelimit::token_hash;
 use crate::session::SessionEnd;
-use deliver::Dedup;
+use recent::{Delivered, ReplyChains};
+
+pub use pages::retryable as first_page_retryable;
 use upstream::{ChannelKey, Upstream};
 
 /// Capacity of a hub's command queue (senders wait while it is full; the hub never blocks
@@ -38,6 +43,8 @@ use upstream::{ChannelKey, Upstream};
 const HUB_QUEUE: usize = 64;
 /// Capacity of the queue of backfill results.
 const BACKFILL_QUEUE: usize = 16;
+/// Capacity of the queue of retried first pages.
+const PAGE_QUEUE: usize = 16;
 
 /// The handle of a hub (cheap to clone): the sender of its command queue.
 #[derive(Debug, Clone)]
@@ -76,6 +83,12 @@ enum Command {
         connection_id: String,
         subscription_id: String,
         reply: oneshot::Sender<bool>,
+    },
+    PageFailed {
+        subscription_id: String,
+        path: String,
+        query: crate::front::pnut::rest::Query,
+        retry_in: Option<std::time::Duration>,
     },
 }
 
@@ -129,6 +142,24 @@ impl HubHandle {
         })
         .await
         .unwrap_or(Err(Refusal::Gone))
+    }
+
+    /// The first page of `subscription_id` (`path` with `query`) failed upstream: the hub
+    /// retries it with backoff (or after `retry_in`) while the subscription lives.
+    pub async fn page_failed(
+        &self,
+        subscription_id: String,
+        path: String,
+        query: crate::front::pnut::rest::Query,
+        retry_in: Option<std::time::Duration>,
+    ) {
+        let command = Command::PageFailed {
+            subscription_id,
+            path,
+            query,
+            retry_in,
+        };
+        let _ = self.commands.send(command).await;
     }
 
     /// Ends subscription `subscription_id` of `connection_id`; `false` if unknown.
@@ -190,7 +221,15 @@ struct Hub {
     /// Subscriptions waiting for the token's user before they join.
     pending: Vec<(String, oneshot::Sender<()>)>,
     upstream: Upstream,
-    dedup: Dedup,
+    /// Subscriptions whose first page is being retried.
+    pending_pages: HashMap<String, pages::PendingPage>,
+    /// Subscriptions counted in the pending gauge for a channel join being retried.
+    joins_pending: usize,
+    page_tx: mpsc::Sender<pages::PageOutcome>,
+    /// Recent reply links (thread membership at any depth).
+    chains: ReplyChains,
+    /// Where recent notes went.
+    delivered: Delivered,
 }
 
 async fn run(
@@ -201,6 +240,7 @@ async fn run(
 ) {
     let (me_tx, mut me_rx) = mpsc::channel(1);
     let (backfill_tx, mut backfill_rx) = mpsc::channel(BACKFILL_QUEUE);
+    let (page_tx, mut page_rx) = mpsc::channel(PAGE_QUEUE);
     let drain = ctx.drain.clone();
     let mut hub = Hub {
         ctx,
@@ -214,7 +254,11 @@ async fn run(
         subscriptions: BTreeMap::new(),
         pending: Vec::new(),
         upstream: Upstream::default(),
-        dedup: Dedup::default(),
+        pending_pages: HashMap::new(),
+        joins_pending: 0,
+        page_tx,
+        chains: ReplyChains::default(),
+        delivered: Delivered::default(),
     };
     loop {
         tokio::select! {
@@ -222,18 +266,26 @@ async fn run(
             () = drain.requested() => break,
             () = end.requested() => break,
             Some(me) = me_rx.recv() => hub.me_known(me).await,
-            Some(done) = backfill_rx.recv() => hub.replay(done),
+            Some(done) = backfill_rx.recv() => hub.replay(done).await,
+            Some(outcome) = page_rx.recv() => hub.page_outcome(outcome),
+            () = crate::upstream::sleep_until_opt(hub.rejoin_at()) => hub.rejoin().await,
             command = commands.recv() => match command {
                 Some(command) => hub.command(command).await,
                 None => break,
             },
-            event = hub.upstream.next_event() => hub.upstream_event(event),
+            event = hub.upstream.next_event() => hub.upstream_event(event).await,
         }
     }
     tracing::debug!(token = %token_hash(&hub.token_text), "pnut hub ends");
     for connection in hub.connections.values() {
         connection.pipe.close();
     }
+    let waiting: Vec<String> = hub.pending_pages.keys().cloned().collect();
+    for subscription_id in waiting {
+        hub.forget_page(&subscription_id);
+    }
+    hub.subscriptions.clear();
+    hub.recount_joins();
     hub.upstream.close(&drain);
     end.ended();
 }
@@ -290,6 +342,12 @@ impl Hub {
                 }
                 let _ = reply.send(owned);
             }
+            Command::PageFailed {
+                subscription_id,
+                path,
+                query,
+                retry_in,
+            } => self.page_failed(subscription_id, path, query, retry_in),
         }
     }
 
@@ -396,6 +454,7 @@ impl Hub {
         let Some(subscription) = self.subscriptions.remove(subscription_id) else {
             return;
         };
+        self.forget_page(subscription_id);
         if subscription.joined {
             self.upstream
                 .leave(&subscription.keys, subscription.spec.capture.as_deref())
@@ -403,6 +462,9 @@ impl Hub {
         }
         if self.upstream.is_unused() {
             self.upstream.close(&self.ctx.drain);
+        }
+        if self.joins_pending > 0 {
+            self.recount_joins();
         }
     }
 

@@ -3,10 +3,11 @@
 //! refcounted, `ready` signals once joins are acknowledged, and the newest note seen per
 //! channel connection (where a gap backfill starts).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use serde_json::{Map, Value};
 use tokio::sync::oneshot;
+use tokio::time::{Duration, Instant};
 
 use super::super::backfill;
 use super::super::spec::SubSpec;
@@ -26,6 +27,9 @@ fn channel_key(channel: &str, params: &Map<String, Value>) -> ChannelKey {
 struct Joined {
     upstream_id: String,
     params: Map<String, Value>,
+    /// When the current `connect` was sent, and how many were sent before it.
+    sent_at: Instant,
+    attempts: u32,
     /// Newest note id seen on this channel connection (backfill starts after it).
     last_note: Option<String>,
     refcount: usize,
@@ -46,6 +50,9 @@ pub struct Upstream {
     channels: HashMap<ChannelKey, Joined>,
     by_upstream_id: HashMap<String, ChannelKey>,
     captures: HashMap<String, usize>,
+    /// Notes captured because their post was pushed to a tool, oldest first (bounded by
+    /// `limits.captured_posts`); their deletions reach the tools (issue 15).
+    pushed: VecDeque<String>,
     waiters: Vec<Waiter>,
     next_channel: u64,
 }
@@ -99,6 +106,8 @@ impl Upstream {
                 Joined {
                     upstream_id,
                     params: params.clone(),
+                    sent_at: Instant::now(),
+                    attempts: 0,
                     last_note: None,
                     refcount: 1,
                     acknowledged: false,
@@ -138,14 +147,98 @@ impl Upstream {
             *count = count.saturating_sub(1);
             if *count == 0 {
                 self.captures.remove(note_id);
-                if let Some(stream) = &self.stream {
+                let still_pushed = self.pushed.iter().any(|id| id == note_id);
+                if let Some(stream) = self.stream.as_ref().filter(|_| !still_pushed) {
                     let _ = stream.unsub_note(note_id).await;
                 }
             }
         }
     }
 
-    /// Whether nothing is joined or captured any more.
+    /// Captures note `note_id`, whose post was just pushed, keeping at most `max` such
+    /// captures (the oldest is released; a note a thread subscription captures stays).
+    pub async fn capture_pushed(&mut self, note_id: &str, max: usize) {
+        let Some(stream) = &self.stream else {
+            return;
+        };
+        if max == 0 || self.pushed.iter().any(|id| id == note_id) {
+            return;
+        }
+        if !self.captures.contains_key(note_id) {
+            let _ = stream.sub_note(note_id).await;
+        }
+        self.pushed.push_back(note_id.to_owned());
+        while self.pushed.len() > max {
+            let Some(oldest) = self.pushed.pop_front() else {
+                break;
+            };
+            if !self.captures.contains_key(&oldest) {
+                let _ = stream.unsub_note(&oldest).await;
+            }
+        }
+    }
+
+    /// When the next unacknowledged channel connection is due to be joined again (`None`:
+    /// none is waiting): `base` × 2^attempts after its `connect`, at most `max`.
+    pub fn next_rejoin(&self, base: Duration, max: Duration) -> Option<Instant> {
+        if self.stream.is_none() || self.ended {
+            return None;
+        }
+        self.channels
+            .values()
+            .filter(|joined| !joined.acknowledged)
+            .map(|joined| joined.sent_at + rejoin_delay(joined.attempts, base, max))
+            .min()
+    }
+
+    /// Joins again (under a fresh id, the old one disconnected) every channel connection
+    /// still unacknowledged past its delay (a `connect` Misskey ignored, issue 14).
+    pub async fn rejoin_overdue(&mut self, base: Duration, max: Duration) {
+        let Some(stream) = &self.stream else {
+            return;
+        };
+        let now = Instant::now();
+        let overdue: Vec<ChannelKey> = self
+            .channels
+            .iter()
+            .filter(|(_, j)| {
+                !j.acknowledged && j.sent_at + rejoin_delay(j.attempts, base, max) <= now
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in overdue {
+            self.next_channel += 1;
+            let fresh = format!("pnutkey-{}", self.next_channel);
+            let Some(joined) = self.channels.get_mut(&key) else {
+                continue;
+            };
+            let stale = std::mem::replace(&mut joined.upstream_id, fresh.clone());
+            joined.attempts = joined.attempts.saturating_add(1);
+            joined.sent_at = now;
+            let connect_params = (!joined.params.is_empty()).then(|| joined.params.clone());
+            self.by_upstream_id.remove(&stale);
+            self.by_upstream_id.insert(fresh.clone(), key.clone());
+            for waiter in &mut self.waiters {
+                if waiter.remaining.remove(&stale) {
+                    waiter.remaining.insert(fresh.clone());
+                }
+            }
+            let _ = stream.disconnect_channel(&stale).await;
+            let _ = stream.connect_channel(&fresh, &key.0, connect_params).await;
+        }
+    }
+
+    /// The keys of channel connections joined again at least once and still unacknowledged.
+    pub fn rejoining(&self) -> Vec<ChannelKey> {
+        self.channels
+            .iter()
+            .filter(|(_, j)| !j.acknowledged && j.attempts > 0)
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+
+    /// Whether nothing is joined or captured by a subscription any more (captures of pushed
+    /// posts end with the stream).
     pub fn is_unused(&self) -> bool {
         self.channels.is_empty() && self.captures.is_empty()
     }
@@ -212,9 +305,9 @@ impl Upstream {
         self.by_upstream_id.get(upstream_id).cloned()
     }
 
-    /// Whether note `note_id` is captured.
+    /// Whether note `note_id` is captured (by a subscription or as a pushed post).
     pub fn captures(&self, note_id: &str) -> bool {
-        self.captures.contains_key(note_id)
+        self.captures.contains_key(note_id) || self.pushed.iter().any(|id| id == note_id)
     }
 
     /// Remembers the newest note id seen on a channel connection.
@@ -246,4 +339,9 @@ impl Upstream {
             })
             .collect()
     }
+}
+
+/// How long an unacknowledged `connect` is given after `attempts` earlier ones.
+fn rejoin_delay(attempts: u32, base: Duration, max: Duration) -> Duration {
+    base.saturating_mul(1 << attempts.min(16)).min(max)
 }
