@@ -248,3 +248,80 @@ async fn a_429_learnt_by_one_instance_pauses_the_token_on_every_instance() {
         bridge.stop(Duration::from_secs(5)).await;
     }
 }
+
+#[test]
+fn cluster_section_is_optional_masks_its_password_and_needs_a_restart() {
+    let alone = pnutkey::config::parse_str("").expect("empty config");
+    assert!(
+        alone.cluster.is_none(),
+        "no [cluster]: the instance runs alone"
+    );
+    assert!(!alone.to_masked_toml().contains("[cluster]"));
+    let fleet = pnutkey::config::parse_str(
+        "[cluster]\nredis_url = \"redis://:hunter2secret@10.0.0.5:6380/2\"\ninstance_id = \"a\"\n",
+    )
+    .expect("a [cluster] config");
+    let cluster = fleet.cluster.clone().expect("[cluster]");
+    assert_eq!(cluster.key_prefix, "pnutkey:");
+    assert_eq!(cluster.lease_ttl, Duration::from_secs(15));
+    assert_eq!(cluster.effective_instance_id(), "a");
+    let printed = format!("{}\n{fleet:?}", fleet.to_masked_toml());
+    assert!(!printed.contains("hunter2secret"), "{printed}");
+    assert!(printed.contains("10.0.0.5:6380"), "{printed}");
+    let derived = ClusterConfig::default().effective_instance_id();
+    assert!(
+        derived.ends_with(&format!("-{}", std::process::id())),
+        "{derived}"
+    );
+
+    let env = [(
+        "PNUTKEY__CLUSTER__REDIS_URL".to_owned(),
+        "redis://127.0.0.1:7000".to_owned(),
+    )];
+    let from_env = pnutkey::config::load_with_env(None, Some(env.into_iter().collect()))
+        .expect("env override");
+    let url = from_env
+        .cluster
+        .expect("[cluster] from the environment")
+        .redis_url;
+    assert_eq!(url.expose(), "redis://127.0.0.1:7000");
+
+    let bad = pnutkey::config::parse_str(
+        "[cluster]\nredis_url = \"http://127.0.0.1:6379\"\nop_timeout = \"10s\"\n",
+    )
+    .expect_err("refused");
+    let problems = bad.problems.join("\n");
+    assert!(problems.contains("cluster.redis_url"), "{problems}");
+
+    let plan = pnutkey::config::plan_reload(&alone, fleet);
+    assert!(plan.config.cluster.is_none(), "kept until a restart");
+    assert!(
+        plan.report.kept.iter().any(|k| k.starts_with("cluster")),
+        "{:?}",
+        plan.report.kept
+    );
+}
+
+#[tokio::test]
+async fn a_reload_keeps_the_fleet_budget() {
+    let redis = RedisServer::start().await;
+    let (sim, bridges) = fleet_on(&redis, 2).await;
+    let mut reloaded = (*bridges[0].config()).clone();
+    reloaded.ratelimit.misskey.per_token_per_second += 1;
+    let report = bridges[0].reload(reloaded);
+    assert!(report.changed_sections.contains(&"ratelimit".to_owned()));
+    let burst = bridges.iter().flat_map(|bridge| {
+        (0..20).map(move |i| create_note(bridge, "demo-alice", format!("after reload {i}")))
+    });
+    let statuses = futures_util::future::join_all(burst).await;
+    let sent = writes_seen(&sim.control().counts().await);
+    let accepted = statuses.iter().filter(|s| **s == 200).count() as u64;
+    assert_eq!(accepted, sent);
+    assert!(
+        (15..=17).contains(&sent),
+        "one fleet burst of 15, not 40: {sent}"
+    );
+    for bridge in bridges {
+        bridge.stop(Duration::from_secs(5)).await;
+    }
+}
