@@ -10,6 +10,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::watch;
 
 use super::ClusterError;
+use super::bus::Bus;
 use crate::config::ClusterConfig;
 
 /// The cluster's metric handles (`pnutkey_cluster_*`).
@@ -24,6 +25,11 @@ pub struct ClusterMetrics {
     pub local_decisions: Counter,
     /// 429 pauses this instance published to the fleet (`pnutkey_cluster_pauses_shared_total`).
     pub pauses_shared: Counter,
+    /// Fleet messages dropped: a full relay queue (`pnutkey_cluster_messages_dropped_total`).
+    pub messages_dropped: Counter,
+    /// Session leases this instance took, first or over from a dead owner
+    /// (`pnutkey_cluster_leases_taken_total`).
+    pub leases_taken: Counter,
 }
 
 /// This instance's membership in the fleet: the Redis connection and whether Redis is up.
@@ -36,6 +42,7 @@ pub struct Cluster {
     up: AtomicBool,
     up_watch: watch::Sender<bool>,
     metrics: ClusterMetrics,
+    bus: Bus,
 }
 
 impl Cluster {
@@ -53,6 +60,11 @@ impl Cluster {
             .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(10))
             .set_max_delay(settings.health_interval);
+        let bus = Bus::start(
+            client.clone(),
+            settings.health_interval,
+            metrics.messages_dropped.clone(),
+        );
         let redis = ConnectionManager::new_lazy_with_config(client, config)
             .map_err(|error| ClusterError::Redis(error.to_string()))?;
         let cluster = Arc::new(Self {
@@ -62,6 +74,7 @@ impl Cluster {
             up: AtomicBool::new(false),
             up_watch: watch::Sender::new(false),
             metrics,
+            bus,
         });
         tracing::info!(
             instance = %cluster.instance_id,
@@ -80,6 +93,11 @@ impl Cluster {
     /// The `[cluster]` settings this instance runs with.
     pub fn settings(&self) -> &ClusterConfig {
         &self.settings
+    }
+
+    /// The shared pub/sub connection.
+    pub fn bus(&self) -> &Bus {
+        &self.bus
     }
 
     /// The metric handles.

@@ -7,13 +7,22 @@
 //! - [`budget`]: the per-(upstream, token) rate budget of the whole fleet as GCRA, one Lua
 //!   script per call, and the shared 429 pause.
 //!
+//! - [`lease`], [`bus`], [`relay`]: one upstream session per token across the fleet — the
+//!   instance holding a token's lease runs the token's pool and publishes each of its frames
+//!   once; the others relay their clients' needs to it and deliver its frames locally.
+//!
 //! Keys carry the full SHA-256 of a token (never the token), under the configured prefix.
 
 mod budget;
+mod bus;
 mod connection;
+mod lease;
+pub mod relay;
 
 pub use budget::{FleetAnswer, FleetQuota};
+pub use bus::{Bus, Listener, Subscription};
 pub use connection::{Cluster, ClusterMetrics};
+pub use lease::Holder;
 
 use sha2::{Digest, Sha256};
 
