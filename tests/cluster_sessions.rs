@@ -236,3 +236,65 @@ async fn when_the_owner_is_killed_another_instance_takes_over_and_backfills_once
         bridge.stop(Duration::from_secs(5)).await;
     }
 }
+
+#[tokio::test]
+async fn without_redis_each_instance_serves_its_clients_then_the_fleet_shares_one_session_again() {
+    let mut redis = RedisServer::start().await;
+    let sim = SimPnut::start(SimPnutOptions::default())
+        .await
+        .expect("sim");
+    let control = sim.control();
+    let bridges = [
+        bridge(&redis, &sim, "a").await,
+        bridge(&redis, &sim, "b").await,
+    ];
+    let mut clients = Vec::new();
+    for bridge in &bridges {
+        clients.push(home_client(&bridge.addr.to_string(), "demo-alice").await);
+    }
+    control.create_post("bob", "up", None).await.expect("post");
+    for ws in &mut clients {
+        assert_eq!(notes_until(ws, "up").await, ["up"]);
+    }
+    assert_eq!(subscriptions(&control.counts().await), 1);
+
+    redis.stop().await;
+    for bridge in &bridges {
+        let cluster = bridge.context().cluster.clone().expect("cluster");
+        tokio::time::timeout(WAIT, cluster.wait_until_up(false))
+            .await
+            .expect("redis seen down");
+    }
+    // The follower serves its own clients with its own pool meanwhile.
+    tokio::time::timeout(WAIT, control.wait_for_counts(|c| subscriptions(c) == 2))
+        .await
+        .expect("each instance subscribed for its own clients");
+    control
+        .create_post("bob", "down", None)
+        .await
+        .expect("post");
+    for ws in &mut clients {
+        assert_eq!(notes_until(ws, "down").await, ["down"]);
+    }
+
+    redis.restart().await;
+    tokio::time::timeout(WAIT, control.wait_for_counts(|c| subscriptions(c) == 1))
+        .await
+        .expect("one instance owns the session again");
+    // A fresh connect on each instance is acknowledged only once its relay and the owner
+    // hear each other again.
+    for bridge in &bridges {
+        let _fresh = home_client(&bridge.addr.to_string(), "demo-alice").await;
+    }
+    control
+        .create_post("bob", "back", None)
+        .await
+        .expect("post");
+    for ws in &mut clients {
+        assert_eq!(notes_until(ws, "back").await, ["back"], "nothing twice");
+    }
+    assert_eq!(subscriptions(&control.counts().await), 1);
+    for bridge in bridges {
+        bridge.stop(Duration::from_secs(5)).await;
+    }
+}

@@ -46,6 +46,8 @@ const COMMAND_QUEUE: usize = 256;
 const FLEET_QUEUE: usize = 1024;
 /// Frames queued for publishing (beyond: dropped, counted).
 const PUBLISH_QUEUE: usize = 1024;
+/// Note ids remembered per virtual channel to deliver each note once.
+const RECENT_NOTES: usize = 512;
 /// The pool's client id for the relay itself.
 const RELAY_CLIENT: ClientId = ClientId::MAX;
 /// The lease name of the Misskey front's sessions.
@@ -67,6 +69,33 @@ struct Needed {
     connected: bool,
     /// Local connects waiting for that `connected`.
     pending: Vec<(String, ClientSink)>,
+    /// The notes delivered on it lately: a note seen twice (a takeover's backfill overlapping
+    /// what another owner sent, a switch between owners) goes out once.
+    recent: RecentNotes,
+}
+
+/// The last [`RECENT_NOTES`] note ids of a virtual channel.
+#[derive(Default)]
+struct RecentNotes {
+    order: std::collections::VecDeque<String>,
+    ids: std::collections::HashSet<String>,
+}
+
+impl RecentNotes {
+    /// Records `id`; false when it was seen already.
+    fn first_time(&mut self, id: &str) -> bool {
+        if self.ids.contains(id) {
+            return false;
+        }
+        if self.order.len() >= RECENT_NOTES
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.ids.remove(&oldest);
+        }
+        self.order.push_back(id.to_owned());
+        self.ids.insert(id.to_owned());
+        true
+    }
 }
 
 /// What this instance is for the token.
@@ -249,6 +278,7 @@ impl Relay {
             clients: BTreeSet::new(),
             connected: false,
             pending: Vec::new(),
+            recent: RecentNotes::default(),
         });
         needed.clients.insert((client, id.clone()));
         if pong {
@@ -289,11 +319,15 @@ impl Relay {
     fn deliver(&mut self, frame: &str) {
         match frames::classify(frame) {
             Frame::Channel { vid, rest } => {
-                if !self.needed.contains_key(vid) {
+                let note = frames::note_id(rest);
+                let Some(needed) = self.needed.get_mut(vid) else {
                     return;
-                }
-                if let Some(note) = frames::note_id(rest) {
-                    self.note_seen(&note);
+                };
+                if let Some(note) = &note {
+                    if !needed.recent.first_time(note) {
+                        return;
+                    }
+                    self.note_seen(note);
                 }
                 let Some(needed) = self.needed.get(vid) else {
                     return;

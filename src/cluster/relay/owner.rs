@@ -135,9 +135,9 @@ impl Relay {
             self.owner.connected.insert(vid);
         }
         self.deliver(frame);
-        if let Mode::Owner { alone: false, .. } = self.mode
-            && !self.owner.remotes.is_empty()
-        {
+        // Published even before any other instance announced itself: right after a takeover
+        // the backfill comes before the others' announcements, and they are listening already.
+        if let Mode::Owner { alone: false, .. } = self.mode {
             self.publish(&self.ev_channel, Arc::clone(frame));
         }
     }
