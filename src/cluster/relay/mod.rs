@@ -35,7 +35,7 @@ use tokio::time::Instant;
 use crate::cluster::{Cluster, Holder, Subscription};
 use crate::front::BridgeContext;
 use crate::front::misskey::stream::{ClientId, PoolCommand, PoolHandle};
-use crate::front::outbound::{ClientQueue, ClientSink};
+use crate::front::outbound::{ClientQueue, ClientSink, SlowSignal};
 use crate::misskey::ServerMessage;
 use crate::session::SessionEnd;
 use frames::{Frame, Splicer};
@@ -108,6 +108,8 @@ enum Mode {
         pool_end: SessionEnd,
         frames: ClientQueue,
         sink: ClientSink,
+        /// Resolves if the relay ever fell 64 MiB behind its pool (frames were lost).
+        overflow: SlowSignal,
         alone: bool,
     },
     /// Another instance owns the session.
@@ -204,7 +206,10 @@ impl Relay {
                     Some(command) => self.command(command).await,
                     None => break,
                 },
-                Some(frame) = next_frame(&mut self.mode) => self.pool_frame(&frame),
+                Some(output) = pool_output(&mut self.mode) => match output {
+                    PoolOutput::Frame(frame) => self.pool_frame(&frame),
+                    PoolOutput::Overflow => self.restart_pool().await,
+                },
                 Some(message) = self.fleet_rx.recv() => self.fleet_message(&message).await,
                 Some(claim) = claims.recv() => {
                     self.claim_in_flight = false;
@@ -424,10 +429,23 @@ impl Relay {
     }
 }
 
-/// The next frame of the local pool, when this instance owns the session (else never).
-async fn next_frame(mode: &mut Mode) -> Option<Arc<str>> {
+/// What the local pool produced.
+enum PoolOutput {
+    /// A frame for the token's clients.
+    Frame(Arc<str>),
+    /// Its queue to the relay overflowed: frames were lost.
+    Overflow,
+}
+
+/// The next output of the local pool, when this instance owns the session (else never).
+async fn pool_output(mode: &mut Mode) -> Option<PoolOutput> {
     match mode {
-        Mode::Owner { frames, .. } => frames.next().await,
+        Mode::Owner {
+            frames, overflow, ..
+        } => tokio::select! {
+            frame = frames.next() => frame.map(PoolOutput::Frame),
+            () = overflow.overflowed() => Some(PoolOutput::Overflow),
+        },
         _ => std::future::pending().await,
     }
 }

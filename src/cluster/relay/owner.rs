@@ -237,6 +237,7 @@ impl Relay {
     async fn become_owner(&mut self, alone: bool) {
         let pool_end = SessionEnd::default();
         let (sink, frames) = crate::front::outbound::client_queue(POOL_QUEUE_BYTES);
+        let overflow = frames.slow_signal();
         let pool = crate::front::misskey::stream::start_pool(
             Arc::clone(&self.ctx),
             self.token.clone(),
@@ -255,9 +256,10 @@ impl Relay {
             pool_end,
             frames,
             sink,
+            overflow,
             alone,
         };
-        tracing::info!(
+        tracing::debug!(
             token = %crate::ratelimit::token_hash(&self.token),
             instance = %self.cluster.instance_id(),
             alone,
@@ -268,6 +270,25 @@ impl Relay {
             self.join_as_owner().await;
         }
         self.reconcile().await;
+    }
+
+    /// The relay fell so far behind its pool that frames were lost: a fresh pool resumes from
+    /// the newest post delivered (its subscriptions' first pages backfill the loss).
+    pub(super) async fn restart_pool(&mut self) {
+        let Mode::Owner {
+            pool_end, alone, ..
+        } = &self.mode
+        else {
+            return;
+        };
+        let alone = *alone;
+        pool_end.ended();
+        tracing::warn!(
+            token = %crate::ratelimit::token_hash(&self.token),
+            "cluster: relay fell behind its pool; restarting the pool with a backfill"
+        );
+        self.cluster.metrics().messages_dropped.inc();
+        self.become_owner(alone).await;
     }
 
     /// As the fleet's owner: listen for announcements and say hello (they answer at once).
@@ -288,7 +309,7 @@ impl Relay {
         if let Mode::Owner { pool_end, .. } = &self.mode {
             pool_end.ended();
         }
-        tracing::info!(
+        tracing::debug!(
             token = %crate::ratelimit::token_hash(&self.token),
             owner = %owner,
             "cluster: following the token's session"
