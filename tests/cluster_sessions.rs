@@ -124,6 +124,7 @@ async fn clients_of_one_token_on_three_instances_share_one_pnut_subscription() {
     }
     let counts = sim.control().counts().await;
     assert_eq!(subscriptions(&counts), 1, "{counts:?}");
+    drop(clients);
     for bridge in bridges {
         bridge.stop(Duration::from_secs(5)).await;
     }
@@ -232,6 +233,7 @@ async fn when_the_owner_is_killed_another_instance_takes_over_and_backfills_once
         assert_eq!(notes_until(ws, "after").await, ["after"], "nothing twice");
     }
     assert_eq!(subscriptions(&control.counts().await), 1);
+    drop((clients, on_owner));
     for bridge in others {
         bridge.stop(Duration::from_secs(5)).await;
     }
@@ -294,7 +296,73 @@ async fn without_redis_each_instance_serves_its_clients_then_the_fleet_shares_on
         assert_eq!(notes_until(ws, "back").await, ["back"], "nothing twice");
     }
     assert_eq!(subscriptions(&control.counts().await), 1);
+    drop(clients);
     for bridge in bridges {
         bridge.stop(Duration::from_secs(5)).await;
     }
+}
+
+/// Sends `frame` on `ws`.
+async fn send(ws: &mut Ws, frame: Value) {
+    ws.send(Message::text(frame.to_string()))
+        .await
+        .expect("send");
+}
+
+#[tokio::test]
+async fn a_note_captured_on_a_follower_gets_its_note_updated_from_the_owner() {
+    let redis = RedisServer::start().await;
+    let sim = SimPnut::start(SimPnutOptions::default())
+        .await
+        .expect("sim");
+    let control = sim.control();
+    let owner = bridge(&redis, &sim, "a").await;
+    let follower = bridge(&redis, &sim, "b").await;
+    let mut on_owner = home_client(&owner.addr.to_string(), "demo-alice").await;
+    let mut ws = home_client(&follower.addr.to_string(), "demo-alice").await;
+    let post = control
+        .create_post("bob", "soon gone", None)
+        .await
+        .expect("post");
+    assert_eq!(notes_until(&mut on_owner, "soon gone").await, ["soon gone"]);
+    let note_id = loop {
+        let frame = next_json(&mut ws).await;
+        if frame["body"]["type"] == "note" {
+            break frame["body"]["body"]["id"].as_str().expect("id").to_owned();
+        }
+    };
+    send(&mut ws, json!({"type": "subNote", "body": {"id": note_id}})).await;
+    // A later connect's `connected` comes back through the owner: the capture is in place.
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "main", "id": "sync", "pong": true}}),
+    )
+    .await;
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let frame = next_json(&mut ws).await;
+            if frame["type"] == "connected" && frame["body"]["id"] == "sync" {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("sync connected");
+    control.delete_post("bob", &post.id).await.expect("delete");
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let frame = next_json(&mut ws).await;
+            if frame["type"] == "noteUpdated" {
+                assert_eq!(frame["body"]["id"], note_id.as_str());
+                assert_eq!(frame["body"]["type"], "deleted");
+                return;
+            }
+        }
+    })
+    .await
+    .expect("noteUpdated on the follower");
+    // Clients gone first: the drain then has no close handshake left to wait for.
+    drop((ws, on_owner));
+    owner.stop(Duration::from_secs(5)).await;
+    follower.stop(Duration::from_secs(5)).await;
 }
