@@ -32,6 +32,16 @@ fn cluster_config(redis: &RedisServer, instance: &str) -> ClusterConfig {
 }
 
 async fn bridge(redis: &RedisServer, sim: &SimPnut, instance: &str) -> Running {
+    bridge_with(redis, sim, instance, |_| {}).await
+}
+
+/// [`bridge`] after `tweak` adjusted the config.
+async fn bridge_with(
+    redis: &RedisServer,
+    sim: &SimPnut,
+    instance: &str,
+    tweak: impl FnOnce(&mut pnutkey::config::Config),
+) -> Running {
     let cluster = cluster_config(redis, instance);
     let api: url::Url = format!("{}/v1", sim.base_url()).parse().expect("url");
     let stream = serde_json::from_value(json!(sim.stream_url())).expect("stream url");
@@ -39,6 +49,7 @@ async fn bridge(redis: &RedisServer, sim: &SimPnut, instance: &str) -> Running {
         c.upstream.pnut.url = UpstreamTarget::Url(api);
         c.upstream.pnut.stream_url = Some(stream);
         c.cluster = Some(cluster);
+        tweak(c);
     })
     .await;
     let cluster = running.context().cluster.clone().expect("cluster");
@@ -363,6 +374,47 @@ async fn a_note_captured_on_a_follower_gets_its_note_updated_from_the_owner() {
     .expect("noteUpdated on the follower");
     // Clients gone first: the drain then has no close handshake left to wait for.
     drop((ws, on_owner));
+    owner.stop(Duration::from_secs(5)).await;
+    follower.stop(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn a_channel_only_a_follower_needs_is_released_upstream_when_its_last_client_leaves() {
+    let redis = RedisServer::start().await;
+    let sim = SimPnut::start(SimPnutOptions::default())
+        .await
+        .expect("sim");
+    let control = sim.control();
+    let linger = |c: &mut pnutkey::config::Config| c.timeouts.linger = Duration::from_millis(100);
+    let owner = bridge_with(&redis, &sim, "a", linger).await;
+    let follower = bridge_with(&redis, &sim, "b", linger).await;
+    let on_owner = home_client(&owner.addr.to_string(), "demo-alice").await;
+    assert_eq!(subscriptions(&control.counts().await), 1);
+    // Only the follower's client wants `main`: the owner subscribes it for the fleet...
+    let mut ws = home_client(&follower.addr.to_string(), "demo-alice").await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "main", "id": "m", "pong": true}}),
+    )
+    .await;
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let frame = next_json(&mut ws).await;
+            if frame["type"] == "connected" && frame["body"]["id"] == "m" {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("main connected");
+    let with_main = subscriptions(&control.counts().await);
+    assert!(with_main > 1, "main's subscriptions made by the owner");
+    // ...and lets it go (after the linger) once that client is gone.
+    drop(ws);
+    tokio::time::timeout(WAIT, control.wait_for_counts(|c| subscriptions(c) == 1))
+        .await
+        .expect("the fleet's last reference released");
+    drop(on_owner);
     owner.stop(Duration::from_secs(5)).await;
     follower.stop(Duration::from_secs(5)).await;
 }
