@@ -8,10 +8,12 @@
 //! - [`translate`]: pure functions between the two models.
 //! - [`sim`]: the simulated pnut and Misskey servers (embedded default upstreams, test peers).
 //! - [`session`]: the per-token session registry both fronts keep their upstream state in.
+//! - [`cluster`]: optional fleet membership through one Redis (`[cluster]`, mapping.md §9).
 //! - [`metrics`]: the Prometheus metric families (`/metrics`).
 //! - [`app`]: wiring: listeners, logging, the `run` command.
 
 pub mod app;
+pub mod cluster;
 pub mod config;
 pub mod front;
 #[cfg(feature = "fuzzing")]

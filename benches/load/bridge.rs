@@ -26,12 +26,8 @@ pub struct ProcStats {
 }
 
 impl Bridge {
-    /// Starts the bridge on an ephemeral port with the given upstream URLs.
-    pub fn spawn(pnut_url: &str, pnut_stream_url: &str, misskey_url: &str) -> Result<Self, String> {
-        Self::spawn_with(pnut_url, pnut_stream_url, misskey_url, &[])
-    }
-
-    /// [`Bridge::spawn`] with extra `PNUTKEY__…` config variables.
+    /// Starts the bridge on an ephemeral port with the given upstream URLs and extra
+    /// `PNUTKEY__…` config variables.
     pub fn spawn_with(
         pnut_url: &str,
         pnut_stream_url: &str,

@@ -8,6 +8,7 @@
 mod baseline;
 mod bridge;
 mod clients;
+mod redis;
 mod report;
 mod scenario;
 mod sessions;
@@ -25,7 +26,7 @@ use scenario::{Outcome, Plan};
 #[derive(Debug, Parser)]
 #[command(about = "pnutkey load tool")]
 struct Args {
-    /// Scenario: a, b, c, d, e or all.
+    /// Scenario: a, b, c, d, e, f or all.
     #[arg(long, default_value = "all")]
     scenario: String,
     /// Clients of scenarios a and d (default 1000) and b (default 10000).
@@ -46,6 +47,9 @@ struct Args {
     /// Seconds per ladder step.
     #[arg(long, default_value_t = 3.0)]
     step_secs: f64,
+    /// Bridge instances of scenario f (a `[cluster]` fleet on one redis-server).
+    #[arg(long, default_value_t = 3)]
+    instances: usize,
     /// Skip the raw baseline.
     #[arg(long)]
     no_baseline: bool,
@@ -115,6 +119,10 @@ async fn full(args: &Args) -> Result<(), String> {
         let shape = scenario::pnut_front(args.clients.unwrap_or(1000));
         outcomes.push(scenario::run(shape, &plan).await?);
     }
+    if wanted(args, "f") {
+        let shape = scenario::fleet(args.clients.unwrap_or(1000), args.instances);
+        outcomes.push(scenario::run(shape, &plan).await?);
+    }
     let mut table = report::markdown(&outcomes);
     if wanted(args, "e") {
         let idle = match args.session_idle.as_str() {
@@ -174,6 +182,7 @@ async fn smoke() -> Result<(), String> {
         scenario::idle(5),
         scenario::many_tokens(2, 2),
         scenario::pnut_front(5),
+        scenario::fleet(6, 3),
     ];
     let sessions = sessions::run(5, Some(Duration::from_millis(200))).await?;
     if sessions.streams != (5, 0) || sessions.ended_after.is_none() {

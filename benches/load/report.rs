@@ -67,6 +67,15 @@ pub fn markdown(outcomes: &[Outcome]) -> String {
         );
     }
     for o in outcomes {
+        if let Some((commands, publishes)) = o.redis_per_event {
+            let _ = writeln!(
+                out,
+                "\n{}: {} instances (RSS and CPU summed over them); Redis per event: {commands:.2} commands, {publishes:.2} PUBLISH.",
+                o.name, o.instances
+            );
+        }
+    }
+    for o in outcomes {
         let _ = writeln!(out, "\n#### {} ({} clients)\n", o.name, o.clients);
         ladder_table(&mut out, "pnutkey", &o.steps);
         if !o.baseline.is_empty() {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::baseline::Baseline;
 use crate::bridge::{Bridge, ProcStats};
 use crate::clients::{self, Protocol};
+use crate::redis::Redis;
 use crate::stats::Stats;
 use crate::steps::{self, Step};
 use crate::upstream::{Sims, Source, UpstreamCounts};
@@ -46,6 +47,10 @@ pub struct Outcome {
     pub baseline: Vec<Step>,
     /// Upstream connections/subscriptions/calls at the end.
     pub upstream: UpstreamCounts,
+    /// Bridge instances (more than one: a fleet on one Redis, clients spread evenly).
+    pub instances: usize,
+    /// Fleet only: Redis commands, and `PUBLISH`es, per event sent during the ladder.
+    pub redis_per_event: Option<(f64, f64)>,
 }
 
 impl Outcome {
@@ -76,21 +81,49 @@ pub struct Shape {
     pub author: &'static str,
     /// Events come from the simulated Misskey (pnut front).
     pub misskey: bool,
+    /// Bridge instances; more than one run as a `[cluster]` fleet on one `redis-server`.
+    pub instances: usize,
 }
 
 /// Runs one scenario.
 pub async fn run(shape: Shape, plan: &Plan) -> Result<Outcome, String> {
     eprintln!("scenario {}: {} clients", shape.name, shape.tokens.len());
     let sims = Sims::start(shape.extra_users).await?;
-    let bridge = Bridge::spawn(
-        &format!("{}/v1", sims.pnut.base_url()),
-        &sims.pnut.stream_url(),
-        &sims.misskey.base_url(),
-    )?;
-    let proc = || bridge.stats();
+    let redis = (shape.instances > 1).then(Redis::start).transpose()?;
+    let mut bridges = Vec::new();
+    for instance in 0..shape.instances.max(1) {
+        let cluster: Vec<(&str, String)> = match &redis {
+            Some(redis) => vec![
+                ("PNUTKEY__CLUSTER__REDIS_URL", redis.url.clone()),
+                ("PNUTKEY__CLUSTER__INSTANCE_ID", format!("load-{instance}")),
+            ],
+            None => Vec::new(),
+        };
+        bridges.push(Bridge::spawn_with(
+            &format!("{}/v1", sims.pnut.base_url()),
+            &sims.pnut.stream_url(),
+            &sims.misskey.base_url(),
+            &cluster,
+        )?);
+    }
+    let proc = || {
+        bridges
+            .iter()
+            .map(Bridge::stats)
+            .fold(ProcStats::default(), |a, b| ProcStats {
+                rss_bytes: a.rss_bytes + b.rss_bytes,
+                cpu_secs: a.cpu_secs + b.cpu_secs,
+            })
+    };
     let before = proc();
     let stats = Arc::new(Stats::new());
-    let clients = clients::connect(&bridge.addr, &shape.tokens, &shape.protocol, &stats).await?;
+    // Clients spread evenly over the instances (as a load balancer would).
+    let mut groups = Vec::new();
+    let per = shape.tokens.len().div_ceil(bridges.len());
+    for (bridge, tokens) in bridges.iter().zip(shape.tokens.chunks(per.max(1))) {
+        groups.push(clients::connect(&bridge.addr, tokens, &shape.protocol, &stats).await?);
+    }
+    let clients = Group(groups);
     let source = if shape.misskey {
         Source::MisskeyNote(sims.misskey.control(), shape.author)
     } else {
@@ -104,19 +137,35 @@ pub async fn run(shape: Shape, plan: &Plan) -> Result<Outcome, String> {
         mib(before.rss_bytes)
     );
     let fanout = clients.len() as u64;
-    let profiler = plan
-        .perf
-        .as_deref()
-        .map(|output| bridge.profile(&format!("{output}.{}", letter(&shape.name))))
-        .transpose()?;
+    let profiler = match (&plan.perf, bridges.first()) {
+        (Some(output), Some(bridge)) => {
+            Some(bridge.profile(&format!("{output}.{}", letter(&shape.name)))?)
+        }
+        _ => None,
+    };
+    let redis_before = match &redis {
+        Some(redis) => Some(redis.commands().await?),
+        None => None,
+    };
     let steps = steps::ladder(&source, &stats, &plan.rates, plan.step, fanout, &proc).await?;
     if let Some(profiler) = profiler {
         profiler.stop();
     }
+    let redis_per_event = match (&redis, redis_before) {
+        (Some(redis), Some((total, publishes))) => {
+            let (total_after, publishes_after) = redis.commands().await?;
+            let sent = steps.iter().map(|s| s.sent).sum::<u64>().max(1) as f64;
+            Some((
+                (total_after - total) as f64 / sent,
+                (publishes_after - publishes) as f64 / sent,
+            ))
+        }
+        _ => None,
+    };
     let upstream = sims.upstream_counts().await;
-    let sample = clients.sample.get().cloned();
+    let sample = clients.sample();
     clients.stop();
-    drop(bridge);
+    drop(bridges);
     let mut outcome = Outcome {
         name: shape.name,
         clients: shape.tokens.len(),
@@ -126,12 +175,33 @@ pub async fn run(shape: Shape, plan: &Plan) -> Result<Outcome, String> {
         steps,
         baseline: Vec::new(),
         upstream,
+        instances: shape.instances.max(1),
+        redis_per_event,
     };
     if plan.baseline {
         let sample = sample.ok_or("no frame to model the baseline on")?;
         outcome.baseline = run_baseline(&sample, shape.tokens.len(), plan).await?;
     }
     Ok(outcome)
+}
+
+/// The clients of every instance.
+struct Group(Vec<clients::Clients>);
+
+impl Group {
+    fn len(&self) -> usize {
+        self.0.iter().map(clients::Clients::len).sum()
+    }
+
+    fn sample(&self) -> Option<String> {
+        self.0.iter().find_map(|c| c.sample.get().cloned())
+    }
+
+    fn stop(self) {
+        for clients in self.0 {
+            clients.stop();
+        }
+    }
 }
 
 /// The same ladder against the raw broadcaster with `count` clients.
@@ -181,6 +251,17 @@ pub fn one_token(clients: usize) -> Shape {
         extra_users: 0,
         author: "bob",
         misskey: false,
+        instances: 1,
+    }
+}
+
+/// (f) `clients` clients of one token on homeTimeline spread over `instances` bridges sharing
+/// one Redis (`[cluster]`): one owner holds the pnut subscription, the others relay.
+pub fn fleet(clients: usize, instances: usize) -> Shape {
+    Shape {
+        name: format!("f: one token, homeTimeline, {instances} instances (Redis)"),
+        instances,
+        ..one_token(clients)
     }
 }
 
@@ -206,6 +287,7 @@ pub fn many_tokens(tokens: usize, per_token: usize) -> Shape {
         extra_users: tokens,
         author: "load-0",
         misskey: false,
+        instances: 1,
     }
 }
 
@@ -220,5 +302,6 @@ pub fn pnut_front(clients: usize) -> Shape {
         extra_users: 0,
         author: "bob",
         misskey: true,
+        instances: 1,
     }
 }

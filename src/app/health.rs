@@ -29,6 +29,9 @@ pub struct HealthTargets {
     http: reqwest::Client,
     timeout: Duration,
     last: Mutex<Option<(Instant, Probed)>>,
+    /// The fleet membership (`[cluster]`): Redis down makes the answer "degraded" (still 200:
+    /// the instance serves on its local limits, so it stays in the load balancer).
+    cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 /// One probe of both upstreams.
@@ -58,7 +61,14 @@ impl HealthTargets {
             http,
             timeout,
             last: Mutex::new(None),
+            cluster: None,
         })
+    }
+
+    /// These probes, also reporting the fleet's Redis (`[cluster]`) when `cluster` is set.
+    pub fn with_cluster(mut self, cluster: Option<Arc<crate::cluster::Cluster>>) -> Self {
+        self.cluster = cluster;
+        self
     }
 
     async fn probe(&self) -> Probed {
@@ -90,7 +100,8 @@ impl HealthTargets {
     }
 }
 
-/// `GET /healthz`: `{"status", "upstreams": {"pnut", "misskey"}}` with 200 or 503.
+/// `GET /healthz`: `{"status", "upstreams": {"pnut", "misskey"}}` with 200 or 503, plus
+/// `"cluster": {"redis", "instance", "limits"}` in a fleet (Redis down: 200, "degraded").
 pub async fn healthz(State(targets): State<Arc<HealthTargets>>) -> (StatusCode, Json<Value>) {
     let Probed { pnut, misskey } = targets.probe().await;
     let word = |up: bool| if up { "reachable" } else { "unreachable" };
@@ -99,9 +110,23 @@ pub async fn healthz(State(targets): State<Arc<HealthTargets>>) -> (StatusCode, 
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body = json!({
-        "status": if status == StatusCode::OK { "ok" } else { "degraded" },
+    let redis_up = targets.cluster.as_ref().map(|cluster| cluster.is_up());
+    let fine = status == StatusCode::OK && redis_up != Some(false);
+    let mut body = json!({
+        "status": if fine { "ok" } else { "degraded" },
         "upstreams": { "pnut": word(pnut), "misskey": word(misskey) },
     });
+    if let (Some(cluster), Some(up), Some(fields)) =
+        (&targets.cluster, redis_up, body.as_object_mut())
+    {
+        fields.insert(
+            "cluster".to_owned(),
+            json!({
+                "redis": if up { "up" } else { "down" },
+                "instance": cluster.instance_id(),
+                "limits": if up { "fleet" } else { "local" },
+            }),
+        );
+    }
     (status, Json(body))
 }

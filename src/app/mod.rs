@@ -185,6 +185,7 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
         .min(plan.config.upstream.misskey.request_timeout);
     let targets = health::HealthTargets::from_urls(&pnut_api_url, &misskey_api_url, probe_timeout)
         .ok_or_else(|| std::io::Error::other("an upstream URL cannot be parsed"))?;
+    let targets = targets.with_cluster(ctx.cluster.clone());
     let operator = admin::routes(Arc::clone(&ctx.metrics), targets);
     let (router, admin_server, admin_addr) = match plan.config.listen.admin {
         Some(admin_listen) => {

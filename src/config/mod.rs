@@ -1,6 +1,7 @@
 //! `config.toml`: loading (file or embedded default, then `PNUTKEY__SECTION__KEY` environment
 //! overrides), validation with key paths, masked printing.
 
+mod cluster;
 mod limits;
 mod parse;
 mod pnut_upstream;
@@ -14,6 +15,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use cluster::{ClusterConfig, RedisUrl};
 pub use limits::{
     LimitsConfig, MisskeyRateLimit, PnutRateLimit, Rate, RateLimitConfig, TimeoutsConfig,
 };
@@ -65,6 +67,9 @@ pub struct Config {
     pub misskey_meta: MisskeyMetaConfig,
     /// `[mapping]`: channel ⇄ endpoint tables.
     pub mapping: MappingTables,
+    /// `[cluster]`: the fleet's shared Redis (mapping.md §9); `None`: this instance runs alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterConfig>,
 }
 
 /// Every problem found in a configuration, one per line, each naming its key path.

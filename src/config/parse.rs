@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_path_to_error::Segment;
 
-use super::{Config, ENV_PREFIX, ENV_SEPARATOR};
+use super::{ClusterConfig, Config, ENV_PREFIX, ENV_SEPARATOR};
 use crate::mapping::{ChannelMapping, EndpointMapping, toml_key};
 
 /// The top-level sections, in config.toml order.
@@ -24,6 +24,7 @@ const SECTIONS: &[&str] = &[
     "translate",
     "misskey_meta",
     "mapping",
+    "cluster",
 ];
 
 /// Parses TOML text into a table; a syntax error is one problem naming `origin`.
@@ -143,6 +144,11 @@ pub fn config_from_table(table: toml::Table) -> (Config, Vec<String>) {
             "ids" => set(&name, value, problems, &mut config.ids),
             "translate" => set(&name, value, problems, &mut config.translate),
             "misskey_meta" => set(&name, value, problems, &mut config.misskey_meta),
+            "cluster" => {
+                let mut cluster = ClusterConfig::default();
+                set(&name, value, problems, &mut cluster);
+                config.cluster = Some(cluster);
+            }
             "mapping" => {
                 if let Some(overlay) = section::<MappingOverlay>(&name, value, problems) {
                     config

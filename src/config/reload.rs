@@ -21,6 +21,7 @@ pub const RESTART_ONLY: &[&str] = &[
     "timeouts.shutdown_grace",
     "timeouts.reconnect_backoff_min",
     "timeouts.reconnect_backoff_max",
+    "cluster",
 ];
 
 /// The outcome of planning a reload.
@@ -75,6 +76,7 @@ fn keep_restart_only(running: &Config, mut loaded: Config) -> Config {
     loaded.ratelimit.get_retries = running.ratelimit.get_retries;
     loaded.ratelimit.sweep_interval = running.ratelimit.sweep_interval;
     loaded.translate = running.translate.clone();
+    loaded.cluster = running.cluster.clone();
     let (kept, to) = (&running.timeouts, &mut loaded.timeouts);
     to.pnut_keepalive = kept.pnut_keepalive;
     to.pnut_idle = kept.pnut_idle;
@@ -99,6 +101,7 @@ fn changed_sections(before: &Config, after: &Config) -> Vec<String> {
         ("translate", before.translate != after.translate),
         ("misskey_meta", before.misskey_meta != after.misskey_meta),
         ("mapping", before.mapping != after.mapping),
+        ("cluster", before.cluster != after.cluster),
     ];
     sections
         .into_iter()

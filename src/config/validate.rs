@@ -21,6 +21,7 @@ pub fn validate(config: &Config) -> Vec<String> {
     limits(config, &mut p);
     timeouts(config, &mut p);
     ratelimit(config, &mut p);
+    cluster(config, &mut p);
     let ids = &config.ids;
     p.range("ids.pnut_id_width", ids.pnut_id_width as u64, 1, 32);
     let translate = &config.translate;
@@ -410,6 +411,37 @@ fn stream_url_problems(url: &Url, p: &mut Problems) {
         p.push(
             KEY,
             format!("{shown} must not carry a token: the bridge adds each user's token"),
+        );
+    }
+}
+
+fn cluster(config: &Config, p: &mut Problems) {
+    let Some(cluster) = &config.cluster else {
+        return;
+    };
+    let second = Duration::from_secs(1);
+    let ms = Duration::from_millis(1);
+    p.duration("cluster.lease_ttl", cluster.lease_ttl, second, ONE_DAY);
+    p.duration(
+        "cluster.op_timeout",
+        cluster.op_timeout,
+        ms,
+        cluster.lease_ttl / 3,
+    );
+    p.duration(
+        "cluster.health_interval",
+        cluster.health_interval,
+        ms,
+        cluster.lease_ttl,
+    );
+    if cluster
+        .key_prefix
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        p.push(
+            "cluster.key_prefix",
+            "must not contain spaces or control characters",
         );
     }
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use arc_swap::ArcSwap;
 
+use crate::cluster::Cluster;
 use crate::config::{self, Config};
 use crate::front::token_checks::TokenChecks;
 use crate::metrics::Metrics;
@@ -43,6 +44,8 @@ pub struct BridgeContext {
     pub metrics: Arc<Metrics>,
     /// The drain signal and tracker of client sockets, pools and hubs (mapping.md §7).
     pub drain: crate::front::Drain,
+    /// This instance's fleet membership (`[cluster]`, mapping.md §9); `None`: alone.
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 impl BridgeContext {
@@ -55,17 +58,27 @@ impl BridgeContext {
         misskey_url: String,
         bridge_url: String,
     ) -> Result<Arc<Self>, UpstreamError> {
-        let pnut_limiter = Arc::new(ratelimit::pnut_limiter(&pnut_quotas(&config)));
-        let misskey_limiter = Arc::new(ratelimit::misskey_limiter(&misskey_quotas(&config)));
         let mut metrics = Metrics::new();
+        let cluster = match &config.cluster {
+            Some(settings) => Some(
+                Cluster::start(settings, metrics.register_cluster()).map_err(|error| {
+                    UpstreamError::Transport {
+                        upstream: UpstreamKind::Pnut,
+                        message: format!("cluster: {error}"),
+                    }
+                })?,
+            ),
+            None => None,
+        };
+        let (pnut_limiter, misskey_limiter) = limiters(&config, cluster.as_ref());
         let mut pnut_settings = pnut_settings(&config, pnut);
         pnut_settings.metrics = metrics.upstream(UpstreamKind::Pnut);
         let mut translate = translate_options(&config);
         translate.misskey_url = misskey_url.trim_end_matches('/').to_owned();
         let mut misskey_settings = misskey_settings(&config, misskey_url);
         misskey_settings.metrics = metrics.upstream(UpstreamKind::Misskey);
-        let pnut = PnutClient::new(pnut_settings, pnut_limiter)?;
-        let misskey = MisskeyClient::new(misskey_settings, misskey_limiter)?;
+        let pnut = PnutClient::new(pnut_settings, Arc::new(pnut_limiter))?;
+        let misskey = MisskeyClient::new(misskey_settings, Arc::new(misskey_limiter))?;
         let (pnut_client, misskey_client) = (pnut.clone(), misskey.clone());
         metrics.export_limiters(vec![
             (
@@ -91,6 +104,7 @@ impl BridgeContext {
             token_checks: TokenChecks::default(),
             metrics,
             drain: crate::front::Drain::new(),
+            cluster,
         }))
     }
 
@@ -113,9 +127,8 @@ impl BridgeContext {
         if plan.config.ratelimit != current.ratelimit {
             // New quotas: fresh buckets (429 pauses carry over); calls under way finish on
             // the limiter they started with.
-            let pnut = ratelimit::pnut_limiter(&pnut_quotas(&plan.config));
+            let (pnut, misskey) = limiters(&plan.config, self.cluster.as_ref());
             self.pnut.replace_limiter(Arc::new(pnut));
-            let misskey = ratelimit::misskey_limiter(&misskey_quotas(&plan.config));
             self.misskey.replace_limiter(Arc::new(misskey));
         }
         self.current.store(Arc::new(plan.config));
@@ -129,6 +142,22 @@ impl BridgeContext {
             .tokens
             .upstream_token(presented)
             .map(str::to_owned)
+    }
+}
+
+/// The pnut and Misskey limiters of `config`, with the fleet's budget on top when `cluster`.
+fn limiters(
+    config: &Config,
+    cluster: Option<&Arc<Cluster>>,
+) -> (ratelimit::UpstreamLimiter, ratelimit::UpstreamLimiter) {
+    let pnut = ratelimit::pnut_limiter(&pnut_quotas(config));
+    let misskey = ratelimit::misskey_limiter(&misskey_quotas(config));
+    match cluster {
+        Some(cluster) => (
+            pnut.with_fleet(Arc::clone(cluster)),
+            misskey.with_fleet(Arc::clone(cluster)),
+        ),
+        None => (pnut, misskey),
     }
 }
 

@@ -180,6 +180,34 @@ impl Metrics {
             .register_collector(Box::new(ratelimit::LimiterCollector::new(sources)));
     }
 
+    /// Registers the `pnutkey_cluster_*` families of a `[cluster]` member (call once, before
+    /// sharing the metrics) and returns their handles.
+    pub fn register_cluster(&mut self) -> crate::cluster::ClusterMetrics {
+        let handles = crate::cluster::ClusterMetrics::default();
+        let r = &mut self.registry;
+        r.register(
+            "cluster_redis_up",
+            "1 while the fleet's Redis answers, 0 while this instance serves on local limits",
+            handles.up.clone(),
+        );
+        r.register(
+            "cluster_redis_errors",
+            "Redis calls that failed or timed out",
+            handles.errors.clone(),
+        );
+        r.register(
+            "cluster_local_decisions",
+            "Rate-limit decisions taken on local limits only because Redis was down",
+            handles.local_decisions.clone(),
+        );
+        r.register(
+            "cluster_pauses_shared",
+            "Upstream 429 pauses this instance published to the fleet",
+            handles.pauses_shared.clone(),
+        );
+        handles
+    }
+
     /// The whole registry in the OpenMetrics text format (see [`CONTENT_TYPE`]).
     pub fn encode(&self) -> String {
         let mut text = String::new();

@@ -1,8 +1,8 @@
 //! The per-upstream limiter: keyed buckets, a ceiling over all tokens, and 429 pauses.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use governor::middleware::NoOpMiddleware;
@@ -12,7 +12,9 @@ use governor::{Quota, RateLimiter};
 use tokio::time::Instant;
 
 use super::clock::TokioClock;
+use super::fleet::Fleet;
 use super::token_hash;
+use crate::cluster::{Cluster, FleetAnswer};
 
 type KeyedLimiter =
     RateLimiter<String, DashMapStateStore<String>, TokioClock, NoOpMiddleware<Duration>>;
@@ -53,6 +55,10 @@ pub struct UpstreamLimiter {
     ceiling: DirectLimiter,
     pauses: Mutex<HashMap<String, Instant>>,
     counts: Counts,
+    /// The buckets' quotas as built (for the fleet's form of them).
+    quotas: Vec<(String, Quota)>,
+    /// The fleet's budget (`[cluster]`): asked after the local permits.
+    fleet: Option<Fleet>,
 }
 
 /// How often the limiter made a caller wait, refused a call, or paused a token (for metrics).
@@ -89,6 +95,7 @@ impl UpstreamLimiter {
     /// A limiter with `buckets` (name → quota per token) and the settings' ceiling.
     pub fn new(settings: LimiterSettings, buckets: Vec<(String, Quota)>) -> Self {
         let clock = TokioClock::new();
+        let quotas = buckets.clone();
         let buckets = buckets
             .into_iter()
             .map(|(name, quota)| (name, RateLimiter::dashmap_with_clock(quota, clock)))
@@ -103,7 +110,16 @@ impl UpstreamLimiter {
             ceiling,
             pauses: Mutex::new(HashMap::new()),
             counts: Counts::default(),
+            quotas,
+            fleet: None,
         }
+    }
+
+    /// This limiter with the fleet's budget on top (`[cluster]`, mapping.md §9): a call also
+    /// needs the fleet's permit for each of its buckets, and a 429 pause is shared.
+    pub fn with_fleet(mut self, cluster: Arc<Cluster>) -> Self {
+        self.fleet = Some(Fleet::new(cluster, &self.quotas));
+        self
     }
 
     /// Adds `previous`'s counts to this limiter's (a limiter replacing another, e.g. on a
@@ -174,6 +190,28 @@ impl UpstreamLimiter {
         }
     }
 
+    /// [`UpstreamLimiter::pause`], then the same pause for the whole fleet (`[cluster]`;
+    /// awaited, within `cluster.op_timeout`: the caller is finishing an upstream call anyway).
+    pub async fn pause_everywhere(&self, token: &str, duration: Duration) {
+        self.pause(token, duration);
+        if let Some(fleet) = &self.fleet {
+            fleet
+                .publish_pause(self.settings.upstream, token, duration)
+                .await;
+        }
+    }
+
+    /// Extends `token`'s local pause to `until` (a pause the fleet reported: not counted,
+    /// not published again).
+    fn pause_until(&self, token: &str, until: Instant) {
+        if let Ok(mut pauses) = self.pauses.lock() {
+            let entry = pauses.entry(token.to_string()).or_insert(until);
+            if *entry < until {
+                *entry = until;
+            }
+        }
+    }
+
     /// Pauses `token` for `duration` (extends, never shortens, an existing pause).
     pub fn pause(&self, token: &str, duration: Duration) {
         let until = Instant::now() + duration;
@@ -210,7 +248,10 @@ impl UpstreamLimiter {
             let (wait, paused_by_upstream) = match self.paused_for(token) {
                 Some(pause) => (pause, true),
                 None => match self.take_from(&stages, &mut granted, &key) {
-                    None => return Ok(()),
+                    None => match self.ask_fleet(buckets, token).await {
+                        None => return Ok(()),
+                        Some(wait) => wait,
+                    },
                     Some(wait) => (wait, false),
                 },
             };
@@ -251,6 +292,35 @@ impl UpstreamLimiter {
                 retry_in: wait,
                 paused_by_upstream: false,
             }),
+        }
+    }
+
+    /// Like [`UpstreamLimiter::try_acquire`], then the fleet's permit (`[cluster]`), also
+    /// without waiting.
+    pub async fn acquire_now(&self, buckets: &[&str], token: &str) -> Result<(), RateLimited> {
+        self.try_acquire(buckets, token)?;
+        match self.ask_fleet(buckets, token).await {
+            None => Ok(()),
+            Some((retry_in, paused_by_upstream)) => Err(RateLimited {
+                retry_in,
+                paused_by_upstream,
+            }),
+        }
+    }
+
+    /// The fleet's word on a call that has its local permits: `None` when it may go (granted,
+    /// no fleet, or Redis unable to answer), else the wait and whether it is a 429 pause
+    /// (then also kept locally).
+    async fn ask_fleet(&self, buckets: &[&str], token: &str) -> Option<(Duration, bool)> {
+        let fleet = self.fleet.as_ref()?;
+        match fleet.ask(self.settings.upstream, buckets, token).await? {
+            FleetAnswer::Granted => None,
+            FleetAnswer::Wait { wait, paused } => {
+                if paused {
+                    self.pause_until(token, Instant::now() + wait);
+                }
+                Some((wait, paused))
+            }
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod budget;
 mod clock;
+mod fleet;
 mod limiter;
 mod quotas;
 mod server_budget;

@@ -3,4 +3,5 @@
 
 pub mod app;
 pub mod bridge_process;
+pub mod redis;
 pub mod ws;

@@ -195,7 +195,7 @@ impl MisskeyClient {
                 limiter.settings().default_pause,
                 now_unix,
             );
-            limiter.pause(token, pause);
+            limiter.pause_everywhere(token, pause).await;
             return Err(UpstreamError::RateLimited {
                 upstream: KIND,
                 side: Side::Upstream,

@@ -238,7 +238,7 @@ impl PnutClient {
                         },
                     ));
                 }
-                let permit = limiter.try_acquire(&[PNUT_POLL, bucket], token);
+                let permit = limiter.acquire_now(&[PNUT_POLL, bucket], token).await;
                 if permit.is_ok() {
                     // Not low: this only counts the call against pnut's estimate.
                     let _ = self.inner.server_budgets.reserve_call(bucket, token);
@@ -345,7 +345,7 @@ impl PnutClient {
                 .and_then(|secs| u64::try_from(secs).ok());
             let default = limiter.settings().default_pause;
             let pause = pause_from_429(&headers, retry_in, default, now_unix());
-            limiter.pause(token, pause);
+            limiter.pause_everywhere(token, pause).await;
             return Err(UpstreamError::RateLimited {
                 upstream: KIND,
                 side: Side::Upstream,

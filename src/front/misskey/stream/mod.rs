@@ -23,6 +23,17 @@ use crate::upstream::UpstreamKind;
 pub use pool::PoolHandle;
 #[cfg(feature = "fuzzing")]
 pub(crate) use pool::frames_for_every_target;
+pub(crate) use pool::{ClientId, PoolCommand};
+
+/// Starts a local pool session (for the fleet's relay, which owns the token's session here).
+pub(crate) fn start_pool(
+    ctx: Arc<BridgeContext>,
+    token: String,
+    me_id: String,
+    end: crate::session::SessionEnd,
+) -> PoolHandle {
+    pool::start(ctx, token, me_id, end)
+}
 
 /// State of the streaming front: the context (whose `pools` registry holds the sessions).
 #[derive(Debug)]
@@ -74,7 +85,17 @@ async fn upgrade(
     let lease = ctx
         .pools
         .acquire(&upstream, config.timeouts.session_idle, |end| {
-            pool::start(Arc::clone(ctx), upstream.clone(), me_id, end)
+            match &ctx.cluster {
+                // One upstream session per token across the fleet (mapping.md §9).
+                Some(cluster) => crate::cluster::relay::start(
+                    Arc::clone(ctx),
+                    Arc::clone(cluster),
+                    upstream.clone(),
+                    me_id,
+                    end,
+                ),
+                None => pool::start(Arc::clone(ctx), upstream.clone(), me_id, end),
+            }
         });
     let client = front.next_client.fetch_add(1, Ordering::Relaxed);
     let max_frame = usize::try_from(config.limits.max_frame_size.as_u64())

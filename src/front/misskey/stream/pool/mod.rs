@@ -86,6 +86,13 @@ pub enum PoolCommand {
         /// The released note.
         note_id: String,
     },
+    /// The pool takes over a session other instances delivered until now (`[cluster]`): post
+    /// subscriptions made from now on start from `since` (a pnut post id), so their first
+    /// page is a backfill of what was posted meanwhile (mapping.md §3.2, §9).
+    Resume {
+        /// The newest post id already delivered to the token's clients.
+        since: String,
+    },
 }
 
 /// Handle on a running pool: the sender of its command queue (the registry and every client
@@ -96,6 +103,11 @@ pub struct PoolHandle {
 }
 
 impl PoolHandle {
+    /// A handle sending to `commands` (a session task standing in for a pool: `[cluster]`).
+    pub fn from_sender(commands: mpsc::Sender<PoolCommand>) -> Self {
+        Self { commands }
+    }
+
     /// Sends a command, waiting while the queue is full; false when the pool has ended.
     pub async fn send(&self, command: PoolCommand) -> bool {
         self.commands.send(command).await.is_ok()

@@ -149,6 +149,8 @@ struct Pool {
     calls_cancel: CancellationToken,
     /// This session's end (idle for `timeouts.session_idle`, or the pool stopped itself).
     end: SessionEnd,
+    /// Where new post subscriptions start (`PoolCommand::Resume`: a fleet takeover).
+    resume_since: Option<String>,
 }
 
 /// Spawns the pool task of `token`.
@@ -189,6 +191,7 @@ pub(super) fn spawn(
         results_tx,
         calls_cancel: CancellationToken::new(),
         end,
+        resume_since: None,
     };
     let drain = pool.ctx.drain.clone();
     drain.spawn(pool.run(inbox, upstream_rx, results_rx));
@@ -269,6 +272,7 @@ impl Pool {
                 sink,
             } => self.capture(client, note_id, sink),
             PoolCommand::UnsubNote { client, note_id } => self.uncapture(client, &note_id),
+            PoolCommand::Resume { since } => self.resume_since = Some(since),
         }
     }
 

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::upstream::UpstreamEvent;
 use super::{KeyState, Pool, SubState, UpConn};
-use crate::mapping::SubscriptionKey;
+use crate::mapping::{PnutData, SubscriptionKey, pnut_endpoint_data};
 use crate::ratelimit::token_hash;
 use crate::upstream::pnut::PnutStream;
 
@@ -59,7 +59,10 @@ impl Pool {
                 slot,
                 sub: SubState::Waiting,
                 failures: 0,
-                newest_id: None,
+                newest_id: self
+                    .resume_since
+                    .clone()
+                    .filter(|_| pnut_endpoint_data(&key.endpoint) == PnutData::Posts),
                 unused_since: None,
             },
         );
