@@ -6,6 +6,7 @@ mod events;
 mod filters;
 mod resolve;
 mod tables;
+pub mod templates;
 mod validate;
 
 pub use catalog::{PnutData, is_known_misskey_channel, misskey_channel_params, pnut_endpoint_data};
