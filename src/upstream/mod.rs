@@ -12,7 +12,6 @@ pub use crate::ratelimit::token_hash;
 pub use backoff::Backoff;
 pub use error::{Side, UpstreamError, UpstreamKind};
 pub use pause_hint::{budget_report, pause_from_429};
-pub(crate) use task::first_pong;
 pub use task::{
     IDLE_CONNECTION_TIMEOUT, MAX_IDLE_CONNECTIONS, TaskHandle, UPSTREAM_READ_BUFFER,
     connect_upstream, rest_client_builder, sleep_until_opt,

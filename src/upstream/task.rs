@@ -30,42 +30,6 @@ pub fn rest_client_builder(request_timeout: std::time::Duration) -> reqwest::Cli
         .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
 }
 
-/// Waits for the answer to one websocket ping on a just-opened upstream socket, for at most
-/// `limit`. A connection counts as open only once its server answered: a hung server accepts
-/// the upgrade (and a pnut server may even send its hello) yet delivers nothing, and the
-/// backfill the owner runs on `Connected` must cover what was lost until the server really
-/// answers. Frames before the pong are ignored (nothing is subscribed yet).
-pub(crate) async fn first_pong(
-    ws: &mut WebSocketStream<MaybeTlsStream<TcpStream>>,
-    limit: std::time::Duration,
-) -> Result<(), OpenError> {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-
-    if ws.send(Message::Ping(Default::default())).await.is_err() {
-        return Err(OpenError::Failed("ping send failed".into()));
-    }
-    let answered = tokio::time::timeout(limit, async {
-        loop {
-            match ws.next().await {
-                Some(Ok(Message::Pong(_))) => return Ok(()),
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {
-                    return Err(OpenError::Failed(
-                        "stream ended before the first pong".into(),
-                    ));
-                }
-                Some(Ok(_)) => {}
-            }
-        }
-    })
-    .await;
-    answered.unwrap_or_else(|_| {
-        Err(OpenError::Failed(format!(
-            "no pong within {limit:?} after opening"
-        )))
-    })
-}
-
 /// Opens an upstream websocket with [`UPSTREAM_READ_BUFFER`] (TLS by the URL's scheme).
 pub async fn connect_upstream(
     request: Request,

@@ -368,10 +368,7 @@ impl Worker {
                 error.kind()
             ))),
             Ok(Err(_)) => Err(OpenError::Failed("stream upgrade failed".into())),
-            Ok(Ok((mut ws, _))) => {
-                crate::upstream::first_pong(&mut ws, self.settings.pong_timeout).await?;
-                Ok(ws)
-            }
+            Ok(Ok((ws, _))) => Ok(ws),
         }
     }
 

@@ -205,7 +205,6 @@ impl Worker {
                     let hello: Option<Envelope<serde_json::Value>> =
                         serde_json::from_str(text.as_str()).ok();
                     if let Some(connection_id) = hello.and_then(|h| h.meta.connection_id) {
-                        crate::upstream::first_pong(&mut ws, self.settings.pong_timeout).await?;
                         return Ok((ws, connection_id));
                     }
                 }
