@@ -1,6 +1,8 @@
 //! The Misskey REST front end to end: Misskey calls to the bridge (`POST /api/*`) against the
 //! embedded simulated pnut, observed through the bridge's answers and the sim's control handle.
 
+#[path = "front_misskey_rest/answers.rs"]
+mod answers;
 #[path = "front_misskey_rest/errors.rs"]
 mod errors;
 #[path = "front_misskey_rest/notes.rs"]

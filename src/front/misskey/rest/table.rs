@@ -65,7 +65,7 @@ fn table() -> Vec<Endpoint> {
     ep!("emoji", true, "— (`NO_SUCH_EMOJI`: pnut has no custom emoji)", c => startup::emoji(c)),
     ep!("ping", false, "—", c => startup::ping(c)),
     ep!("server-info", true, "—", c => startup::server_info(c)),
-    ep!("stats", true, "—", c => startup::stats(c)),
+    ep!("stats", false, "—", c => startup::stats(c)),
     ep!("get-online-users-count", true, "—", c => startup::online_users(c)),
     ep!("announcements", false, "— (`[]`)", c => startup::empty_list(c)),
     ep!("get-avatar-decorations", false, "— (`[]`)", c => startup::empty_list(c)),
