@@ -18,7 +18,9 @@ use crate::translate::{follower_to_notification, mention_to_notification, pnut_d
 /// The list (`grouped`: renotes of one note in a row merged into `renote:grouped`, as
 /// `i/notifications-grouped` answers). Filtered by `includeTypes`/`excludeTypes`, cut to
 /// `limit`. pnut follower lists carry no follow time: the follower's account creation time
-/// stands in. `markAsRead` has no pnut counterpart and is ignored.
+/// stands in. `markAsRead` (default true) marks the token's notifications read in its
+/// streaming session, if it has one (its `main` connections then get
+/// `readAllNotifications`); pnut keeps no read state.
 pub async fn list(call: &Call<'_>, grouped: bool) -> Result<Reply, RestError> {
     let me = me_user(call).await?;
     let opts = &call.ctx.translate;
@@ -66,6 +68,11 @@ pub async fn list(call: &Call<'_>, grouped: bool) -> Result<Reply, RestError> {
         items = group(items);
     }
     items.truncate(limit);
+    if call.params.flag("markAsRead", true)?
+        && let Some(session) = call.ctx.pools.peek(call.token()?)
+    {
+        session.read_notifications().await;
+    }
     Ok(Reply::Json(Value::Array(items)))
 }
 

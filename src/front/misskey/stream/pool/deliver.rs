@@ -78,12 +78,16 @@ pub(super) fn deliver_event(
     targets: &[Target<'_>],
     me_id: &str,
     opts: &Options,
-) -> Option<String> {
-    let payload = event.data.as_ref()?;
+) -> Delivered {
+    let mut delivered = Delivered::default();
+    let Some(payload) = event.data.as_ref() else {
+        return delivered;
+    };
     let deleted = event.meta.is_deleted == Some(true);
     let revised = event.meta.revision.is_some();
     let timestamp = event.meta.timestamp.unwrap_or_default();
     let mut newest: Option<String> = None;
+    let notified = &mut delivered.notified;
     let mut groups: Vec<((EventKind, PnutData), Vec<&Target<'_>>)> = Vec::new();
     for target in targets {
         let family = (target.kind, target.data);
@@ -109,7 +113,7 @@ pub(super) fn deliver_event(
                     } else {
                         let events =
                             or_log(translate::mention_to_main_events(post, None, me_id, opts));
-                        send_events(&events, &group);
+                        *notified |= send_events(&events, &group);
                     }
                 }
             }
@@ -143,7 +147,7 @@ pub(super) fn deliver_event(
                 let events = or_log(translate::follow_to_main_events(
                     &follow, deleted, me_id, timestamp, opts,
                 ));
-                send_events(&events, &group);
+                *notified |= send_events(&events, &group);
             }
             (EventKind::MeUpdated, PnutData::Token) => {
                 let Ok(token) = payload.token() else { continue };
@@ -159,10 +163,31 @@ pub(super) fn deliver_event(
                     send_events(&[event], &group);
                 }
             }
+            (EventKind::DriveFileCreated, PnutData::Files) => {
+                let Ok(file) = payload.file() else { continue };
+                if let Ok(Translated::Done(mut event)) =
+                    translate::file_to_drive_event(&file, deleted, timestamp, opts)
+                    && event.kind == "fileCreated"
+                {
+                    event.kind = "driveFileCreated".to_owned();
+                    send_events(&[event], &group);
+                }
+            }
             _ => {}
         }
     }
-    newest
+    delivered.newest = newest;
+    delivered
+}
+
+/// What [`deliver_event`] did: the newest item id it saw, and whether it sent a
+/// `notification` (the token then has an unread notification).
+#[derive(Debug, Default)]
+pub(super) struct Delivered {
+    /// The newest item id of the event.
+    pub newest: Option<String>,
+    /// A `notification` went out.
+    pub notified: bool,
 }
 
 /// One post → `note` on every target whose filters let it pass (serialised once).
@@ -189,16 +214,27 @@ fn deliver_note(post: &Post, targets: &[&Target<'_>], opts: &Options) {
     }
 }
 
-fn send_events(events: &[ChannelEvent], targets: &[&Target<'_>]) {
+/// Sends `events` to every target; a `notification` is followed by `unreadNotification` with
+/// the same body (it is unread when created, real-servers.md §1). True when a notification
+/// went out.
+fn send_events(events: &[ChannelEvent], targets: &[&Target<'_>]) -> bool {
+    let mut notified = false;
     for event in events {
         let Some(json) = to_json(&event.body) else {
             continue;
         };
         let mut frames = Frames::new(&event.kind, &json);
+        let is_notification = event.kind == "notification";
+        let mut unread = Frames::new("unreadNotification", &json);
         for target in targets {
             target.sink.push(frames.for_id(target.id));
+            if is_notification {
+                target.sink.push(unread.for_id(target.id));
+            }
         }
+        notified |= is_notification && !targets.is_empty();
     }
+    notified
 }
 
 fn or_log(result: Result<Vec<ChannelEvent>, TranslateError>) -> Vec<ChannelEvent> {
@@ -233,28 +269,36 @@ pub(super) fn note_updates(event: &StreamEvent, opts: &Options) -> Vec<NoteUpdat
 
 /// `renote` + `notification` on every `main` channel (`(id, sink)`) for reposts of my posts in
 /// a post event, whatever subscription carried it.
+/// True when a `notification` went out (followed by `unreadNotification`).
 pub(super) fn deliver_renotes_of_mine(
     event: &StreamEvent,
     mains: &[(&str, &ClientSink)],
     me_id: &str,
     opts: &Options,
-) {
+) -> bool {
     if mains.is_empty() || event.meta.is_deleted == Some(true) {
-        return;
+        return false;
     }
     let Some(Ok(posts)) = event.data.as_ref().map(|data| data.posts()) else {
-        return;
+        return false;
     };
+    let mut notified = false;
     for post in posts.iter().filter(|post| post.repost_of.is_some()) {
         for event in or_log(translate::repost_to_main_events(post, me_id, opts)) {
             let Some(json) = to_json(&event.body) else {
                 continue;
             };
+            let is_notification = event.kind == "notification";
             for (id, sink) in mains {
                 sink.push(channel_frame(id, &event.kind, &json));
+                if is_notification {
+                    sink.push(channel_frame(id, "unreadNotification", &json));
+                }
             }
+            notified |= is_notification;
         }
     }
+    notified
 }
 
 /// Every frame a pool would send for `event`: to one channel connection per event family

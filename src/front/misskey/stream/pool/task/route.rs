@@ -56,7 +56,7 @@ impl Pool {
             return;
         }
         let mut targets: Vec<Target<'_>> = Vec::new();
-        for ((_, id), conn) in &self.channels {
+        for ((_, id, _), conn) in &self.channels {
             if delivered.iter().any(|key| conn.holds(key)) {
                 continue;
             }
@@ -74,15 +74,19 @@ impl Pool {
                 });
             }
         }
-        let newest = deliver_event(event, &targets, &self.me_id, &self.ctx.translate);
+        let outcome = deliver_event(event, &targets, &self.me_id, &self.ctx.translate);
+        let newest = outcome.newest;
+        self.unread_notifications |= outcome.notified;
         if carries_posts(keys) && !carries_posts(delivered) {
             let mains: Vec<(&str, &ClientSink)> = self
                 .channels
                 .iter()
                 .filter(|(_, conn)| conn.renotes_of_mine)
-                .map(|((_, id), conn)| (id.as_str(), &conn.sink))
+                .map(|((_, id, _), conn)| (id.as_str(), &conn.sink))
                 .collect();
-            deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);
+            let notified =
+                deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);
+            self.unread_notifications |= notified;
         }
         if let Some(newest) = newest {
             for key in keys {
