@@ -7,6 +7,10 @@ mod answers;
 mod errors;
 #[path = "front_misskey_rest/notes.rs"]
 mod notes;
+#[path = "front_misskey_rest/readme.rs"]
+mod readme;
+#[path = "front_misskey_rest/startup.rs"]
+mod startup;
 #[path = "front_misskey_rest/support.rs"]
 mod support;
 #[path = "front_misskey_rest/users.rs"]

@@ -391,14 +391,21 @@ async fn a_reused_id_adds_a_second_channel_connection() {
         assert_eq!(event["id"], "x");
         texts.push(event["body"]["text"].as_str().unwrap().to_owned());
     }
-    assert_eq!(texts, ["first", "first", "second", "second"], "both connections deliver");
+    assert_eq!(
+        texts,
+        ["first", "first", "second", "second"],
+        "both connections deliver"
+    );
     assert_eq!(total_subscriptions(&control.counts().await), 1);
     // `disconnect` ends both: the next note goes to a new id only.
     send(&mut ws, json!({"type": "disconnect", "body": {"id": "x"}})).await;
     connect(&mut ws, "homeTimeline", "y", json!({})).await;
     control.create_post("bob", "third", None).await.unwrap();
     let event = next_channel_event(&mut ws, "note", |_| true).await;
-    assert_eq!((event["id"].as_str(), event["body"]["text"].as_str()), (Some("y"), Some("third")));
+    assert_eq!(
+        (event["id"].as_str(), event["body"]["text"].as_str()),
+        (Some("y"), Some("third"))
+    );
 }
 
 /// megalodon connects `main` and `homeTimeline` under one id: both live.

@@ -211,16 +211,28 @@ async fn every_id_handed_out_is_accepted_back() {
             json!({"userId": me["id"], "untilId": relation["id"]}),
         )
         .await;
-    assert!(after.as_array().unwrap().iter().all(|r| r["id"] != relation["id"]));
+    assert!(
+        after
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["id"] != relation["id"])
+    );
     let files = bridge.ok("demo-alice", "drive/files", json!({})).await;
     let file = &files[0];
     bridge
         .ok("demo-alice", "drive/files", json!({"untilId": file["id"]}))
         .await;
     bridge
-        .ok("demo-alice", "drive/files/show", json!({"fileId": file["id"]}))
+        .ok(
+            "demo-alice",
+            "drive/files/show",
+            json!({"fileId": file["id"]}),
+        )
         .await;
-    let channels = bridge.ok("demo-alice", "channels/followed", json!({})).await;
+    let channels = bridge
+        .ok("demo-alice", "channels/followed", json!({}))
+        .await;
     let channel = &channels[0];
     bridge
         .ok(
@@ -248,13 +260,19 @@ async fn mentions_with_visibility_specified_are_direct_notes_only() {
         .await
         .unwrap();
     let public = bridge
-        .ok("demo-alice", "notes/mentions", json!({"visibility": "public"}))
+        .ok(
+            "demo-alice",
+            "notes/mentions",
+            json!({"visibility": "public"}),
+        )
         .await;
-    assert!(public
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|n| n["id"] == padded(&mention.id)));
+    assert!(
+        public
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == padded(&mention.id))
+    );
     let calls = bridge.total_upstream_calls().await;
     let specified = bridge
         .ok(
@@ -266,7 +284,11 @@ async fn mentions_with_visibility_specified_are_direct_notes_only() {
     assert_eq!(specified, json!([]), "pnut posts are all public");
     assert_eq!(bridge.total_upstream_calls().await, calls);
     let bad = bridge
-        .api("demo-alice", "notes/mentions", json!({"visibility": "secret"}))
+        .api(
+            "demo-alice",
+            "notes/mentions",
+            json!({"visibility": "secret"}),
+        )
         .await;
     assert_eq!(bad.code(), "INVALID_PARAM");
     bridge.running.stop(Duration::from_secs(2)).await;
@@ -383,8 +405,14 @@ async fn meta_says_what_is_served() {
         .map(|n| n.as_str().unwrap())
         .collect();
     let has = |name: &str| served.contains(&name);
-    assert_eq!(meta["features"]["localTimeline"], has("notes/local-timeline"));
-    assert_eq!(meta["features"]["globalTimeline"], has("notes/global-timeline"));
+    assert_eq!(
+        meta["features"]["localTimeline"],
+        has("notes/local-timeline")
+    );
+    assert_eq!(
+        meta["features"]["globalTimeline"],
+        has("notes/global-timeline")
+    );
     let policies = &meta["policies"];
     assert_eq!(policies["ltlAvailable"], has("notes/local-timeline"));
     assert_eq!(policies["gtlAvailable"], has("notes/global-timeline"));
@@ -408,7 +436,9 @@ async fn meta_says_what_is_served() {
     // `i` shows the same policies; `detail: false` is MetaLite.
     let me = bridge.ok("demo-alice", "i", json!({})).await;
     assert_eq!(&me["policies"], policies);
-    let lite = bridge.ok("demo-alice", "meta", json!({"detail": false})).await;
+    let lite = bridge
+        .ok("demo-alice", "meta", json!({"detail": false}))
+        .await;
     assert!(lite.get("features").is_none());
     assert_eq!(lite["version"], "2025.11.1");
     bridge.running.stop(Duration::from_secs(2)).await;

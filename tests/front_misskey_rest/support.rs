@@ -91,7 +91,10 @@ impl Bridge {
     pub async fn get(&self, endpoint: &str, query: &str) -> Answer {
         let response = self
             .http
-            .get(format!("http://{}/api/{endpoint}?{query}", self.running.addr))
+            .get(format!(
+                "http://{}/api/{endpoint}?{query}",
+                self.running.addr
+            ))
             .send()
             .await
             .unwrap();

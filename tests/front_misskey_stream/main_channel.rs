@@ -73,7 +73,10 @@ async fn read_notification_clears_the_unread_state() {
     send(&mut ws, json!({"type": "readNotification", "body": {}})).await;
     send(&mut ws, json!({"type": "readNotification", "body": {}})).await;
     let read = next_on(&mut ws, "m").await;
-    assert_eq!(read, json!({"id": "m", "type": "readAllNotifications", "body": null}));
+    assert_eq!(
+        read,
+        json!({"id": "m", "type": "readAllNotifications", "body": null})
+    );
     // The second readNotification sent nothing: the next frame is the next mention's.
     control
         .create_post("carol", "@alice again", None)
@@ -108,7 +111,11 @@ async fn channel_messages_are_accepted() {
         )
         .await;
     }
-    send(&mut ws, json!({"type": "ch", "body": {"id": "nobody", "type": "x", "body": null}})).await;
+    send(
+        &mut ws,
+        json!({"type": "ch", "body": {"id": "nobody", "type": "x", "body": null}}),
+    )
+    .await;
     // Frames are handled in order: once this connect is answered, the `ch`s were handled.
     connect(&mut ws, "homeTimeline", "h", json!({})).await;
     let metrics = reqwest::get(format!("http://{}/metrics", running.addr))
@@ -118,10 +125,10 @@ async fn channel_messages_are_accepted() {
         .await
         .unwrap();
     assert!(
-        !metrics
-            .lines()
-            .any(|line| line.starts_with("pnutkey_bad_input_total{front=\"misskey\"}")
-                && !line.ends_with(" 0")),
+        !metrics.lines().any(
+            |line| line.starts_with("pnutkey_bad_input_total{front=\"misskey\"}")
+                && !line.ends_with(" 0")
+        ),
         "{metrics}"
     );
 }

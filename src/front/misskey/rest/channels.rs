@@ -37,7 +37,12 @@ fn to_misskey(call: &Call<'_>, channel: &Channel) -> Result<Value, RestError> {
         .as_deref()
         .and_then(|date| pnut_date_to_misskey(date).ok())
         .unwrap_or_default();
-    let owner = match channel.user.as_deref().map(|u| u.id.as_str()).or(channel.user_id.as_deref()) {
+    let owner = match channel
+        .user
+        .as_deref()
+        .map(|u| u.id.as_str())
+        .or(channel.user_id.as_deref())
+    {
         Some(id) => Some(client_id(call, id)?),
         None => None,
     };

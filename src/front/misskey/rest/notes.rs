@@ -59,9 +59,17 @@ pub async fn post_list(
         ("include_deleted", "0".to_owned()),
         ("include_post_raw", "1".to_owned()),
     ];
-    let posts = filled(call, path, &page, &extra, missing, post_id, |post: &Post| {
-        (with_renotes || post.repost_of.is_none()) && (!with_files || has_photos(post))
-    })
+    let posts = filled(
+        call,
+        path,
+        &page,
+        &extra,
+        missing,
+        post_id,
+        |post: &Post| {
+            (with_renotes || post.repost_of.is_none()) && (!with_files || has_photos(post))
+        },
+    )
     .await?;
     Ok(Reply::Json(notes_json(posts, &page, &call.ctx.translate)))
 }
@@ -91,9 +99,7 @@ pub async fn mentions(call: &Call<'_>) -> Result<Reply, RestError> {
     call.token()?;
     call.params.page()?;
     match call.params.string("visibility")? {
-        None | Some("public") => {
-            post_list(call, "/users/me/mentions", true, Missing::Other).await
-        }
+        None | Some("public") => post_list(call, "/users/me/mentions", true, Missing::Other).await,
         Some("home" | "followers" | "specified") => Ok(Reply::Json(Value::Array(Vec::new()))),
         Some(_) => Err(RestError::invalid_param(
             "visibility",

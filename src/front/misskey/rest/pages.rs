@@ -43,9 +43,11 @@ where
         let read = items.len();
         // The next page's bound: past the oldest item (newest first) or the newest one.
         let next = if page.oldest_first() {
-            meta.max_id.or_else(|| items.first().map(|i| id_of(i).to_owned()))
+            meta.max_id
+                .or_else(|| items.first().map(|i| id_of(i).to_owned()))
         } else {
-            meta.min_id.or_else(|| items.last().map(|i| id_of(i).to_owned()))
+            meta.min_id
+                .or_else(|| items.last().map(|i| id_of(i).to_owned()))
         };
         kept.extend(items.into_iter().filter(|item| keep(item)));
         let exhausted = read == 0 || meta.more.map_or(read < limit, |more| !more);

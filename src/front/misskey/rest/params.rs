@@ -182,7 +182,9 @@ impl Params {
         let Some(id) = self.string(name)? else {
             return Ok(None);
         };
-        let digits = id.strip_suffix(|c: char| c.is_ascii_lowercase()).unwrap_or(id);
+        let digits = id
+            .strip_suffix(|c: char| c.is_ascii_lowercase())
+            .unwrap_or(id);
         pnut_id_from_misskey(digits)
             .map(Some)
             .map_err(|_| RestError::invalid_param(name, "must be an id"))

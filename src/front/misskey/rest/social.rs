@@ -23,11 +23,16 @@ fn subject(call: &Call<'_>) -> Result<String, RestError> {
     }
     match params.string("username")? {
         Some(_) if params.string("host")?.is_some() => Err(no_such_user()),
-        Some(name) if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+        Some(name)
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
             Ok(format!("@{name}"))
         }
         Some(_) => Err(no_such_user()),
-        None => Err(RestError::invalid_param("userId", "must have required property")),
+        None => Err(RestError::invalid_param(
+            "userId",
+            "must have required property",
+        )),
     }
 }
 
@@ -40,12 +45,18 @@ async fn relations(call: &Call<'_>, followers: bool) -> Result<Reply, RestError>
     let query = page.pnut_query();
     let path = if followers { "followers" } else { "following" };
     let users: Vec<User> = call
-        .get(&format!("/users/{id}/{path}"), &borrow_query(&query), Missing::User)
+        .get(
+            &format!("/users/{id}/{path}"),
+            &borrow_query(&query),
+            Missing::User,
+        )
         .await?;
     let opts = &call.ctx.translate;
     // The subject's Misskey id: from the path id, or looked up for a username.
     let subject_id = if let Some(name) = id.strip_prefix('@') {
-        let user: User = call.get(&format!("/users/@{name}"), &[], Missing::User).await?;
+        let user: User = call
+            .get(&format!("/users/@{name}"), &[], Missing::User)
+            .await?;
         user.id
     } else {
         id
@@ -95,7 +106,10 @@ pub async fn relation(call: &Call<'_>) -> Result<Reply, RestError> {
     let ids: Vec<String> = match call.params.strings("userId") {
         Ok(Some(ids)) => ids.into_iter().map(str::to_owned).collect(),
         Ok(None) => {
-            return Err(RestError::invalid_param("userId", "must have required property"));
+            return Err(RestError::invalid_param(
+                "userId",
+                "must have required property",
+            ));
         }
         Err(_) => vec![call.params.required_string("userId")?.to_owned()],
     };

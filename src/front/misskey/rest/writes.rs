@@ -180,8 +180,12 @@ fn owns_bookmark(call: &Call<'_>, family: BookmarkAs, param: &str) -> Result<(),
         return Ok(());
     }
     let reason = match family {
-        BookmarkAs::Reaction => "pnut bookmarks are favorites on this bridge; reactions are not bridged",
-        BookmarkAs::Favorite => "pnut bookmarks are reactions on this bridge; favorites are not bridged",
+        BookmarkAs::Reaction => {
+            "pnut bookmarks are favorites on this bridge; reactions are not bridged"
+        }
+        BookmarkAs::Favorite => {
+            "pnut bookmarks are reactions on this bridge; favorites are not bridged"
+        }
     };
     Err(RestError::invalid_param(param, reason))
 }

@@ -84,8 +84,7 @@ impl Pool {
                 .filter(|(_, conn)| conn.renotes_of_mine)
                 .map(|((_, id, _), conn)| (id.as_str(), &conn.sink))
                 .collect();
-            let notified =
-                deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);
+            let notified = deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);
             self.unread_notifications |= notified;
         }
         if let Some(newest) = newest {
