@@ -132,3 +132,54 @@ async fn channel_messages_are_accepted() {
         "{metrics}"
     );
 }
+
+/// A reply to my note is `reply` on `main` (with `notification {reply}`), the parent's author
+/// looked up when the pool has not seen it; a reply to someone else's note that mentions me
+/// is a mention only.
+#[tokio::test]
+async fn a_reply_to_my_note_is_reply_on_main() {
+    let (running, control) = start(|_| {}).await;
+    let mine = control
+        .create_post("alice", "alice asks", None)
+        .await
+        .unwrap();
+    let carols = control
+        .create_post("carol", "carol asks", None)
+        .await
+        .unwrap();
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "m", json!({})).await;
+    control
+        .create_post("bob", "@alice answer to you", Some(&mine.id))
+        .await
+        .unwrap();
+    let mut kinds = Vec::new();
+    let mut notification = Value::Null;
+    while kinds.last().map(String::as_str) != Some("unreadNotification") {
+        let event = next_on(&mut ws, "m").await;
+        if event["type"] == "notification" {
+            notification = event["body"].clone();
+        }
+        kinds.push(event["type"].as_str().unwrap().to_owned());
+    }
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        ["mention", "notification", "reply", "unreadNotification"]
+    );
+    assert_eq!(notification["type"], "reply");
+    assert_eq!(notification["note"]["text"], "@alice answer to you");
+    control
+        .create_post("bob", "@alice see carol", Some(&carols.id))
+        .await
+        .unwrap();
+    let mut kinds = Vec::new();
+    while kinds.last().map(String::as_str) != Some("unreadNotification") {
+        let event = next_on(&mut ws, "m").await;
+        if event["type"] == "notification" {
+            assert_eq!(event["body"]["type"], "mention");
+        }
+        kinds.push(event["type"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(kinds, ["mention", "notification", "unreadNotification"]);
+}

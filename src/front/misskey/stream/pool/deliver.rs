@@ -77,6 +77,7 @@ pub(super) fn deliver_event(
     event: &StreamEvent,
     targets: &[Target<'_>],
     me_id: &str,
+    authors: &HashMap<String, Option<String>>,
     opts: &Options,
 ) -> Delivered {
     let mut delivered = Delivered::default();
@@ -111,8 +112,14 @@ pub(super) fn deliver_event(
                     if kind == EventKind::Note {
                         deliver_note(post, &group, opts);
                     } else {
-                        let events =
+                        let mut events =
                             or_log(translate::mention_to_main_events(post, None, me_id, opts));
+                        let parent_is_mine = post.reply_to.as_ref().is_some_and(|parent| {
+                            authors.get(parent).and_then(Option::as_deref) == Some(me_id)
+                        });
+                        if parent_is_mine {
+                            as_reply(&mut events);
+                        }
                         *notified |= send_events(&events, &group);
                     }
                 }
@@ -178,6 +185,36 @@ pub(super) fn deliver_event(
     }
     delivered.newest = newest;
     delivered
+}
+
+/// Mention events of a post replying to my post: `reply` after `mention`, and the
+/// notification typed `reply` (its id suffix `r`), as `mention_to_main_events` gives them
+/// when it knows the parent.
+fn as_reply(events: &mut Vec<ChannelEvent>) {
+    let mut out = Vec::with_capacity(events.len() + 1);
+    for mut event in events.drain(..) {
+        match event.kind.as_str() {
+            "mention" => {
+                let reply = ChannelEvent {
+                    kind: "reply".to_owned(),
+                    body: event.body.clone(),
+                };
+                out.push(event);
+                out.push(reply);
+            }
+            "notification" => {
+                event.body["type"] = serde_json::Value::from("reply");
+                if let Some(id) = event.body["id"].as_str()
+                    && let Some(base) = id.strip_suffix('m')
+                {
+                    event.body["id"] = serde_json::Value::from(format!("{base}r"));
+                }
+                out.push(event);
+            }
+            _ => out.push(event),
+        }
+    }
+    *events = out;
 }
 
 /// What [`deliver_event`] did: the newest item id it saw, and whether it sent a
@@ -333,7 +370,7 @@ pub(crate) fn frames_for_every_target(
             data,
         })
         .collect();
-    deliver_event(event, &targets, me_id, opts);
+    deliver_event(event, &targets, me_id, &HashMap::new(), opts);
     deliver_renotes_of_mine(event, &[("main", &sink)], me_id, opts);
     for update in note_updates(event, opts) {
         sink.push(Arc::from(

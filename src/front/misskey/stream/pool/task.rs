@@ -27,6 +27,7 @@ mod capture;
 mod keys;
 mod linger;
 mod poll;
+mod replies;
 mod route;
 mod subscribe;
 mod upstream;
@@ -113,6 +114,12 @@ struct Pool {
     channels: HashMap<(ClientId, String, u64), ChannelConn>,
     /// The next channel connection's sequence number.
     next_conn: u64,
+    /// Authors of the posts routed lately (for `reply` on `main`).
+    authors: replies::Authors,
+    /// Parent posts being looked up.
+    looking_up: std::collections::HashSet<String>,
+    /// Events whose `main` delivery waits for parent lookups (bounded).
+    deferred: VecDeque<replies::Deferred>,
     /// A `notification` went out since the token last read its notifications (the
     /// session's unread state, what `readNotification` clears).
     unread_notifications: bool,
@@ -171,6 +178,9 @@ pub(super) fn spawn(
         channels: HashMap::new(),
         next_conn: 0,
         unread_notifications: false,
+        authors: replies::Authors::default(),
+        looking_up: std::collections::HashSet::new(),
+        deferred: VecDeque::new(),
         keys: HashMap::new(),
         by_subscription: HashMap::new(),
         conns: Vec::new(),

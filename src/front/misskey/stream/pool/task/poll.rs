@@ -204,7 +204,13 @@ impl Pool {
                 })
             })
             .collect();
-        let delivered = deliver_event(&event, &targets, &self.me_id, &self.ctx.translate);
+        let delivered = deliver_event(
+            &event,
+            &targets,
+            &self.me_id,
+            self.authors.map(),
+            &self.ctx.translate,
+        );
         self.unread_notifications |= delivered.notified;
         if let Some(state) = self.polls.get_mut(entry) {
             state.newest_id = newest.or(state.newest_id.take());
