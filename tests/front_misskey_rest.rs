@@ -7,6 +7,8 @@ mod answers;
 mod errors;
 #[path = "front_misskey_rest/notes.rs"]
 mod notes;
+#[path = "front_misskey_rest/notifications.rs"]
+mod notifications;
 #[path = "front_misskey_rest/readme.rs"]
 mod readme;
 #[path = "front_misskey_rest/startup.rs"]

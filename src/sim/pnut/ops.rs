@@ -203,11 +203,16 @@ impl World {
     /// Bookmarks (or un-bookmarks) `post_id` for `user_id`; no stream event (pnut sends none).
     pub fn bookmark(&mut self, user_id: u64, post_id: u64, on: bool) -> Result<(), OpError> {
         self.live_post(post_id)?;
+        let seq = self.next_id();
         if let Some(post) = self.posts.get_mut(&post_id) {
             if on {
-                post.bookmarked_by.insert(user_id);
+                if post.bookmarked_by.insert(user_id) {
+                    self.bookmarks_at
+                        .insert((post_id, user_id), (seq, Utc::now()));
+                }
             } else {
                 post.bookmarked_by.remove(&user_id);
+                self.bookmarks_at.remove(&(post_id, user_id));
             }
         }
         Ok(())
@@ -228,6 +233,7 @@ impl World {
                 seq,
                 follower,
                 followed,
+                created_at: Utc::now(),
             });
         } else if !on && already {
             self.follows

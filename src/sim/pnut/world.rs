@@ -166,6 +166,8 @@ pub struct FollowRec {
     pub follower: u64,
     /// Who is followed.
     pub followed: u64,
+    /// When (the `follow` action's `event_date`).
+    pub created_at: DateTime<Utc>,
 }
 
 /// The whole simulated pnut world.
@@ -185,6 +187,8 @@ pub struct World {
     pub files: BTreeMap<u64, FileRec>,
     /// Active follows.
     pub follows: Vec<FollowRec>,
+    /// Live bookmarks: (post, user) → (sequence, time), the `bookmark` actions.
+    pub bookmarks_at: BTreeMap<(u64, u64), (u64, DateTime<Utc>)>,
     /// Live stream connections and subscriptions.
     pub hub: Hub,
     /// Deterministic randomness (ids, activity).
@@ -210,6 +214,7 @@ impl World {
             messages: BTreeMap::new(),
             files: BTreeMap::new(),
             follows: Vec::new(),
+            bookmarks_at: BTreeMap::new(),
             hub,
             rng: SimRng::new(seed),
             next_id: 1,
@@ -240,10 +245,12 @@ impl World {
         let (alice, bob, carol) = (1, 2, 3);
         for (follower, followed) in [(alice, bob), (bob, alice), (carol, alice), (alice, carol)] {
             let seq = self.next_id();
+            let created_at = self.seed_epoch;
             self.follows.push(FollowRec {
                 seq,
                 follower,
                 followed,
+                created_at,
             });
         }
         let hello = self.seed_post(alice, "Hello pnut! First post from @bob's friend.", None);
@@ -350,10 +357,12 @@ impl World {
             let followed = *first.get_or_insert(id);
             if followed != id {
                 let seq = self.next_id();
+                let created_at = self.seed_epoch;
                 self.follows.push(FollowRec {
                     seq,
                     follower: id,
                     followed,
+                    created_at,
                 });
             }
         }

@@ -1,6 +1,7 @@
 //! The pnut REST API (`/v1/*`): envelope and errors (pnut-api.md §2.1–2.2), auth, pagination
 //! (§2.3), user-stream subscriptions via `?connection_id=` (§3.1) and the rate-limit gate (§2.4).
 
+mod actions;
 mod channels;
 mod files;
 mod gate;
@@ -237,6 +238,7 @@ async fn not_found() -> ApiError {
 pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route("/v1/users/me/files", get(files::my_files))
+        .route("/v1/users/me/actions", get(actions::actions))
         .route(
             "/v1/users/me/channels/subscribed",
             get(channels::subscribed),
