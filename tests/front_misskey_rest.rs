@@ -5,6 +5,8 @@
 mod answers;
 #[path = "front_misskey_rest/errors.rs"]
 mod errors;
+#[path = "front_misskey_rest/moderation.rs"]
+mod moderation;
 #[path = "front_misskey_rest/notes.rs"]
 mod notes;
 #[path = "front_misskey_rest/notifications.rs"]

@@ -187,6 +187,10 @@ pub struct World {
     pub files: BTreeMap<u64, FileRec>,
     /// Active follows.
     pub follows: Vec<FollowRec>,
+    /// Mutes: (muter, muted) → sequence (pagination id of `GET /users/me/muted`).
+    pub mutes: BTreeMap<(u64, u64), u64>,
+    /// Blocks: (blocker, blocked) → sequence (pagination id of `GET /users/me/blocked`).
+    pub blocks: BTreeMap<(u64, u64), u64>,
     /// Live bookmarks: (post, user) → (sequence, time), the `bookmark` actions.
     pub bookmarks_at: BTreeMap<(u64, u64), (u64, DateTime<Utc>)>,
     /// Live stream connections and subscriptions.
@@ -215,6 +219,8 @@ impl World {
             files: BTreeMap::new(),
             follows: Vec::new(),
             bookmarks_at: BTreeMap::new(),
+            mutes: BTreeMap::new(),
+            blocks: BTreeMap::new(),
             hub,
             rng: SimRng::new(seed),
             next_id: 1,

@@ -8,6 +8,7 @@ mod channels;
 mod drive;
 mod error;
 mod meta;
+mod moderation;
 mod notes;
 mod notifications;
 mod pages;

@@ -49,16 +49,26 @@ pub async fn post_list(
     needs_token: bool,
     missing: Missing,
 ) -> Result<Reply, RestError> {
+    post_list_with(call, path, needs_token, missing, Vec::new()).await
+}
+
+/// [`post_list`] with further query parameters on every upstream call.
+pub async fn post_list_with(
+    call: &Call<'_>,
+    path: &str,
+    needs_token: bool,
+    missing: Missing,
+    query: Vec<(&'static str, String)>,
+) -> Result<Reply, RestError> {
     if needs_token {
         call.token()?;
     }
     let page = call.params.page()?;
     let with_renotes = call.params.flag("withRenotes", true)?;
     let with_files = call.params.flag("withFiles", false)?;
-    let extra = [
-        ("include_deleted", "0".to_owned()),
-        ("include_post_raw", "1".to_owned()),
-    ];
+    let mut extra = query;
+    extra.push(("include_deleted", "0".to_owned()));
+    extra.push(("include_post_raw", "1".to_owned()));
     let posts = filled(
         call,
         path,

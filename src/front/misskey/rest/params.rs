@@ -206,6 +206,11 @@ impl Params {
         }
     }
 
+    /// The names of the parameters given.
+    pub fn names(&self) -> Vec<&str> {
+        self.body.keys().map(String::as_str).collect()
+    }
+
     /// Whether the parameter is present and not `null`.
     pub fn has(&self, name: &str) -> bool {
         !matches!(self.body.get(name), None | Some(Value::Null))

@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 
 use super::call::{Call, Reply};
 use super::error::RestError;
-use super::{channels, drive, meta, notes, notifications, social, startup, users, writes};
+use super::{
+    channels, drive, meta, moderation, notes, notifications, social, startup, users, writes,
+};
 
 /// What a handler returns: a boxed future borrowing the call.
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Reply, RestError>> + Send + 'a>>;
@@ -100,12 +102,21 @@ fn table() -> Vec<Endpoint> {
         ep!("notes/favorites/create", false, "`PUT /posts/{id}/bookmark`", c => writes::favorite(c, true)),
         ep!("notes/favorites/delete", false, "`DELETE /posts/{id}/bookmark`", c => writes::favorite(c, false)),
         ep!("i/favorites", false, "`GET /users/me/bookmarks`", c => notes::favorites(c)),
+        ep!("notes/search", false, "`GET /posts/search`", c => moderation::search_notes(c)),
         ep!("notes/search-by-tag", false, "`GET /posts/tags/{tag}`", c => notes::search_by_tag(c)),
         ep!("users/notes", false, "`GET /users/{id}/posts`", c => users::notes(c)),
         ep!("users/show", false, "`GET /users/{id}`, `/users/@{username}` or `/users?ids=`", c => users::show(c)),
         ep!("users/followers", false, "`GET /users/{id}/followers`", c => social::followers(c)),
         ep!("users/following", false, "`GET /users/{id}/following`", c => social::following(c)),
         ep!("users/relation", false, "`GET /users?ids=`", c => social::relation(c)),
+        ep!("users/search", false, "`GET /users/search`", c => moderation::search_users(c)),
+        ep!("mute/create", false, "`PUT /users/{id}/mute`", c => moderation::mute(c, true)),
+        ep!("mute/delete", false, "`DELETE /users/{id}/mute`", c => moderation::mute(c, false)),
+        ep!("mute/list", false, "`GET /users/me/muted`", c => moderation::list(c, false)),
+        ep!("blocking/create", false, "`PUT /users/{id}/block`", c => moderation::block(c, true)),
+        ep!("blocking/delete", false, "`DELETE /users/{id}/block`", c => moderation::block(c, false)),
+        ep!("blocking/list", false, "`GET /users/me/blocked`", c => moderation::list(c, true)),
+        ep!("i/update", false, "`PATCH /users/me`", c => moderation::update_me(c)),
         ep!("following/create", false, "`PUT /users/{id}/follow`", c => users::follow(c, true)),
         ep!("following/delete", false, "`DELETE /users/{id}/follow`", c => users::follow(c, false)),
         ep!("i/notifications", false, "`GET /users/me/actions` + `/users/me/mentions`", c => notifications::list(c, false)),

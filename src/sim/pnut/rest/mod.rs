@@ -6,6 +6,7 @@ mod channels;
 mod files;
 mod gate;
 mod posts;
+mod relations;
 mod users;
 
 use std::collections::HashMap;
@@ -239,6 +240,18 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route("/v1/users/me/files", get(files::my_files))
         .route("/v1/users/me/actions", get(actions::actions))
+        .route("/v1/users/me/muted", get(relations::muted))
+        .route("/v1/users/me/blocked", get(relations::blocked))
+        .route("/v1/users/search", get(relations::search_users))
+        .route("/v1/posts/search", get(relations::search_posts))
+        .route(
+            "/v1/users/{user}/mute",
+            put(relations::mute).delete(relations::unmute),
+        )
+        .route(
+            "/v1/users/{user}/block",
+            put(relations::block).delete(relations::unblock),
+        )
         .route(
             "/v1/users/me/channels/subscribed",
             get(channels::subscribed),
@@ -251,7 +264,10 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             "/v1/users/me/streams/{connection_id}/{subscription_id}",
             delete(users::delete_subscription),
         )
-        .route("/v1/users/{user}", get(users::show))
+        .route(
+            "/v1/users/{user}",
+            get(users::show).patch(relations::update_me),
+        )
         .route("/v1/users/{user}/posts", get(users::posts))
         .route("/v1/users/{user}/mentions", get(users::mentions_of))
         .route("/v1/users/{user}/followers", get(users::followers))
