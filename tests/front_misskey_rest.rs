@@ -3,6 +3,8 @@
 
 #[path = "front_misskey_rest/answers.rs"]
 mod answers;
+#[path = "front_misskey_rest/direct.rs"]
+mod direct;
 #[path = "front_misskey_rest/errors.rs"]
 mod errors;
 #[path = "front_misskey_rest/moderation.rs"]

@@ -10,13 +10,15 @@ use super::error::{Missing, RestError};
 use super::notes::note_json;
 use crate::config::BookmarkAs;
 use crate::misskey::Visibility;
-use crate::pnut::{Post, PostRequest};
+use crate::pnut::{Message, MessageRequest, Post, PostRequest};
 use crate::translate;
 
 /// `notes/create` → `{"createdNote": Note}`: a pure renote (`renoteId` without text) is a
 /// pnut repost; anything else is `POST /posts` (`cw` becomes the first line and `is_nsfw`,
 /// `replyId` → `reply_to`). A quote's `renoteId` has no pnut counterpart and is dropped;
-/// visibilities that are not bridged, `channelId`, `poll` and `fileIds`/`mediaIds` are
+/// `visibility: "specified"` with `visibleUserIds` is a pnut private message to them;
+/// other visibilities that are not bridged (`followers`: pnut has no followers-only posts),
+/// `channelId`, `poll` and `fileIds`/`mediaIds` are
 /// refused (`INVALID_PARAM` naming them) before anything goes upstream: never a 200 that
 /// dropped them.
 pub async fn create(call: &Call<'_>) -> Result<Reply, RestError> {
@@ -27,6 +29,14 @@ pub async fn create(call: &Call<'_>) -> Result<Reply, RestError> {
     let cw = params.string("cw")?;
     let reply_to = params.pnut_id("replyId", RestError::no_such_note)?;
     let renote = params.pnut_id("renoteId", RestError::no_such_note)?;
+    let recipients = params.strings("visibleUserIds")?.unwrap_or_default();
+    if params.string("visibility")? == Some("specified") && !recipients.is_empty() {
+        let Some(text) = text else {
+            return Err(RestError::invalid_param("text", "text is required"));
+        };
+        let recipients: Vec<String> = recipients.into_iter().map(str::to_owned).collect();
+        return private_message(call, text, cw, reply_to, &recipients).await;
+    }
     check_audience(call)?;
     let created = match (text, renote) {
         (None, Some(original)) => repost(call, &original).await?,
@@ -48,6 +58,51 @@ pub async fn create(call: &Call<'_>) -> Result<Reply, RestError> {
     Ok(Reply::Json(
         json!({"createdNote": note_json(&created, None, call)?}),
     ))
+}
+
+/// `visibility: "specified"` with `visibleUserIds`: a pnut private message to them
+/// (`POST /channels/pm/messages` with `destinations`) → a Note with that visibility and
+/// recipients (no Misskey-channel).
+async fn private_message(
+    call: &Call<'_>,
+    text: &str,
+    cw: Option<&str>,
+    reply_to: Option<String>,
+    recipients: &[String],
+) -> Result<Reply, RestError> {
+    let destinations = recipients
+        .iter()
+        .map(|id| {
+            crate::ids::pnut_id_from_misskey(id)
+                .map_err(|_| RestError::no_such_user(StatusCode::BAD_REQUEST))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let request = MessageRequest {
+        text: translate::content::join_cw(cw, Some(text)),
+        reply_to,
+        is_nsfw: cw.map(|_| true),
+        destinations: Some(destinations),
+        ..MessageRequest::default()
+    };
+    let body =
+        serde_json::to_value(&request).map_err(|error| RestError::internal(&error.to_string()))?;
+    let message = call
+        .write::<Message>(
+            Method::POST,
+            "/channels/pm/messages",
+            Some(&body),
+            Missing::User,
+        )
+        .await?
+        .ok_or_else(|| RestError::internal("pnut created no message"))?;
+    let mut note = translate::message_to_note(&message, None, &call.ctx.translate)?;
+    note.channel = None;
+    note.channel_id = None;
+    note.visibility = Visibility::Specified;
+    note.visible_user_ids = Some(recipients.to_vec());
+    let note =
+        serde_json::to_value(note).map_err(|error| RestError::internal(&error.to_string()))?;
+    Ok(Reply::Json(json!({"createdNote": note})))
 }
 
 /// Refuses what the bridge cannot carry to pnut (a poll, drive files).
