@@ -62,6 +62,7 @@ pub fn policies() -> Map<String, Value> {
         "canSearchNotes": served("notes/search"),
         "canSearchUsers": served("users/search"),
         "canUseTranslator": false,
+        "canCreateChannel": served("channels/create"),
         "canInvite": false,
         "inviteLimit": 0,
         "pinLimit": 0,
