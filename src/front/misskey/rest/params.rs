@@ -299,6 +299,43 @@ mod tests {
     }
 
     #[test]
+    fn query_strings_cast_like_misskey() {
+        let params = Params::from_query("limit=5&withFiles=true&noteIds=1&noteIds=2&noteId=007");
+        assert_eq!(params.page().unwrap().limit, 5);
+        assert!(params.flag("withFiles", false).unwrap());
+        assert_eq!(params.strings("noteIds").unwrap(), Some(vec!["1", "2"]));
+        // Ids stay strings (no cast of a string parameter).
+        assert_eq!(params.note_id("noteId").unwrap(), "7");
+        for bad in ["limit=ten", "limit=0", "withFiles=yes"] {
+            let params = Params::from_query(bad);
+            assert!(
+                params.page().is_err() || params.flag("withFiles", false).is_err(),
+                "{bad}"
+            );
+        }
+        // A JSON body is never cast.
+        let body = Params::parse(br#"{"limit":"5"}"#).unwrap();
+        assert!(body.page().is_err());
+    }
+
+    #[test]
+    fn page_bounds_take_notification_ids() {
+        let params =
+            Params::parse(br#"{"untilId":"0000000000000042m","sinceId":"0000000000000007f"}"#)
+                .unwrap();
+        let page = params.page().unwrap();
+        assert_eq!(page.until.as_deref(), Some("42"));
+        assert_eq!(page.since.as_deref(), Some("7"));
+        for bad in ["42mm", "m", "4a2", "0x10"] {
+            let body = format!(r#"{{"untilId":"{bad}"}}"#);
+            assert!(
+                Params::parse(body.as_bytes()).unwrap().page().is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn malformed_bodies_are_invalid_param() {
         for body in [&b"{"[..], b"[1]", b"\"x\""] {
             let error = Params::parse(body).unwrap_err();
