@@ -151,6 +151,30 @@ async fn drive_files_show_delete_and_usage() {
         )
         .await;
     assert_eq!(shown["name"], "pic.png");
+    let renamed = bridge
+        .ok(
+            "demo-alice",
+            "drive/files/update",
+            json!({"fileId": padded(&file.id), "name": "cat.png"}),
+        )
+        .await;
+    assert_eq!(renamed["name"], "cat.png");
+    let shown = bridge
+        .ok(
+            "demo-alice",
+            "drive/files/show",
+            json!({"fileId": padded(&file.id)}),
+        )
+        .await;
+    assert_eq!(shown["name"], "cat.png");
+    let refused = bridge
+        .api(
+            "demo-alice",
+            "drive/files/update",
+            json!({"fileId": padded(&file.id), "isSensitive": true}),
+        )
+        .await;
+    assert_eq!(refused.body["error"]["info"]["param"], "isSensitive");
     let usage = bridge.ok("demo-alice", "drive", json!({})).await;
     assert!(
         usage["capacity"].is_u64() && usage["usage"].is_u64(),

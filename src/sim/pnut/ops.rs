@@ -356,6 +356,21 @@ impl World {
         Ok(())
     }
 
+    /// Renames `user_id`'s file (a file event: updated).
+    pub fn rename_file(&mut self, user_id: u64, file_id: u64, name: String) -> Result<(), OpError> {
+        if name.trim().is_empty() {
+            return Err(OpError::Invalid("name is required".into()));
+        }
+        let file = self
+            .files
+            .get_mut(&file_id)
+            .filter(|f| !f.deleted && f.user_id == user_id)
+            .ok_or(OpError::NotFound("file"))?;
+        file.name = name;
+        self.emit(Event::File { file_id });
+        Ok(())
+    }
+
     /// Changes `user_id`'s display name (a token event: "your user object changed").
     pub fn update_profile(&mut self, user_id: u64, name: String) -> Result<(), OpError> {
         if name.trim().is_empty() || name.chars().count() > 50 {

@@ -1,5 +1,5 @@
 //! Drive endpoints over pnut files: `drive` (usage), `drive/files`, `drive/files/show`,
-//! `drive/files/delete` (mapping.md §3.3). pnut has no folders (`drive/folders` is `[]`).
+//! `drive/files/update`, `drive/files/delete` (mapping.md §3.3). pnut has no folders (`drive/folders` is `[]`).
 
 use serde_json::{Value, json};
 
@@ -53,6 +53,36 @@ pub async fn show(call: &Call<'_>) -> Result<Reply, RestError> {
     if file.is_deleted == Some(true) {
         return Err(no_such_file());
     }
+    Ok(Reply::Json(to_json(&file_to_drive_file(
+        &file,
+        &call.ctx.translate,
+    )?)?))
+}
+
+/// `drive/files/update` (`fileId`, `name`): `PUT /files/{id}` → DriveFile. pnut files have
+/// no folders, sensitivity or comments: `folderId`, `isSensitive`, `comment` are refused
+/// (`INVALID_PARAM` naming them) rather than answered as if saved.
+pub async fn update(call: &Call<'_>) -> Result<Reply, RestError> {
+    call.token()?;
+    let id = file_id(call)?;
+    for name in ["folderId", "isSensitive", "comment"] {
+        if call.params.has(name) {
+            return Err(RestError::invalid_param(
+                name,
+                "pnut files keep only their name",
+            ));
+        }
+    }
+    let name = call.params.required_string("name")?;
+    let file = call
+        .write::<File>(
+            reqwest::Method::PUT,
+            &format!("/files/{id}"),
+            Some(&json!({"name": name})),
+            Missing::File,
+        )
+        .await?
+        .ok_or_else(no_such_file)?;
     Ok(Reply::Json(to_json(&file_to_drive_file(
         &file,
         &call.ctx.translate,

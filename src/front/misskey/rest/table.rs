@@ -128,6 +128,7 @@ fn table() -> Vec<Endpoint> {
         ep!("drive", false, "`GET /token` (`storage`)", c => drive::usage(c)),
         ep!("drive/files", false, "`GET /users/me/files`", c => drive::files(c)),
         ep!("drive/files/show", false, "`GET /files/{id}`", c => drive::show(c)),
+        ep!("drive/files/update", false, "`PUT /files/{id}`", c => drive::update(c)),
         ep!("drive/files/delete", false, "`DELETE /files/{id}`", c => drive::delete(c)),
     ]
 }

@@ -180,6 +180,21 @@ pub async fn show(
     Ok(respond(200, Meta::default(), owned_file(&world, &id, me)?))
 }
 
+/// `PUT /files/{id}` (JSON `name`) → 200 File.
+pub async fn update(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    axum::Json(body): axum::Json<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    let me = caller.require()?;
+    let mut world = shared.world.lock().await;
+    if let Some(name) = body.get("name").and_then(serde_json::Value::as_str) {
+        world.rename_file(me, parse_id(&id, "file")?, name.to_owned())?;
+    }
+    Ok(respond(200, Meta::default(), owned_file(&world, &id, me)?))
+}
+
 /// `DELETE /files/{id}` → 200 deleted File.
 pub async fn remove(
     State(shared): State<Arc<Shared>>,

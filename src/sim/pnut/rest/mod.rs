@@ -300,7 +300,10 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             put(posts::bookmark).delete(posts::unbookmark),
         )
         .route("/v1/files", post(files::upload_file))
-        .route("/v1/files/{id}", get(files::show).delete(files::remove))
+        .route(
+            "/v1/files/{id}",
+            get(files::show).put(files::update).delete(files::remove),
+        )
         .route("/v1/channels/{id}", get(channels::show))
         .route(
             "/v1/channels/{id}/messages",
