@@ -303,26 +303,52 @@ async fn create_never_drops_a_poll_or_files_with_a_200() {
         .await
         .unwrap();
     let creates = bridge.upstream_calls("POST /v1/posts").await;
-    for (body, param) in [
-        (
+    let refused = bridge
+        .api(
+            "demo-bob",
+            "notes/create",
             json!({"text": "vote!", "poll": {"choices": ["a", "b"]}}),
-            "poll",
-        ),
-        (
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert_eq!(refused.code(), "INVALID_PARAM");
+    assert_eq!(refused.body["error"]["info"]["param"], "poll");
+    // Someone else's file is no file of the caller's: nothing is posted.
+    let foreign = bridge
+        .api(
+            "demo-alice",
+            "notes/create",
             json!({"text": "look", "fileIds": [padded(&file.id)]}),
-            "fileIds",
-        ),
-        (
-            json!({"text": "look", "mediaIds": [padded(&file.id)]}),
-            "mediaIds",
-        ),
-    ] {
-        let refused = bridge.api("demo-bob", "notes/create", body).await;
-        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
-        assert_eq!(refused.code(), "INVALID_PARAM");
-        assert_eq!(refused.body["error"]["info"]["param"], param);
-    }
+        )
+        .await;
+    assert_eq!(foreign.code(), "NO_SUCH_FILE", "{}", foreign.body);
     assert_eq!(bridge.upstream_calls("POST /v1/posts").await, creates);
+    // The caller's files are carried: pnut oEmbed raws of the files, shown as the note's files.
+    for name in ["fileIds", "mediaIds"] {
+        let created = bridge
+            .ok(
+                "demo-bob",
+                "notes/create",
+                json!({"text": "look", name: [padded(&file.id)]}),
+            )
+            .await;
+        let note = &created["createdNote"];
+        assert_eq!(note["files"][0]["name"], "cat.png", "{note}");
+        let url = note["files"][0]["url"].as_str().unwrap();
+        assert!(url.ends_with(&format!("/_sim/files/{}", file.id)), "{url}");
+        let id = note["id"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches('0')
+            .to_owned();
+        let upstream = bridge
+            .upstream_post("demo-bob", &format!("{id}?include_post_raw=1"))
+            .await;
+        assert_eq!(
+            upstream["data"]["raw"]["io.pnut.core.oembed"][0]["type"], "photo",
+            "{upstream}"
+        );
+    }
     let empty_files = bridge
         .api(
             "demo-bob",

@@ -303,6 +303,7 @@ pub fn file(world: &World, rec: &FileRec) -> File {
         url: Some(format!("{}/_sim/files/{}", world.base_url, rec.id)),
         source: Some(sim_source()),
         user_id: Some(rec.user_id.to_string()),
+        file_token: Some(super::rest::file_token(rec.id)),
         ..File::default()
     }
 }

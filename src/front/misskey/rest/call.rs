@@ -119,11 +119,23 @@ impl<'a> Call<'a> {
         body: Option<&Value>,
         missing: Missing,
     ) -> Result<Option<T>, RestError> {
+        self.write_query(method, path, &[], body, missing).await
+    }
+
+    /// [`Call::write`] with query parameters (e.g. `include_post_raw`).
+    pub async fn write_query<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        missing: Missing,
+    ) -> Result<Option<T>, RestError> {
         let token = self.token()?;
         let envelope = self
             .ctx
             .pnut
-            .write::<T>(token, method, path, &[], body)
+            .write::<T>(token, method, path, query, body)
             .await
             .map_err(|error| RestError::from_upstream(&error, missing))?;
         Ok(envelope.data)

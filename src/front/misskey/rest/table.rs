@@ -94,7 +94,7 @@ fn table() -> Vec<Endpoint> {
         ep!("notes/replies", false, "`GET /posts/{id}/thread`", c => notes::children(c)),
         ep!("notes/conversation", false, "`GET /posts/{id}/thread`", c => notes::conversation(c)),
         ep!("notes/reactions", true, "`GET /posts/{id}` (`bookmarked_by`)", c => notes::reactions(c)),
-        ep!("notes/create", false, "`POST /posts`; `renoteId` alone: `PUT /posts/{id}/repost`; `specified` + `visibleUserIds`: `POST /channels/pm/messages`", c => writes::create(c)),
+        ep!("notes/create", false, "`POST /posts` (`fileIds`: `GET /files/{id}`, oEmbed file raw); `renoteId` alone: `PUT /posts/{id}/repost`; `specified` + `visibleUserIds`: `POST /channels/pm/messages`", c => writes::create(c)),
         ep!("notes/delete", false, "`DELETE /posts/{id}`", c => writes::delete(c)),
         ep!("notes/unrenote", false, "`DELETE /posts/{id}/repost`", c => writes::unrenote(c)),
         ep!("notes/reactions/create", false, "`PUT /posts/{id}/bookmark`", c => writes::bookmark(c, true)),

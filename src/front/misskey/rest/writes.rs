@@ -10,7 +10,7 @@ use super::error::{Missing, RestError};
 use super::notes::note_json;
 use crate::config::BookmarkAs;
 use crate::misskey::Visibility;
-use crate::pnut::{Message, MessageRequest, Post, PostRequest};
+use crate::pnut::{File, Message, MessageRequest, OEMBED_RAW_TYPE, Post, PostRequest, Raw};
 use crate::translate;
 
 /// `notes/create` → `{"createdNote": Note}`: a pure renote (`renoteId` without text) is a
@@ -38,21 +38,29 @@ pub async fn create(call: &Call<'_>) -> Result<Reply, RestError> {
         return private_message(call, text, cw, reply_to, &recipients).await;
     }
     check_audience(call)?;
-    let created = match (text, renote) {
-        (None, Some(original)) => repost(call, &original).await?,
-        (None, None) => return Err(RestError::invalid_param("text", "text is required")),
-        (Some(text), _) => {
+    let raw = file_oembeds(call).await?;
+    let created = match (text, renote, raw) {
+        (None, Some(original), None) => repost(call, &original).await?,
+        (None, None, None) => return Err(RestError::invalid_param("text", "text is required")),
+        (text, _, raw) => {
             let request = PostRequest {
-                text: translate::content::join_cw(cw, Some(text)),
+                text: translate::content::join_cw(cw, Some(text.unwrap_or_default())),
                 reply_to,
                 is_nsfw: cw.map(|_| true),
+                raw,
                 ..PostRequest::default()
             };
             let body = serde_json::to_value(&request)
                 .map_err(|error| RestError::internal(&error.to_string()))?;
-            call.write::<Post>(Method::POST, "/posts", Some(&body), Missing::Note)
-                .await?
-                .ok_or_else(|| RestError::internal("pnut created no post"))?
+            call.write_query::<Post>(
+                Method::POST,
+                "/posts",
+                &[("include_post_raw", "1")],
+                Some(&body),
+                Missing::Note,
+            )
+            .await?
+            .ok_or_else(|| RestError::internal("pnut created no post"))?
         }
     };
     Ok(Reply::Json(
@@ -105,24 +113,62 @@ async fn private_message(
     Ok(Reply::Json(json!({"createdNote": note})))
 }
 
-/// Refuses what the bridge cannot carry to pnut (a poll, drive files).
+/// Refuses what the bridge cannot carry to pnut (a poll).
 fn check_carried(call: &Call<'_>) -> Result<(), RestError> {
-    let params = &call.params;
-    if params.has("poll") {
+    if call.params.has("poll") {
         return Err(RestError::invalid_param(
             "poll",
             "pnut posts cannot carry a poll through this bridge",
         ));
     }
-    for name in ["fileIds", "mediaIds"] {
-        if params.strings(name)?.is_some_and(|ids| !ids.is_empty()) {
-            return Err(RestError::invalid_param(
-                name,
-                "pnut posts cannot carry drive files through this bridge",
-            ));
-        }
-    }
     Ok(())
+}
+
+/// `fileIds` (or `mediaIds`, at most 16) as pnut `io.pnut.core.oembed` raw values replaced by
+/// the files (`+io.pnut.core.file` with each file's `file_token`, read by `GET /files/{id}`);
+/// `None` without files. A file that is not the caller's is `NO_SUCH_FILE`.
+async fn file_oembeds(call: &Call<'_>) -> Result<Option<Raw>, RestError> {
+    let ids = match call.params.strings("fileIds")? {
+        Some(ids) if !ids.is_empty() => ids,
+        _ => call.params.strings("mediaIds")?.unwrap_or_default(),
+    };
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    if ids.len() > 16 {
+        return Err(RestError::invalid_param(
+            "fileIds",
+            "must have at most 16 items",
+        ));
+    }
+    let no_such_file = || {
+        RestError::client(
+            "NO_SUCH_FILE",
+            "Some files are not found.",
+            "b6992544-63e7-67f0-fa7f-32444b1b5306",
+        )
+    };
+    let mut items = Vec::new();
+    for id in ids {
+        let id = crate::ids::pnut_id_from_misskey(id).map_err(|_| no_such_file())?;
+        let file: File = call
+            .get(&format!("/files/{id}"), &[], Missing::File)
+            .await
+            .map_err(|error| {
+                if error.body.error.code == "NO_SUCH_FILE" {
+                    no_such_file()
+                } else {
+                    error
+                }
+            })?;
+        let token = file.file_token.ok_or_else(no_such_file)?;
+        items.push(json!({"+io.pnut.core.file": {
+            "file_id": file.id, "file_token": token, "format": "oembed",
+        }}));
+    }
+    let mut raw = Raw::new();
+    raw.insert(OEMBED_RAW_TYPE.to_owned(), items);
+    Ok(Some(raw))
 }
 
 /// Refuses what a public pnut post would leak: a `visibility` outside the bridged ones

@@ -4,6 +4,8 @@
 mod actions;
 mod channels;
 mod files;
+
+pub use files::file_token;
 mod gate;
 mod posts;
 mod relations;

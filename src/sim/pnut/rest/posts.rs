@@ -136,8 +136,9 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let me = caller.require()?;
-    let new = parse_post_body(&headers, &body)?;
+    let mut new = parse_post_body(&headers, &body)?;
     let mut world = shared.world.lock().await;
+    super::files::expand_file_oembeds(&world, me, &mut new.raw)?;
     let id = world.create_post(me, new)?;
     Ok(respond(
         201,
