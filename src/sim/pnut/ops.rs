@@ -233,8 +233,8 @@ impl World {
                 seq,
                 follower,
                 followed,
-                created_at: Utc::now(),
             });
+            self.follow_times.insert(seq, Utc::now());
         } else if !on && already {
             self.follows
                 .retain(|f| !(f.follower == follower && f.followed == followed));

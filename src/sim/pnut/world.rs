@@ -166,8 +166,6 @@ pub struct FollowRec {
     pub follower: u64,
     /// Who is followed.
     pub followed: u64,
-    /// When (the `follow` action's `event_date`).
-    pub created_at: DateTime<Utc>,
 }
 
 /// The whole simulated pnut world.
@@ -187,6 +185,9 @@ pub struct World {
     pub files: BTreeMap<u64, FileRec>,
     /// Active follows.
     pub follows: Vec<FollowRec>,
+    /// When follows made after the seed happened, by sequence (the `follow` action's
+    /// `event_date`; seeded follows date from the seed epoch).
+    pub follow_times: BTreeMap<u64, DateTime<Utc>>,
     /// Mutes: (muter, muted) → sequence (pagination id of `GET /users/me/muted`).
     pub mutes: BTreeMap<(u64, u64), u64>,
     /// Blocks: (blocker, blocked) → sequence (pagination id of `GET /users/me/blocked`).
@@ -221,6 +222,7 @@ impl World {
             bookmarks_at: BTreeMap::new(),
             mutes: BTreeMap::new(),
             blocks: BTreeMap::new(),
+            follow_times: BTreeMap::new(),
             hub,
             rng: SimRng::new(seed),
             next_id: 1,
@@ -251,12 +253,10 @@ impl World {
         let (alice, bob, carol) = (1, 2, 3);
         for (follower, followed) in [(alice, bob), (bob, alice), (carol, alice), (alice, carol)] {
             let seq = self.next_id();
-            let created_at = self.seed_epoch;
             self.follows.push(FollowRec {
                 seq,
                 follower,
                 followed,
-                created_at,
             });
         }
         let hello = self.seed_post(alice, "Hello pnut! First post from @bob's friend.", None);
@@ -363,12 +363,10 @@ impl World {
             let followed = *first.get_or_insert(id);
             if followed != id {
                 let seq = self.next_id();
-                let created_at = self.seed_epoch;
                 self.follows.push(FollowRec {
                     seq,
                     follower: id,
                     followed,
-                    created_at,
                 });
             }
         }
@@ -401,6 +399,14 @@ impl World {
         }
         let id = reference.parse::<u64>().ok()?;
         self.users.contains_key(&id).then_some(id)
+    }
+
+    /// When the follow `seq` happened (the seed epoch for seeded follows).
+    pub fn follow_time(&self, seq: u64) -> DateTime<Utc> {
+        self.follow_times
+            .get(&seq)
+            .copied()
+            .unwrap_or(self.seed_epoch)
     }
 
     /// Whether `follower` follows `followed`.

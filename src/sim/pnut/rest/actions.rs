@@ -74,7 +74,7 @@ fn collect(world: &World, me: u64) -> Vec<Raw> {
             kind: "follow",
             actor: follow.follower,
             object: None,
-            at: follow.created_at,
+            at: world.follow_time(follow.seq),
         });
     }
     out
