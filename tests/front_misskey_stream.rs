@@ -11,6 +11,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, connect_async};
 
 mod common;
+#[path = "front_misskey_stream/main_channel.rs"]
+mod main_channel;
 
 use common::ws::{Ws, next_json};
 
@@ -354,21 +356,28 @@ async fn connects_over_max_channels_per_socket_are_ignored() {
         json!({"type": "connect", "body": {"channel": "localTimeline", "id": "c", "pong": true}}),
     )
     .await;
-    // A reused id is no new channel: it is accepted (and replaces), the third id was not.
+    // A reused id is a further connection (real-servers.md §1): over the cap, ignored too.
     send(
         &mut ws,
         json!({"type": "connect", "body": {"channel": "hybridTimeline", "id": "a", "pong": true}}),
     )
     .await;
-    let frame = next_json(&mut ws).await;
-    assert_eq!(frame, json!({"type": "connected", "body": {"id": "a"}}));
-    // After a disconnect there is room again.
+    // After a disconnect there is room again: the next answer is this connect's (neither
+    // `c` nor the second `a` was answered).
     send(&mut ws, json!({"type": "disconnect", "body": {"id": "b"}})).await;
-    connect(&mut ws, "main", "d", json!({})).await;
+    send(
+        &mut ws,
+        json!({"type": "connect", "body": {"channel": "main", "id": "d", "pong": true}}),
+    )
+    .await;
+    let frame = next_json(&mut ws).await;
+    assert_eq!(frame, json!({"type": "connected", "body": {"id": "d"}}));
 }
 
+/// A `connect` reusing a live id adds a second connection under it (Misskey 2025.11.1,
+/// real-servers.md §1): both deliver with that id, sharing one upstream subscription.
 #[tokio::test]
-async fn a_reused_id_replaces_the_channel_connection() {
+async fn a_reused_id_adds_a_second_channel_connection() {
     let (running, control) = start(|_| {}).await;
     let mut ws = open(&running, "demo-alice").await;
     connect(&mut ws, "homeTimeline", "x", json!({})).await;
@@ -376,14 +385,46 @@ async fn a_reused_id_replaces_the_channel_connection() {
     assert_subscriptions(&control, 1).await;
     control.create_post("bob", "first", None).await.unwrap();
     control.create_post("bob", "second", None).await.unwrap();
-    let first = next_channel_event(&mut ws, "note", |_| true).await;
-    let second = next_channel_event(&mut ws, "note", |_| true).await;
-    assert_eq!(first["body"]["text"], "first");
+    let mut texts = Vec::new();
+    for _ in 0..4 {
+        let event = next_channel_event(&mut ws, "note", |_| true).await;
+        assert_eq!(event["id"], "x");
+        texts.push(event["body"]["text"].as_str().unwrap().to_owned());
+    }
     assert_eq!(
-        second["body"]["text"], "second",
-        "a replaced connect still delivered"
+        texts,
+        ["first", "first", "second", "second"],
+        "both connections deliver"
     );
     assert_eq!(total_subscriptions(&control.counts().await), 1);
+    // `disconnect` ends both: the next note goes to a new id only.
+    send(&mut ws, json!({"type": "disconnect", "body": {"id": "x"}})).await;
+    connect(&mut ws, "homeTimeline", "y", json!({})).await;
+    control.create_post("bob", "third", None).await.unwrap();
+    let event = next_channel_event(&mut ws, "note", |_| true).await;
+    assert_eq!(
+        (event["id"].as_str(), event["body"]["text"].as_str()),
+        (Some("y"), Some("third"))
+    );
+}
+
+/// megalodon connects `main` and `homeTimeline` under one id: both live.
+#[tokio::test]
+async fn main_and_home_timeline_under_one_id_both_live() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "1", json!({})).await;
+    connect(&mut ws, "homeTimeline", "1", json!({})).await;
+    control
+        .create_post("bob", "hey @alice", None)
+        .await
+        .unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    while !(kinds.contains("note") && kinds.contains("mention")) {
+        let frame = next_json(&mut ws).await;
+        assert_eq!(frame["body"]["id"], "1", "{frame}");
+        kinds.insert(frame["body"]["type"].as_str().unwrap().to_owned());
+    }
 }
 
 #[tokio::test]

@@ -15,6 +15,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+#[path = "sim_pnut/interactions.rs"]
+mod interactions;
+
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long a test waits for something that must happen.

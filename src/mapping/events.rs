@@ -20,6 +20,9 @@ pub enum EventKind {
     MeUpdated,
     /// Drive file events (files).
     Drive,
+    /// `driveFileCreated` of `main` (files): an upload only; updates and deletions are not
+    /// `main` events (real-servers.md §1).
+    DriveFileCreated,
 }
 
 impl EventKind {
@@ -41,7 +44,7 @@ impl EventKind {
             Self::Mention => data == PnutData::Posts,
             Self::Follow => data == PnutData::Follows,
             Self::MeUpdated => data == PnutData::Token,
-            Self::Drive => data == PnutData::Files,
+            Self::Drive | Self::DriveFileCreated => data == PnutData::Files,
         }
     }
 }

@@ -33,7 +33,8 @@ pub struct ChannelMapping {
     pub query: BTreeMap<String, String>,
     /// How this channel presents the items of a listed `pnut`/`poll` template (template →
     /// event kind); templates not listed get their data's default (posts and messages →
-    /// `note`, follows → `follow`, token → `me_updated`, files → `drive`).
+    /// `note`, follows → `follow`, token → `me_updated`, files → `drive`; `main` presents files as
+    /// `drive_file_created`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub events: BTreeMap<String, EventKind>,
     /// Reposts of the token owner's posts, from any subscription of the token, reach this
@@ -165,7 +166,11 @@ pub fn default_misskey_channels() -> BTreeMap<String, ChannelMapping> {
         (
             "main",
             ChannelMapping {
-                events: [("/users/me/mentions".to_owned(), EventKind::Mention)].into(),
+                events: [
+                    ("/users/me/mentions".to_owned(), EventKind::Mention),
+                    ("/users/me/files".to_owned(), EventKind::DriveFileCreated),
+                ]
+                .into(),
                 renotes_of_mine: true,
                 ..channel(
                     &[

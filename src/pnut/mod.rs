@@ -4,6 +4,7 @@
 //! Every optional field is skipped when `None`, so a value built here serializes exactly
 //! like pnut writes it; unknown input fields are ignored everywhere.
 
+mod action;
 mod channel;
 mod entities;
 mod envelope;
@@ -16,6 +17,7 @@ mod stream;
 mod token;
 mod user;
 
+pub use action::Action;
 pub use channel::{
     Acl, AclFull, AclRead, AclWrite, Channel, ChannelCounts, LimitedUser, Message, MessageCounts,
 };

@@ -26,10 +26,16 @@ impl Answer {
 }
 
 pub async fn start() -> Bridge {
+    start_with(|_| {}).await
+}
+
+/// The bridge on the embedded sims, with `edit` applied to the test config.
+pub async fn start_with(edit: impl FnOnce(&mut Config)) -> Bridge {
     let mut config = Config::default();
     config.listen.addr = "127.0.0.1:0".parse().unwrap();
     config.sim.activity_interval = None;
     config.ratelimit.get_retries = 0;
+    edit(&mut config);
     let plan = RunPlan::from_config(&config);
     let running = app::start(&plan).await.unwrap();
     Bridge {
@@ -79,6 +85,35 @@ impl Bridge {
         body["i"] = json!(token);
         self.raw(endpoint, serde_json::to_vec(&body).unwrap(), None)
             .await
+    }
+
+    /// `GET /api/{endpoint}?{query}` (no token).
+    pub async fn get(&self, endpoint: &str, query: &str) -> Answer {
+        let response = self
+            .http
+            .get(format!(
+                "http://{}/api/{endpoint}?{query}",
+                self.running.addr
+            ))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// `api` that must answer 200; its body.
+    pub async fn ok(&self, token: &str, endpoint: &str, body: Value) -> Value {
+        let answer = self.api(token, endpoint, body).await;
+        assert_eq!(answer.status, StatusCode::OK, "{endpoint}: {}", answer.body);
+        answer.body
     }
 
     /// A post read straight from the sim pnut, as `token`.

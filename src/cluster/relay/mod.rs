@@ -262,6 +262,14 @@ impl Relay {
             }
             PoolCommand::UnsubNote { client, note_id } => self.uncapture(client, &note_id),
             PoolCommand::Resume { .. } => return,
+            PoolCommand::ReadNotifications => {
+                // The unread state lives in the owner's pool; a follower's read is not
+                // forwarded over the bus (yet).
+                if let Mode::Owner { pool, .. } = &self.mode {
+                    let _ = pool.read_notifications().await;
+                }
+                return;
+            }
         }
         self.needs_changed().await;
     }

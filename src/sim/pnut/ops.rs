@@ -203,11 +203,16 @@ impl World {
     /// Bookmarks (or un-bookmarks) `post_id` for `user_id`; no stream event (pnut sends none).
     pub fn bookmark(&mut self, user_id: u64, post_id: u64, on: bool) -> Result<(), OpError> {
         self.live_post(post_id)?;
+        let seq = self.next_id();
         if let Some(post) = self.posts.get_mut(&post_id) {
             if on {
-                post.bookmarked_by.insert(user_id);
+                if post.bookmarked_by.insert(user_id) {
+                    self.bookmarks_at
+                        .insert((post_id, user_id), (seq, Utc::now()));
+                }
             } else {
                 post.bookmarked_by.remove(&user_id);
+                self.bookmarks_at.remove(&(post_id, user_id));
             }
         }
         Ok(())
@@ -229,6 +234,7 @@ impl World {
                 follower,
                 followed,
             });
+            self.follow_times.insert(seq, Utc::now());
         } else if !on && already {
             self.follows
                 .retain(|f| !(f.follower == follower && f.followed == followed));
@@ -346,6 +352,21 @@ impl World {
             .filter(|f| !f.deleted && f.user_id == user_id)
             .ok_or(OpError::NotFound("file"))?;
         file.deleted = true;
+        self.emit(Event::File { file_id });
+        Ok(())
+    }
+
+    /// Renames `user_id`'s file (a file event: updated).
+    pub fn rename_file(&mut self, user_id: u64, file_id: u64, name: String) -> Result<(), OpError> {
+        if name.trim().is_empty() {
+            return Err(OpError::Invalid("name is required".into()));
+        }
+        let file = self
+            .files
+            .get_mut(&file_id)
+            .filter(|f| !f.deleted && f.user_id == user_id)
+            .ok_or(OpError::NotFound("file"))?;
+        file.name = name;
         self.emit(Event::File { file_id });
         Ok(())
     }

@@ -115,8 +115,8 @@ pub fn user(world: &World, id: u64, viewer: Option<u64>) -> Option<User> {
         }),
         follows_you: viewer.map(|v| world.follows(id, v)),
         you_follow: viewer.map(|v| world.follows(v, id)),
-        you_blocked: viewer.map(|_| false),
-        you_muted: viewer.map(|_| false),
+        you_blocked: viewer.map(|v| world.blocks.contains_key(&(v, id))),
+        you_muted: viewer.map(|v| world.mutes.contains_key(&(v, id))),
         you_can_follow: viewer.map(|v| v != id),
         ..User::default()
     })
@@ -303,6 +303,7 @@ pub fn file(world: &World, rec: &FileRec) -> File {
         url: Some(format!("{}/_sim/files/{}", world.base_url, rec.id)),
         source: Some(sim_source()),
         user_id: Some(rec.user_id.to_string()),
+        file_token: Some(super::rest::file_token(rec.id)),
         ..File::default()
     }
 }

@@ -185,6 +185,15 @@ pub struct World {
     pub files: BTreeMap<u64, FileRec>,
     /// Active follows.
     pub follows: Vec<FollowRec>,
+    /// When follows made after the seed happened, by sequence (the `follow` action's
+    /// `event_date`; seeded follows date from the seed epoch).
+    pub follow_times: BTreeMap<u64, DateTime<Utc>>,
+    /// Mutes: (muter, muted) → sequence (pagination id of `GET /users/me/muted`).
+    pub mutes: BTreeMap<(u64, u64), u64>,
+    /// Blocks: (blocker, blocked) → sequence (pagination id of `GET /users/me/blocked`).
+    pub blocks: BTreeMap<(u64, u64), u64>,
+    /// Live bookmarks: (post, user) → (sequence, time), the `bookmark` actions.
+    pub bookmarks_at: BTreeMap<(u64, u64), (u64, DateTime<Utc>)>,
     /// Live stream connections and subscriptions.
     pub hub: Hub,
     /// Deterministic randomness (ids, activity).
@@ -210,6 +219,10 @@ impl World {
             messages: BTreeMap::new(),
             files: BTreeMap::new(),
             follows: Vec::new(),
+            bookmarks_at: BTreeMap::new(),
+            mutes: BTreeMap::new(),
+            blocks: BTreeMap::new(),
+            follow_times: BTreeMap::new(),
             hub,
             rng: SimRng::new(seed),
             next_id: 1,
@@ -386,6 +399,14 @@ impl World {
         }
         let id = reference.parse::<u64>().ok()?;
         self.users.contains_key(&id).then_some(id)
+    }
+
+    /// When the follow `seq` happened (the seed epoch for seeded follows).
+    pub fn follow_time(&self, seq: u64) -> DateTime<Utc> {
+        self.follow_times
+            .get(&seq)
+            .copied()
+            .unwrap_or(self.seed_epoch)
     }
 
     /// Whether `follower` follows `followed`.

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::error::{Missing, RestError};
 use super::params::{Params, presented_token};
 use crate::front::BridgeContext;
+use crate::pnut::Meta;
 use crate::ratelimit::token_hash;
 
 /// A successful answer.
@@ -38,7 +39,15 @@ impl<'a> Call<'a> {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Self, RestError> {
-        let params = Params::parse(body)?;
+        Self::with_params(ctx, headers, Params::parse(body)?)
+    }
+
+    /// A call with already parsed parameters (a `GET` call's query string).
+    pub fn with_params(
+        ctx: &'a BridgeContext,
+        headers: &HeaderMap,
+        params: Params,
+    ) -> Result<Self, RestError> {
         let token = match presented_token(headers, &params)? {
             None => None,
             Some(presented) => match ctx.upstream_token(&presented) {
@@ -82,6 +91,26 @@ impl<'a> Call<'a> {
             .ok_or_else(|| RestError::internal("pnut answered without data"))
     }
 
+    /// `GET /v1{path}` as this call's token: the data and the envelope's `meta` (for
+    /// `more`, `min_id`, `max_id`).
+    pub async fn get_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        missing: Missing,
+    ) -> Result<(T, Meta), RestError> {
+        let envelope = self
+            .ctx
+            .pnut
+            .get::<T>(self.token_or_anonymous(), path, query)
+            .await
+            .map_err(|error| RestError::from_upstream(&error, missing))?;
+        let data = envelope
+            .data
+            .ok_or_else(|| RestError::internal("pnut answered without data"))?;
+        Ok((data, envelope.meta))
+    }
+
     /// A pnut write as this call's token (required); the envelope's `data`, if any.
     pub async fn write<T: DeserializeOwned>(
         &self,
@@ -90,11 +119,23 @@ impl<'a> Call<'a> {
         body: Option<&Value>,
         missing: Missing,
     ) -> Result<Option<T>, RestError> {
+        self.write_query(method, path, &[], body, missing).await
+    }
+
+    /// [`Call::write`] with query parameters (e.g. `include_post_raw`).
+    pub async fn write_query<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        missing: Missing,
+    ) -> Result<Option<T>, RestError> {
         let token = self.token()?;
         let envelope = self
             .ctx
             .pnut
-            .write::<T>(token, method, path, &[], body)
+            .write::<T>(token, method, path, query, body)
             .await
             .map_err(|error| RestError::from_upstream(&error, missing))?;
         Ok(envelope.data)

@@ -21,6 +21,10 @@ pub enum Missing {
     UserShow,
     /// A user elsewhere (`following/*`, `users/notes`): `NO_SUCH_USER` (400).
     User,
+    /// A file: `NO_SUCH_FILE` (400).
+    File,
+    /// A pnut channel as a Misskey-channel: `NO_SUCH_CHANNEL` (400).
+    Channel,
     /// Nothing specific: the upstream message as `INVALID_PARAM` (400).
     Other,
 }
@@ -110,6 +114,14 @@ impl RestError {
         )
     }
 
+    /// A `client` error (400) with this code, message and id.
+    pub fn client(code: &str, message: &str, id: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ApiErrorBody::new(code, message, id, ErrorKind::Client),
+        )
+    }
+
     /// `NO_SUCH_NOTE` (400).
     pub fn no_such_note() -> Self {
         Self::new(StatusCode::BAD_REQUEST, ApiErrorBody::no_such_note())
@@ -158,6 +170,16 @@ impl RestError {
                     Missing::Note => Self::no_such_note(),
                     Missing::UserShow => Self::no_such_user(StatusCode::NOT_FOUND),
                     Missing::User => Self::no_such_user(StatusCode::BAD_REQUEST),
+                    Missing::File => Self::client(
+                        "NO_SUCH_FILE",
+                        "No such file.",
+                        "067bc436-2718-4795-b0fb-ecbe43949e31",
+                    ),
+                    Missing::Channel => Self::client(
+                        "NO_SUCH_CHANNEL",
+                        "No such channel.",
+                        "6f6c314b-7486-4897-8966-c04a66a02923",
+                    ),
                     Missing::Other => Self::invalid_param("upstream", message),
                 },
                 400..=499 => Self::invalid_param("upstream", message),

@@ -4,17 +4,26 @@
 //! error bodies with Misskey's statuses (misskey.md §7.2). Success is only ever 200 or 204.
 
 mod call;
+mod channels;
+mod drive;
 mod error;
 mod meta;
+mod moderation;
 mod notes;
+mod notifications;
+mod pages;
 mod params;
+mod social;
+mod startup;
+mod table;
 mod users;
+mod writes;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -27,9 +36,10 @@ pub use error::{Missing, RestError};
 #[cfg(feature = "fuzzing")]
 pub(crate) use notes::notes_json;
 pub use params::{Page, Params};
+pub use table::{ENDPOINTS, Endpoint, Handler, HandlerFuture, find};
 
-/// This front's routes: `POST /api/{*endpoint}` (and `GET` for `emojis`, which Misskey
-/// flags `allowGet`).
+/// This front's routes: `POST /api/{*endpoint}`, and `GET` for the endpoints Misskey flags
+/// `allowGet`.
 pub fn routes(ctx: Arc<BridgeContext>) -> Router {
     Router::new()
         .route("/api/{*endpoint}", post(handle_post).get(handle_get))
@@ -42,26 +52,37 @@ async fn handle_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !ENDPOINTS.contains(&endpoint.as_str()) {
+    let Some(served) = find(&endpoint) else {
         return with_api_headers(route_not_found("POST", &endpoint));
-    }
+    };
     let reply = match Call::new(&ctx, &headers, &body) {
-        Ok(call) => dispatch(&call, &endpoint).await,
+        Ok(call) => (served.handler)(&call).await,
         Err(error) => Err(error),
     };
     finish(reply, &endpoint)
 }
 
-/// `GET /api/<endpoint>`: served for the endpoints Misskey flags `allowGet`, 405 for the
-/// other served ones, 404 `UNKNOWN_API_ENDPOINT` for the rest (as Misskey answers).
-async fn handle_get(Path(endpoint): Path<String>) -> Response {
-    if endpoint == "emojis" {
-        return finish(Ok(emojis()), &endpoint);
-    }
-    if !ENDPOINTS.contains(&endpoint.as_str()) {
+/// `GET /api/<endpoint>`: served with the query string as parameters for the endpoints
+/// Misskey flags `allowGet`, 405 for the other served ones, 404 `UNKNOWN_API_ENDPOINT` for the
+/// rest (as Misskey answers, real-servers.md §1).
+async fn handle_get(
+    State(ctx): State<Arc<BridgeContext>>,
+    Path(endpoint): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let Some(served) = find(&endpoint) else {
         return finish(Err(RestError::unknown_endpoint()), &endpoint);
+    };
+    if !served.allow_get {
+        return with_api_headers(StatusCode::METHOD_NOT_ALLOWED.into_response());
     }
-    with_api_headers(StatusCode::METHOD_NOT_ALLOWED.into_response())
+    let params = Params::from_query(query.as_deref().unwrap_or(""));
+    let reply = match Call::with_params(&ctx, &headers, params) {
+        Ok(call) => (served.handler)(&call).await,
+        Err(error) => Err(error),
+    };
+    finish(reply, &endpoint)
 }
 
 /// A `POST` to an endpoint the bridge does not serve: Misskey's web framework answers 404
@@ -74,64 +95,6 @@ fn route_not_found(method: &str, endpoint: &str) -> Response {
         "statusCode": 404,
     });
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
-}
-
-/// Every endpoint [`dispatch`] serves.
-pub const ENDPOINTS: &[&str] = &[
-    "meta",
-    "emojis",
-    "i",
-    "notes/timeline",
-    "notes/hybrid-timeline",
-    "notes/global-timeline",
-    "notes/local-timeline",
-    "notes/mentions",
-    "notes/show",
-    "notes/children",
-    "notes/conversation",
-    "notes/create",
-    "notes/delete",
-    "notes/reactions/create",
-    "notes/reactions/delete",
-    "users/notes",
-    "users/show",
-    "following/create",
-    "following/delete",
-    "i/notifications",
-    "drive/files",
-];
-
-fn emojis() -> Reply {
-    Reply::Json(json!({"emojis": []}))
-}
-
-/// Serves one endpoint of mapping.md §3.3's table.
-async fn dispatch(call: &Call<'_>, endpoint: &str) -> Result<Reply, RestError> {
-    match endpoint {
-        "meta" => Ok(Reply::Json(meta::meta(call.ctx))),
-        "emojis" => Ok(emojis()),
-        "i" => users::me(call).await,
-        "notes/timeline" => notes::timeline(call, "/posts/streams/me", true).await,
-        "notes/hybrid-timeline" => notes::timeline(call, "/posts/streams/unified", true).await,
-        "notes/global-timeline" | "notes/local-timeline" => {
-            notes::timeline(call, "/posts/streams/global", false).await
-        }
-        "notes/mentions" => notes::timeline(call, "/users/me/mentions", true).await,
-        "notes/show" => notes::show(call).await,
-        "notes/children" => notes::children(call).await,
-        "notes/conversation" => notes::conversation(call).await,
-        "notes/create" => notes::create(call).await,
-        "notes/delete" => notes::delete(call).await,
-        "notes/reactions/create" => notes::bookmark(call, true).await,
-        "notes/reactions/delete" => notes::bookmark(call, false).await,
-        "users/notes" => users::notes(call).await,
-        "users/show" => users::show(call).await,
-        "following/create" => users::follow(call, true).await,
-        "following/delete" => users::follow(call, false).await,
-        "i/notifications" => users::notifications(call).await,
-        "drive/files" => users::drive_files(call).await,
-        _ => Err(RestError::unknown_endpoint()),
-    }
 }
 
 /// The HTTP answer: 200 + JSON, 204 empty, or the error body; always with Misskey's `/api`

@@ -1,19 +1,18 @@
-//! Note endpoints over pnut posts: timelines, show, children, conversation, create, delete,
-//! reactions (bookmarks) (mapping.md §3.3).
+//! Note reading endpoints over pnut posts: timelines, mentions, show, state, thread views,
+//! reactions and favorites (bookmarks), tags (mapping.md §3.3). Writes are in `writes.rs`.
 
 use std::cmp::Ordering;
 
-use axum::http::StatusCode;
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::call::{Call, Reply};
 use super::error::{Missing, RestError};
-use super::params::{Page, borrow_query};
+use super::pages::filled;
+use super::params::Page;
+use crate::config::BookmarkAs;
 use crate::ids::cmp_decimal;
-use crate::misskey::Visibility;
-use crate::pnut::{Post, PostRequest, oembeds};
-use crate::translate::{self, post_to_note};
+use crate::pnut::{Post, User, oembeds};
+use crate::translate::{self, pnut_user_to_lite, post_to_note};
 
 /// How many thread posts one `notes/children` / `notes/conversation` call reads.
 const THREAD_COUNT: &str = "200";
@@ -36,19 +35,30 @@ pub fn notes_json(posts: Vec<Post>, page: &Page, opts: &translate::Options) -> V
 }
 
 /// One post as a Note JSON value.
-fn note_json(post: &Post, parent: Option<&Post>, call: &Call<'_>) -> Result<Value, RestError> {
+pub fn note_json(post: &Post, parent: Option<&Post>, call: &Call<'_>) -> Result<Value, RestError> {
     let note = post_to_note(post, parent, &call.ctx.translate)?;
     serde_json::to_value(note).map_err(|error| RestError::internal(&error.to_string()))
 }
 
 /// A paginated post list at `path` (timelines, mentions, a user's notes), with raws (for
 /// `files`). `withRenotes: false` drops reposts and `withFiles: true` keeps only posts with
-/// photos, after the page is read (such a page may be short, as with `allowPartial`).
+/// photos; such a page is filled from further upstream pages (bounded) up to `limit`.
 pub async fn post_list(
     call: &Call<'_>,
     path: &str,
     needs_token: bool,
     missing: Missing,
+) -> Result<Reply, RestError> {
+    post_list_with(call, path, needs_token, missing, Vec::new()).await
+}
+
+/// [`post_list`] with further query parameters on every upstream call.
+pub async fn post_list_with(
+    call: &Call<'_>,
+    path: &str,
+    needs_token: bool,
+    missing: Missing,
+    query: Vec<(&'static str, String)>,
 ) -> Result<Reply, RestError> {
     if needs_token {
         call.token()?;
@@ -56,14 +66,26 @@ pub async fn post_list(
     let page = call.params.page()?;
     let with_renotes = call.params.flag("withRenotes", true)?;
     let with_files = call.params.flag("withFiles", false)?;
-    let mut query = page.pnut_query();
-    query.push(("include_deleted", "0".to_owned()));
-    query.push(("include_post_raw", "1".to_owned()));
-    let mut posts: Vec<Post> = call.get(path, &borrow_query(&query), missing).await?;
-    posts.retain(|post| {
-        (with_renotes || post.repost_of.is_none()) && (!with_files || has_photos(post))
-    });
+    let mut extra = query;
+    extra.push(("include_deleted", "0".to_owned()));
+    extra.push(("include_post_raw", "1".to_owned()));
+    let posts = filled(
+        call,
+        path,
+        &page,
+        &extra,
+        missing,
+        post_id,
+        |post: &Post| {
+            (with_renotes || post.repost_of.is_none()) && (!with_files || has_photos(post))
+        },
+    )
+    .await?;
     Ok(Reply::Json(notes_json(posts, &page, &call.ctx.translate)))
+}
+
+fn post_id(post: &Post) -> &str {
+    &post.id
 }
 
 /// Whether a post (or the post it reposts) carries oembed photos (a Note's `files`).
@@ -81,8 +103,23 @@ pub async fn timeline(call: &Call<'_>, path: &str, needs_token: bool) -> Result<
     post_list(call, path, needs_token, Missing::Other).await
 }
 
+/// `notes/mentions`: my mentions. pnut posts are all public, so a `visibility` other than
+/// `public` (`specified`: direct notes) matches none: `[]` without an upstream call.
+pub async fn mentions(call: &Call<'_>) -> Result<Reply, RestError> {
+    call.token()?;
+    call.params.page()?;
+    match call.params.string("visibility")? {
+        None | Some("public") => post_list(call, "/users/me/mentions", true, Missing::Other).await,
+        Some("home" | "followers" | "specified") => Ok(Reply::Json(Value::Array(Vec::new()))),
+        Some(_) => Err(RestError::invalid_param(
+            "visibility",
+            "must be one of public, home, followers, specified",
+        )),
+    }
+}
+
 /// `GET /posts/{id}`; a deleted post is `NO_SUCH_NOTE`.
-async fn fetch_post(call: &Call<'_>, id: &str) -> Result<Post, RestError> {
+pub async fn fetch_post(call: &Call<'_>, id: &str) -> Result<Post, RestError> {
     let post: Post = call
         .get(
             &format!("/posts/{id}"),
@@ -173,122 +210,139 @@ pub async fn conversation(call: &Call<'_>) -> Result<Reply, RestError> {
     Ok(Reply::Json(Value::Array(ancestors)))
 }
 
-/// `notes/create` → `{"createdNote": Note}`: a pure renote (`renoteId` without text) is a
-/// pnut repost; anything else is `POST /posts` (`cw` becomes the first line and `is_nsfw`,
-/// `replyId` → `reply_to`). A quote's `renoteId` has no pnut counterpart and is dropped;
-/// visibilities that are not bridged and `channelId` are refused (`INVALID_PARAM`).
-pub async fn create(call: &Call<'_>) -> Result<Reply, RestError> {
+/// `notes/show-partial-bulk`: `[{id, reactions, reactionEmojis}]` for the posts that exist
+/// (`GET /posts?ids=`), as a web client polls them.
+pub async fn show_partial_bulk(call: &Call<'_>) -> Result<Reply, RestError> {
+    let ids = call
+        .params
+        .strings("noteIds")?
+        .ok_or_else(|| RestError::invalid_param("noteIds", "must have required property"))?;
+    if ids.is_empty() || ids.len() > 100 {
+        return Err(RestError::invalid_param("noteIds", "must have 1-100 items"));
+    }
+    let pnut_ids: Vec<String> = ids
+        .iter()
+        .filter_map(|id| crate::ids::pnut_id_from_misskey(id).ok())
+        .collect();
+    if pnut_ids.is_empty() {
+        return Ok(Reply::Json(Value::Array(Vec::new())));
+    }
+    let joined = pnut_ids.join(",");
+    let posts: Vec<Post> = call
+        .get("/posts", &[("ids", joined.as_str())], Missing::Other)
+        .await?;
+    let diffs = posts
+        .iter()
+        .filter(|post| !post.deleted())
+        .filter_map(|post| note_json(post, None, call).ok())
+        .map(|note| json!({"id": note["id"], "reactions": note["reactions"], "reactionEmojis": {}}))
+        .collect();
+    Ok(Reply::Json(Value::Array(diffs)))
+}
+
+/// `notes/state`: `isFavorited` is the pnut bookmark when bookmarks are favorites
+/// (`[translate] bookmark_as`), else false; pnut has no thread muting.
+pub async fn state(call: &Call<'_>) -> Result<Reply, RestError> {
     call.token()?;
-    let params = &call.params;
-    let text = params.string("text")?.filter(|t| !t.trim().is_empty());
-    let cw = params.string("cw")?;
-    let reply_to = params.pnut_id("replyId", RestError::no_such_note)?;
-    let renote = params.pnut_id("renoteId", RestError::no_such_note)?;
-    check_audience(call)?;
-    let created = match (text, renote) {
-        (None, Some(original)) => repost(call, &original).await?,
-        (None, None) => return Err(RestError::invalid_param("text", "text is required")),
-        (Some(text), _) => {
-            let request = PostRequest {
-                text: translate::content::join_cw(cw, Some(text)),
-                reply_to,
-                is_nsfw: cw.map(|_| true),
-                ..PostRequest::default()
-            };
-            let body = serde_json::to_value(&request)
-                .map_err(|error| RestError::internal(&error.to_string()))?;
-            call.write::<Post>(Method::POST, "/posts", Some(&body), Missing::Note)
-                .await?
-                .ok_or_else(|| RestError::internal("pnut created no post"))?
-        }
-    };
-    Ok(Reply::Json(
-        json!({"createdNote": note_json(&created, None, call)?}),
-    ))
+    let id = call.params.note_id("noteId")?;
+    let post = fetch_post(call, &id).await?;
+    let favorites = call.ctx.config().translate.bookmark_as == BookmarkAs::Favorite;
+    Ok(Reply::Json(json!({
+        "isFavorited": favorites && post.you_bookmarked == Some(true),
+        "isMutedThread": false,
+    })))
 }
 
-/// Refuses what a public pnut post would leak: a `visibility` outside the bridged ones
-/// (`[translate] visibilities`, default public/home) and a Misskey `channelId`.
-fn check_audience(call: &Call<'_>) -> Result<(), RestError> {
-    let params = &call.params;
-    let visibility = match params.string("visibility")? {
-        None => Visibility::Public,
-        Some(text) => serde_json::from_value(Value::String(text.to_owned())).map_err(|_| {
-            RestError::invalid_param("visibility", "must be one of the allowed values")
-        })?,
-    };
-    if !call.ctx.translate.visibilities.contains(&visibility) {
-        return Err(RestError::invalid_param(
-            "visibility",
-            "pnut posts are public: this visibility is not bridged",
-        ));
+/// `notes/reactions`: the users who bookmarked the post (`GET /posts/{id}` with
+/// `include_bookmarked_by`), as reactions of `[translate] bookmark_reaction`, when bookmarks
+/// are reactions; a `type` other than that reaction matches none.
+pub async fn reactions(call: &Call<'_>) -> Result<Reply, RestError> {
+    let id = call.params.note_id("noteId")?;
+    let page = call.params.page()?;
+    let config = call.ctx.config();
+    let reaction = &config.translate.bookmark_reaction;
+    let wanted = call
+        .params
+        .string("type")?
+        .is_none_or(|kind| kind == reaction);
+    if config.translate.bookmark_as != BookmarkAs::Reaction || !wanted {
+        return Ok(Reply::Json(Value::Array(Vec::new())));
     }
-    if params.string("channelId")?.is_some() {
-        return Err(RestError::invalid_param(
-            "channelId",
-            "Misskey channels are not bridged",
-        ));
-    }
-    Ok(())
-}
-
-/// Reposts `original` and finds the new repost among my newest posts (pnut's repost call
-/// answers with the original); falls back to the original when it cannot be found.
-async fn repost(call: &Call<'_>, original: &str) -> Result<Post, RestError> {
-    let reposted = call
-        .write::<Post>(
-            Method::PUT,
-            &format!("/posts/{original}/repost"),
-            None,
+    let post: Post = call
+        .get(
+            &format!("/posts/{id}"),
+            &[("include_bookmarked_by", "1")],
             Missing::Note,
         )
-        .await?
-        .ok_or_else(|| RestError::internal("pnut answered the repost without data"))?;
-    let mine: Vec<Post> = call
-        .get("/users/me/posts", &[("count", "20")], Missing::Other)
-        .await
-        .unwrap_or_default();
-    Ok(mine
-        .into_iter()
-        .find(|post| {
-            post.repost_of
-                .as_deref()
-                .is_some_and(|of| of.id == reposted.id)
+        .await?;
+    let opts = &call.ctx.translate;
+    let users: Vec<User> = post.bookmarked_by.unwrap_or_default();
+    let note_id = super::users::client_id(call, &post.id)?;
+    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+    let created_at = translate::pnut_date_to_misskey(&post.created_at).unwrap_or_default();
+    let items = users
+        .iter()
+        .filter_map(|user| pnut_user_to_lite(user, opts).ok())
+        .take(limit)
+        .map(|user| {
+            json!({
+                "id": format!("{note_id}{}", user.id.trim_start_matches('0')),
+                "createdAt": created_at,
+                "user": user,
+                "type": reaction,
+            })
         })
-        .unwrap_or(reposted))
+        .collect();
+    Ok(Reply::Json(Value::Array(items)))
 }
 
-/// `notes/delete` → 204; someone else's note (pnut 403) is `ACCESS_DENIED` (400).
-pub async fn delete(call: &Call<'_>) -> Result<Reply, RestError> {
-    call.token()?;
-    let id = call.params.note_id("noteId")?;
-    call.write::<Value>(Method::DELETE, &format!("/posts/{id}"), None, Missing::Note)
-        .await
-        .map_err(|error| {
-            if error.status == StatusCode::FORBIDDEN {
-                RestError::access_denied()
-            } else {
-                error
-            }
-        })?;
-    Ok(Reply::NoContent)
-}
-
-/// `notes/reactions/create` (`on`) / `delete`: bookmark / unbookmark → 204. Any reaction is
-/// a bookmark.
-pub async fn bookmark(call: &Call<'_>, on: bool) -> Result<Reply, RestError> {
-    call.token()?;
-    let id = call.params.note_id("noteId")?;
-    if on {
-        call.params.required_string("reaction")?;
+/// `notes/search-by-tag` (`tag`): `GET /posts/tags/{tag}`, paginated.
+pub async fn search_by_tag(call: &Call<'_>) -> Result<Reply, RestError> {
+    let tag = match call.params.string("tag")? {
+        Some(tag) => tag.trim_start_matches('#').to_owned(),
+        None => {
+            // `query: [["a", "b"]]` (OR of ANDs): its first tag.
+            let query = call.params.nested_strings("query")?;
+            query
+                .into_iter()
+                .flatten()
+                .next()
+                .ok_or_else(|| RestError::invalid_param("tag", "must have required property"))?
+        }
+    };
+    let valid = !tag.is_empty() && tag.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if !valid {
+        return Ok(Reply::Json(Value::Array(Vec::new())));
     }
-    let method = if on { Method::PUT } else { Method::DELETE };
-    call.write::<Value>(
-        method,
-        &format!("/posts/{id}/bookmark"),
-        None,
-        Missing::Note,
+    post_list(call, &format!("/posts/tags/{tag}"), false, Missing::Other).await
+}
+
+/// `i/favorites`: my bookmarks (`GET /users/me/bookmarks`) as NoteFavorites when bookmarks
+/// are favorites (`[translate] bookmark_as`); `[]` when they are reactions.
+pub async fn favorites(call: &Call<'_>) -> Result<Reply, RestError> {
+    call.token()?;
+    let page = call.params.page()?;
+    if call.ctx.config().translate.bookmark_as != BookmarkAs::Favorite {
+        return Ok(Reply::Json(Value::Array(Vec::new())));
+    }
+    let extra = [("include_post_raw", "1".to_owned())];
+    let posts = filled(
+        call,
+        "/users/me/bookmarks",
+        &page,
+        &extra,
+        Missing::Other,
+        post_id,
+        |post: &Post| !post.deleted(),
     )
     .await?;
-    Ok(Reply::NoContent)
+    let mut items = Vec::new();
+    for post in &posts {
+        let note = note_json(post, None, call)?;
+        items.push(json!({
+            "id": note["id"], "createdAt": note["createdAt"],
+            "noteId": note["id"], "note": note,
+        }));
+    }
+    Ok(Reply::Json(Value::Array(page.order(items))))
 }

@@ -13,10 +13,13 @@ pub const DEFAULT_LIMIT: u32 = 10;
 /// Misskey's largest list `limit`.
 pub const MAX_LIMIT: u32 = 100;
 
-/// The parsed JSON object body of one call.
+/// The parsed parameters of one call: a JSON object body, or (`GET` of an `allowGet`
+/// endpoint) the query string, whose boolean and number values arrive as strings and are cast
+/// when read, as Misskey casts them.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
     body: Map<String, Value>,
+    cast: bool,
 }
 
 /// The token a client presented: `Authorization: Bearer` first, else body `i`.
@@ -40,9 +43,37 @@ impl Params {
             return Ok(Self::default());
         }
         match serde_json::from_slice::<Value>(bytes) {
-            Ok(Value::Object(body)) => Ok(Self { body }),
+            Ok(Value::Object(body)) => Ok(Self { body, cast: false }),
             Ok(_) => Err(RestError::invalid_param("body", "must be object")),
             Err(_) => Err(RestError::invalid_param("body", "malformed JSON")),
+        }
+    }
+
+    /// The query string of a `GET` call: each key a string, a repeated key a list of strings.
+    pub fn from_query(query: &str) -> Self {
+        let mut body = Map::new();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let value = Value::String(value.into_owned());
+            match body.get_mut(key.as_ref()) {
+                None => {
+                    body.insert(key.into_owned(), value);
+                }
+                Some(Value::Array(items)) => items.push(value),
+                Some(first) => *first = Value::Array(vec![first.take(), value]),
+            }
+        }
+        Self { body, cast: true }
+    }
+
+    /// A value, with a query string's text cast to JSON (`"true"`, `"5"`) as Misskey does
+    /// for boolean and number parameters of `GET` calls.
+    fn typed(&self, name: &str) -> Option<Value> {
+        let value = self.body.get(name)?;
+        match value {
+            Value::String(text) if self.cast => {
+                Some(serde_json::from_str(text).unwrap_or_else(|_| value.clone()))
+            }
+            _ => Some(value.clone()),
         }
     }
 
@@ -63,17 +94,18 @@ impl Params {
 
     /// An optional boolean with a default.
     pub fn flag(&self, name: &str, default: bool) -> Result<bool, RestError> {
-        match self.body.get(name) {
+        match self.typed(name) {
             None | Some(Value::Null) => Ok(default),
-            Some(Value::Bool(value)) => Ok(*value),
+            Some(Value::Bool(value)) => Ok(value),
             Some(_) => Err(RestError::invalid_param(name, "must be boolean")),
         }
     }
 
-    /// An optional list of strings.
+    /// An optional list of strings (one query-string value counts as a list of one).
     pub fn strings(&self, name: &str) -> Result<Option<Vec<&str>>, RestError> {
         match self.body.get(name) {
             None | Some(Value::Null) => Ok(None),
+            Some(Value::String(one)) if self.cast => Ok(Some(vec![one.as_str()])),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|item| {
@@ -83,6 +115,26 @@ impl Params {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
             Some(_) => Err(RestError::invalid_param(name, "must be array")),
+        }
+    }
+
+    /// An optional list of lists of strings (`[["a", "b"], ["c"]]`); absent → empty.
+    pub fn nested_strings(&self, name: &str) -> Result<Vec<Vec<String>>, RestError> {
+        let bad = || RestError::invalid_param(name, "must be array of array of string");
+        match self.body.get(name) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(outer)) => outer
+                .iter()
+                .map(|inner| {
+                    inner
+                        .as_array()
+                        .ok_or_else(bad)?
+                        .iter()
+                        .map(|item| item.as_str().map(str::to_owned).ok_or_else(bad))
+                        .collect()
+                })
+                .collect(),
+            Some(_) => Err(bad()),
         }
     }
 
@@ -108,7 +160,7 @@ impl Params {
 
     /// Misskey pagination (`sinceId`, `untilId`, `limit` 1–100, default 10).
     pub fn page(&self) -> Result<Page, RestError> {
-        let limit = match self.body.get("limit") {
+        let limit = match self.typed("limit").as_ref() {
             None | Some(Value::Null) => DEFAULT_LIMIT,
             Some(value) => value
                 .as_u64()
@@ -116,15 +168,52 @@ impl Params {
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| RestError::invalid_param("limit", "must be integer 1-100"))?,
         };
-        let bad = |name: &str| {
-            let name = name.to_owned();
-            move || RestError::invalid_param(&name, "must be an id")
-        };
         Ok(Page {
-            since: self.pnut_id("sinceId", bad("sinceId"))?,
-            until: self.pnut_id("untilId", bad("untilId"))?,
+            since: self.page_id("sinceId")?,
+            until: self.page_id("untilId")?,
             limit,
         })
+    }
+
+    /// A page bound: any id the bridge hands out — a note, user, file or channel id (a
+    /// zero-padded pnut id) or a notification id (such an id plus a one-letter type suffix,
+    /// whose pnut id it pages by).
+    fn page_id(&self, name: &str) -> Result<Option<String>, RestError> {
+        let Some(id) = self.string(name)? else {
+            return Ok(None);
+        };
+        let digits = id
+            .strip_suffix(|c: char| c.is_ascii_lowercase())
+            .unwrap_or(id);
+        pnut_id_from_misskey(digits)
+            .map(Some)
+            .map_err(|_| RestError::invalid_param(name, "must be an id"))
+    }
+
+    /// An optional integer with a default, within `range`.
+    pub fn integer(
+        &self,
+        name: &str,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<u64, RestError> {
+        match self.typed(name) {
+            None | Some(Value::Null) => Ok(default),
+            Some(value) => value
+                .as_u64()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| RestError::invalid_param(name, "must be an integer in range")),
+        }
+    }
+
+    /// The names of the parameters given.
+    pub fn names(&self) -> Vec<&str> {
+        self.body.keys().map(String::as_str).collect()
+    }
+
+    /// Whether the parameter is present and not `null`.
+    pub fn has(&self, name: &str) -> bool {
+        !matches!(self.body.get(name), None | Some(Value::Null))
     }
 }
 
@@ -207,6 +296,43 @@ mod tests {
             .unwrap();
         assert!(!page.oldest_first());
         assert_eq!(page.order(vec![2, 1]), vec![2, 1]);
+    }
+
+    #[test]
+    fn query_strings_cast_like_misskey() {
+        let params = Params::from_query("limit=5&withFiles=true&noteIds=1&noteIds=2&noteId=007");
+        assert_eq!(params.page().unwrap().limit, 5);
+        assert!(params.flag("withFiles", false).unwrap());
+        assert_eq!(params.strings("noteIds").unwrap(), Some(vec!["1", "2"]));
+        // Ids stay strings (no cast of a string parameter).
+        assert_eq!(params.note_id("noteId").unwrap(), "7");
+        for bad in ["limit=ten", "limit=0", "withFiles=yes"] {
+            let params = Params::from_query(bad);
+            assert!(
+                params.page().is_err() || params.flag("withFiles", false).is_err(),
+                "{bad}"
+            );
+        }
+        // A JSON body is never cast.
+        let body = Params::parse(br#"{"limit":"5"}"#).unwrap();
+        assert!(body.page().is_err());
+    }
+
+    #[test]
+    fn page_bounds_take_notification_ids() {
+        let params =
+            Params::parse(br#"{"untilId":"0000000000000042m","sinceId":"0000000000000007f"}"#)
+                .unwrap();
+        let page = params.page().unwrap();
+        assert_eq!(page.until.as_deref(), Some("42"));
+        assert_eq!(page.since.as_deref(), Some("7"));
+        for bad in ["42mm", "m", "4a2", "0x10"] {
+            let body = format!(r#"{{"untilId":"{bad}"}}"#);
+            assert!(
+                Params::parse(body.as_bytes()).unwrap().page().is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

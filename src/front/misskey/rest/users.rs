@@ -1,5 +1,5 @@
-//! User, account and drive endpoints over pnut: `i`, `users/show`, `users/notes`,
-//! `following/*`, `i/notifications`, `drive/files` (mapping.md §3.3).
+//! User and account endpoints over pnut: `i`, `users/show`, `users/notes`, `following/*`
+//! (mapping.md §3.3).
 
 use axum::http::StatusCode;
 use reqwest::Method;
@@ -9,14 +9,11 @@ use serde_json::Value;
 use super::call::{Call, Reply};
 use super::error::{Missing, RestError};
 use super::notes::post_list;
-use super::params::borrow_query;
-use crate::pnut::{File, Post, User};
-use crate::translate::{
-    file_to_drive_file, follower_to_notification, mention_to_notification, pnut_date_to_misskey,
-    pnut_user_to_detailed, pnut_user_to_lite, pnut_user_to_me,
-};
+use crate::pnut::User;
+use crate::translate::{pnut_user_to_detailed, pnut_user_to_lite, pnut_user_to_me};
 
-fn to_json<T: Serialize>(value: &T) -> Result<Value, RestError> {
+/// A value as JSON (`INTERNAL_ERROR` if it cannot be).
+pub fn to_json<T: Serialize>(value: &T) -> Result<Value, RestError> {
     serde_json::to_value(value).map_err(|error| RestError::internal(&error.to_string()))
 }
 
@@ -28,19 +25,24 @@ fn no_such_user() -> RestError {
     RestError::no_such_user(StatusCode::BAD_REQUEST)
 }
 
+/// A pnut id as Misskey clients see it (zero-padded, `[ids] pnut_id_width`).
+pub fn client_id(call: &Call<'_>, id: &str) -> Result<String, RestError> {
+    crate::ids::pnut_id_to_misskey(id, call.ctx.translate.pnut_id_width)
+        .map_err(|error| RestError::internal(&format!("untranslatable pnut id: {error}")))
+}
+
 /// `GET /users/me` (the caller's pnut user).
-async fn me_user(call: &Call<'_>) -> Result<User, RestError> {
+pub async fn me_user(call: &Call<'_>) -> Result<User, RestError> {
     call.token()?;
     call.get("/users/me", &[], Missing::Other).await
 }
 
-/// `i` → MeDetailed.
+/// `i` → MeDetailed, with the policies `meta` shows (what the bridge serves).
 pub async fn me(call: &Call<'_>) -> Result<Reply, RestError> {
     let user = me_user(call).await?;
-    Ok(Reply::Json(to_json(&pnut_user_to_me(
-        &user,
-        &call.ctx.translate,
-    )?)?))
+    let mut me = to_json(&pnut_user_to_me(&user, &call.ctx.translate)?)?;
+    me["policies"] = Value::Object(super::meta::policies());
+    Ok(Reply::Json(me))
 }
 
 /// `users/show`: by `userId`, `username` (local only: a non-null `host` names nobody here)
@@ -117,74 +119,4 @@ pub async fn follow(call: &Call<'_>, on: bool) -> Result<Reply, RestError> {
         &user,
         &call.ctx.translate,
     )?)?))
-}
-
-/// `i/notifications`: my mentions (paginated) as `mention`/`reply` notifications; on the
-/// first page (no `sinceId`/`untilId`) my newest followers follow as `follow`
-/// notifications (pnut has no follow time: the follower's account creation time stands in),
-/// filtered by `includeTypes`/`excludeTypes`, all cut to `limit`. `markAsRead` has no pnut
-/// counterpart and is ignored.
-pub async fn notifications(call: &Call<'_>) -> Result<Reply, RestError> {
-    let me = me_user(call).await?;
-    let opts = &call.ctx.translate;
-    let page = call.params.page()?;
-    let query = page.pnut_query();
-    let mentions: Vec<Post> = call
-        .get("/users/me/mentions", &borrow_query(&query), Missing::Other)
-        .await?;
-    let mut items = Vec::new();
-    for post in &mentions {
-        match mention_to_notification(post, None, &me.id, opts) {
-            Ok(Some(notification)) => items.push(to_json(&notification)?),
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "misskey REST: dropping a mention"),
-        }
-    }
-    let mut items = page.order(items);
-    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
-    if page.since.is_none() && page.until.is_none() && items.len() < limit {
-        let count = limit.to_string();
-        let followers: Vec<User> = call
-            .get(
-                "/users/me/followers",
-                &[("count", count.as_str())],
-                Missing::Other,
-            )
-            .await?;
-        for follower in &followers {
-            let Ok(created_at) = pnut_date_to_misskey(&follower.created_at) else {
-                continue;
-            };
-            match follower_to_notification(follower, &created_at, opts) {
-                Ok(notification) => items.push(to_json(&notification)?),
-                Err(error) => tracing::warn!(%error, "misskey REST: dropping a follower"),
-            }
-        }
-    }
-    let include = call.params.strings("includeTypes")?;
-    let exclude = call.params.strings("excludeTypes")?.unwrap_or_default();
-    items.retain(|item| {
-        let kind = item["type"].as_str().unwrap_or_default();
-        include.as_ref().is_none_or(|wanted| wanted.contains(&kind)) && !exclude.contains(&kind)
-    });
-    items.truncate(limit);
-    Ok(Reply::Json(Value::Array(items)))
-}
-
-/// `drive/files`: `GET /users/me/files`, paginated.
-pub async fn drive_files(call: &Call<'_>) -> Result<Reply, RestError> {
-    call.token()?;
-    let page = call.params.page()?;
-    let query = page.pnut_query();
-    let files: Vec<File> = call
-        .get("/users/me/files", &borrow_query(&query), Missing::Other)
-        .await?;
-    let mut out = Vec::new();
-    for file in files.iter().filter(|file| file.is_deleted != Some(true)) {
-        match file_to_drive_file(file, &call.ctx.translate) {
-            Ok(drive_file) => out.push(to_json(&drive_file)?),
-            Err(error) => tracing::warn!(%error, "misskey REST: dropping a file"),
-        }
-    }
-    Ok(Reply::Json(Value::Array(page.order(out))))
 }

@@ -38,8 +38,9 @@ struct SocketState {
     client: ClientId,
     pool: PoolHandle,
     sink: ClientSink,
-    /// Open channel connection id → channel name (and its unit of the channel gauge).
-    channel_ids: HashMap<String, (String, GaugeGuard)>,
+    /// Open channel connection id → its connections' channel names (and their units of the
+    /// channel gauge): a `connect` reusing a live id adds a second connection under it.
+    channel_ids: HashMap<String, Vec<(String, GaugeGuard)>>,
     max_channels: usize,
     metrics: FrontMetrics,
     all_metrics: Arc<Metrics>,
@@ -214,23 +215,27 @@ impl SocketState {
                     tracing::debug!("connect to an unknown channel ignored");
                     return;
                 }
-                let is_new = !self.channel_ids.contains_key(&body.id);
-                if is_new && self.channel_ids.len() >= self.max_channels {
+                let open: usize = self.channel_ids.values().map(Vec::len).sum();
+                if open >= self.max_channels {
                     tracing::debug!("connect over max_channels_per_socket ignored");
                     return;
                 }
-                let shared_elsewhere = SHARED_CHANNELS.contains(&body.channel.as_str())
+                // Misskey keeps one connection of a shared channel per socket, whatever its id.
+                let shared_open = SHARED_CHANNELS.contains(&body.channel.as_str())
                     && self
                         .channel_ids
-                        .iter()
-                        .any(|(id, (channel, _))| *channel == body.channel && *id != body.id);
-                if shared_elsewhere {
+                        .values()
+                        .flatten()
+                        .any(|(channel, _)| *channel == body.channel);
+                if shared_open {
                     tracing::debug!("second connection of a shared channel ignored");
                     return;
                 }
                 let gauge = self.all_metrics.channel_connection(&body.channel);
                 self.channel_ids
-                    .insert(body.id.clone(), (body.channel.clone(), gauge));
+                    .entry(body.id.clone())
+                    .or_default()
+                    .push((body.channel.clone(), gauge));
                 let params = body.params.map(Value::Object).unwrap_or(Value::Null);
                 self.pool
                     .send(PoolCommand::Connect {
@@ -267,6 +272,18 @@ impl SocketState {
                         note_id: id,
                     })
                     .await;
+            }
+            ClientMessage::ReadNotification => {
+                self.pool.send(PoolCommand::ReadNotifications).await;
+            }
+            ClientMessage::Channel(body) => {
+                // Misskey passes `ch` to the connection's `onMessage`; none of the channels
+                // the bridge serves has one (requestLog, chat reads… are not bridged), so it
+                // is accepted and dropped, as Misskey drops it for an unknown id.
+                tracing::debug!(
+                    open = self.channel_ids.contains_key(&body.id),
+                    "channel message dropped"
+                );
             }
             _ => {}
         }

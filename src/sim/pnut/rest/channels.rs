@@ -12,7 +12,7 @@ use super::super::Shared;
 use super::super::hub::SubTarget;
 use super::super::ops::{MAX_MESSAGE_CHARS, MAX_POST_CHARS};
 use super::super::render;
-use super::super::world::World;
+use super::super::world::{ChannelRec, World};
 use super::{
     ApiError, Caller, Params, check_subscription, flag, paginate, parse_id, raw_flags, respond,
     subscribe,
@@ -95,7 +95,15 @@ pub async fn create_message(
         .map(|id| parse_id(&id, "reply_to message"))
         .transpose()?;
     let mut world = shared.world.lock().await;
-    let channel_id = parse_id(&id, "channel")?;
+    let channel_id = if id == "pm" {
+        pm_channel(
+            &mut world,
+            me,
+            request.destinations.as_deref().unwrap_or_default(),
+        )?
+    } else {
+        parse_id(&id, "channel")?
+    };
     let message_id = world.create_message(me, channel_id, request.text, reply_to)?;
     let message = world
         .messages
@@ -103,6 +111,42 @@ pub async fn create_message(
         .map(|rec| render::message(&world, rec, Some(me)))
         .ok_or_else(|| ApiError::not_found("message"))?;
     Ok(respond(201, Meta::default(), message))
+}
+
+/// `POST /channels/pm/messages`: the PM channel of the sender and `destinations` (user ids
+/// or `@usernames`), created when none has exactly these members.
+fn pm_channel(world: &mut World, me: u64, destinations: &[String]) -> Result<u64, ApiError> {
+    if destinations.is_empty() {
+        return Err(ApiError::new(400, "destinations are required"));
+    }
+    let mut members = std::collections::BTreeSet::from([me]);
+    for destination in destinations {
+        let user = world
+            .resolve_user(destination, Some(me))
+            .ok_or_else(|| ApiError::not_found("user"))?;
+        members.insert(user);
+    }
+    let existing = world
+        .channels
+        .values()
+        .find(|c| c.kind == "io.pnut.core.pm" && c.members == members)
+        .map(|c| c.id);
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let id = world.next_id();
+    world.channels.insert(
+        id,
+        ChannelRec {
+            id,
+            kind: "io.pnut.core.pm".into(),
+            name: None,
+            owner: None,
+            created_at: chrono::Utc::now(),
+            members,
+        },
+    );
+    Ok(id)
 }
 
 /// `DELETE /channels/{id}/messages/{message_id}` → 200 deleted Message.

@@ -180,6 +180,70 @@ pub async fn show(
     Ok(respond(200, Meta::default(), owned_file(&world, &id, me)?))
 }
 
+/// The token a file's owner uses in `+io.pnut.core.file` replacement values.
+pub fn file_token(id: u64) -> String {
+    format!("sim-file-token-{id}")
+}
+
+/// Expands `+io.pnut.core.file` replacement values (`{file_id, file_token, format: "oembed"}`)
+/// in a new post's `io.pnut.core.oembed` raw into the file's oEmbed (`photo` for images,
+/// else `link`), as pnut does; a wrong id or token is 400.
+pub fn expand_file_oembeds(
+    world: &World,
+    me: u64,
+    raw: &mut Option<crate::pnut::Raw>,
+) -> Result<(), ApiError> {
+    let Some(items) = raw
+        .as_mut()
+        .and_then(|raw| raw.get_mut(crate::pnut::OEMBED_RAW_TYPE))
+    else {
+        return Ok(());
+    };
+    for item in items.iter_mut() {
+        let Some(replacement) = item.get("+io.pnut.core.file") else {
+            continue;
+        };
+        let id = replacement
+            .get("file_id")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|id| id.parse::<u64>().ok());
+        let token = replacement
+            .get("file_token")
+            .and_then(serde_json::Value::as_str);
+        let file = id
+            .and_then(|id| world.files.get(&id))
+            .filter(|f| !f.deleted && f.user_id == me && Some(file_token(f.id).as_str()) == token)
+            .ok_or_else(|| ApiError::new(400, "Invalid file_id or file_token"))?;
+        let rendered = render::file(world, file);
+        let kind = if file.mime_type.starts_with("image/") {
+            "photo"
+        } else {
+            "link"
+        };
+        *item = serde_json::json!({
+            "type": kind, "version": "1.0", "title": file.name,
+            "url": rendered.url, "embeddable_url": rendered.url,
+            "file_id": file.id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// `PUT /files/{id}` (JSON `name`) → 200 File.
+pub async fn update(
+    State(shared): State<Arc<Shared>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    axum::Json(body): axum::Json<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    let me = caller.require()?;
+    let mut world = shared.world.lock().await;
+    if let Some(name) = body.get("name").and_then(serde_json::Value::as_str) {
+        world.rename_file(me, parse_id(&id, "file")?, name.to_owned())?;
+    }
+    Ok(respond(200, Meta::default(), owned_file(&world, &id, me)?))
+}
+
 /// `DELETE /files/{id}` → 200 deleted File.
 pub async fn remove(
     State(shared): State<Arc<Shared>>,

@@ -1,10 +1,14 @@
 //! The pnut REST API (`/v1/*`): envelope and errors (pnut-api.md §2.1–2.2), auth, pagination
 //! (§2.3), user-stream subscriptions via `?connection_id=` (§3.1) and the rate-limit gate (§2.4).
 
+mod actions;
 mod channels;
 mod files;
+
+pub use files::file_token;
 mod gate;
 mod posts;
+mod relations;
 mod users;
 
 use std::collections::HashMap;
@@ -237,6 +241,19 @@ async fn not_found() -> ApiError {
 pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route("/v1/users/me/files", get(files::my_files))
+        .route("/v1/users/me/actions", get(actions::actions))
+        .route("/v1/users/me/muted", get(relations::muted))
+        .route("/v1/users/me/blocked", get(relations::blocked))
+        .route("/v1/users/search", get(relations::search_users))
+        .route("/v1/posts/search", get(relations::search_posts))
+        .route(
+            "/v1/users/{user}/mute",
+            put(relations::mute).delete(relations::unmute),
+        )
+        .route(
+            "/v1/users/{user}/block",
+            put(relations::block).delete(relations::unblock),
+        )
         .route(
             "/v1/users/me/channels/subscribed",
             get(channels::subscribed),
@@ -249,7 +266,10 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             "/v1/users/me/streams/{connection_id}/{subscription_id}",
             delete(users::delete_subscription),
         )
-        .route("/v1/users/{user}", get(users::show))
+        .route(
+            "/v1/users/{user}",
+            get(users::show).patch(relations::update_me),
+        )
         .route("/v1/users/{user}/posts", get(users::posts))
         .route("/v1/users/{user}/mentions", get(users::mentions_of))
         .route("/v1/users/{user}/followers", get(users::followers))
@@ -282,7 +302,10 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             put(posts::bookmark).delete(posts::unbookmark),
         )
         .route("/v1/files", post(files::upload_file))
-        .route("/v1/files/{id}", get(files::show).delete(files::remove))
+        .route(
+            "/v1/files/{id}",
+            get(files::show).put(files::update).delete(files::remove),
+        )
         .route("/v1/channels/{id}", get(channels::show))
         .route(
             "/v1/channels/{id}/messages",

@@ -101,11 +101,30 @@ fn one_post(
     params: &Params,
 ) -> Result<Post, ApiError> {
     let keep_raw = raw_flags(params).post;
-    world
+    let rec = world
         .posts
         .get(&id)
-        .map(|rec| render::post_raw(render::post(world, rec, viewer), keep_raw))
-        .ok_or_else(|| ApiError::not_found("post"))
+        .ok_or_else(|| ApiError::not_found("post"))?;
+    let mut post = render::post_raw(render::post(world, rec, viewer), keep_raw);
+    // `include_bookmarked_by` / `include_reposted_by` (pnut's lookup flags).
+    let users = |ids: Vec<u64>| {
+        ids.into_iter()
+            .filter_map(|user| render::user(world, user, viewer))
+            .collect::<Vec<_>>()
+    };
+    if flag(params, "include_bookmarked_by", false) {
+        post.bookmarked_by = Some(users(rec.bookmarked_by.iter().copied().collect()));
+    }
+    if flag(params, "include_reposted_by", false) {
+        let reposters = world
+            .posts
+            .values()
+            .filter(|p| p.repost_of == Some(rec.id) && !p.deleted)
+            .map(|p| p.user_id)
+            .collect();
+        post.reposted_by = Some(users(reposters));
+    }
+    Ok(post)
 }
 
 /// `POST /posts` → 201 Post.
@@ -117,8 +136,9 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let me = caller.require()?;
-    let new = parse_post_body(&headers, &body)?;
+    let mut new = parse_post_body(&headers, &body)?;
     let mut world = shared.world.lock().await;
+    super::files::expand_file_oembeds(&world, me, &mut new.raw)?;
     let id = world.create_post(me, new)?;
     Ok(respond(
         201,

@@ -77,13 +77,18 @@ pub(super) fn deliver_event(
     event: &StreamEvent,
     targets: &[Target<'_>],
     me_id: &str,
+    authors: &HashMap<String, Option<String>>,
     opts: &Options,
-) -> Option<String> {
-    let payload = event.data.as_ref()?;
+) -> Delivered {
+    let mut delivered = Delivered::default();
+    let Some(payload) = event.data.as_ref() else {
+        return delivered;
+    };
     let deleted = event.meta.is_deleted == Some(true);
     let revised = event.meta.revision.is_some();
     let timestamp = event.meta.timestamp.unwrap_or_default();
     let mut newest: Option<String> = None;
+    let notified = &mut delivered.notified;
     let mut groups: Vec<((EventKind, PnutData), Vec<&Target<'_>>)> = Vec::new();
     for target in targets {
         let family = (target.kind, target.data);
@@ -107,9 +112,15 @@ pub(super) fn deliver_event(
                     if kind == EventKind::Note {
                         deliver_note(post, &group, opts);
                     } else {
-                        let events =
+                        let mut events =
                             or_log(translate::mention_to_main_events(post, None, me_id, opts));
-                        send_events(&events, &group);
+                        let parent_is_mine = post.reply_to.as_ref().is_some_and(|parent| {
+                            authors.get(parent).and_then(Option::as_deref) == Some(me_id)
+                        });
+                        if parent_is_mine {
+                            as_reply(&mut events);
+                        }
+                        *notified |= send_events(&events, &group);
                     }
                 }
             }
@@ -143,7 +154,7 @@ pub(super) fn deliver_event(
                 let events = or_log(translate::follow_to_main_events(
                     &follow, deleted, me_id, timestamp, opts,
                 ));
-                send_events(&events, &group);
+                *notified |= send_events(&events, &group);
             }
             (EventKind::MeUpdated, PnutData::Token) => {
                 let Ok(token) = payload.token() else { continue };
@@ -159,10 +170,61 @@ pub(super) fn deliver_event(
                     send_events(&[event], &group);
                 }
             }
+            (EventKind::DriveFileCreated, PnutData::Files) => {
+                let Ok(file) = payload.file() else { continue };
+                if let Ok(Translated::Done(mut event)) =
+                    translate::file_to_drive_event(&file, deleted, timestamp, opts)
+                    && event.kind == "fileCreated"
+                {
+                    event.kind = "driveFileCreated".to_owned();
+                    send_events(&[event], &group);
+                }
+            }
             _ => {}
         }
     }
-    newest
+    delivered.newest = newest;
+    delivered
+}
+
+/// Mention events of a post replying to my post: `reply` after `mention`, and the
+/// notification typed `reply` (its id suffix `r`), as `mention_to_main_events` gives them
+/// when it knows the parent.
+fn as_reply(events: &mut Vec<ChannelEvent>) {
+    let mut out = Vec::with_capacity(events.len() + 1);
+    for mut event in events.drain(..) {
+        match event.kind.as_str() {
+            "mention" => {
+                let reply = ChannelEvent {
+                    kind: "reply".to_owned(),
+                    body: event.body.clone(),
+                };
+                out.push(event);
+                out.push(reply);
+            }
+            "notification" => {
+                event.body["type"] = serde_json::Value::from("reply");
+                if let Some(id) = event.body["id"].as_str()
+                    && let Some(base) = id.strip_suffix('m')
+                {
+                    event.body["id"] = serde_json::Value::from(format!("{base}r"));
+                }
+                out.push(event);
+            }
+            _ => out.push(event),
+        }
+    }
+    *events = out;
+}
+
+/// What [`deliver_event`] did: the newest item id it saw, and whether it sent a
+/// `notification` (the token then has an unread notification).
+#[derive(Debug, Default)]
+pub(super) struct Delivered {
+    /// The newest item id of the event.
+    pub newest: Option<String>,
+    /// A `notification` went out.
+    pub notified: bool,
 }
 
 /// One post → `note` on every target whose filters let it pass (serialised once).
@@ -189,16 +251,27 @@ fn deliver_note(post: &Post, targets: &[&Target<'_>], opts: &Options) {
     }
 }
 
-fn send_events(events: &[ChannelEvent], targets: &[&Target<'_>]) {
+/// Sends `events` to every target; a `notification` is followed by `unreadNotification` with
+/// the same body (it is unread when created, real-servers.md §1). True when a notification
+/// went out.
+fn send_events(events: &[ChannelEvent], targets: &[&Target<'_>]) -> bool {
+    let mut notified = false;
     for event in events {
         let Some(json) = to_json(&event.body) else {
             continue;
         };
         let mut frames = Frames::new(&event.kind, &json);
+        let is_notification = event.kind == "notification";
+        let mut unread = Frames::new("unreadNotification", &json);
         for target in targets {
             target.sink.push(frames.for_id(target.id));
+            if is_notification {
+                target.sink.push(unread.for_id(target.id));
+            }
         }
+        notified |= is_notification && !targets.is_empty();
     }
+    notified
 }
 
 fn or_log(result: Result<Vec<ChannelEvent>, TranslateError>) -> Vec<ChannelEvent> {
@@ -233,28 +306,36 @@ pub(super) fn note_updates(event: &StreamEvent, opts: &Options) -> Vec<NoteUpdat
 
 /// `renote` + `notification` on every `main` channel (`(id, sink)`) for reposts of my posts in
 /// a post event, whatever subscription carried it.
+/// True when a `notification` went out (followed by `unreadNotification`).
 pub(super) fn deliver_renotes_of_mine(
     event: &StreamEvent,
     mains: &[(&str, &ClientSink)],
     me_id: &str,
     opts: &Options,
-) {
+) -> bool {
     if mains.is_empty() || event.meta.is_deleted == Some(true) {
-        return;
+        return false;
     }
     let Some(Ok(posts)) = event.data.as_ref().map(|data| data.posts()) else {
-        return;
+        return false;
     };
+    let mut notified = false;
     for post in posts.iter().filter(|post| post.repost_of.is_some()) {
         for event in or_log(translate::repost_to_main_events(post, me_id, opts)) {
             let Some(json) = to_json(&event.body) else {
                 continue;
             };
+            let is_notification = event.kind == "notification";
             for (id, sink) in mains {
                 sink.push(channel_frame(id, &event.kind, &json));
+                if is_notification {
+                    sink.push(channel_frame(id, "unreadNotification", &json));
+                }
             }
+            notified |= is_notification;
         }
     }
+    notified
 }
 
 /// Every frame a pool would send for `event`: to one channel connection per event family
@@ -289,7 +370,7 @@ pub(crate) fn frames_for_every_target(
             data,
         })
         .collect();
-    deliver_event(event, &targets, me_id, opts);
+    deliver_event(event, &targets, me_id, &HashMap::new(), opts);
     deliver_renotes_of_mine(event, &[("main", &sink)], me_id, opts);
     for update in note_updates(event, opts) {
         sink.push(Arc::from(

@@ -43,7 +43,7 @@ pub type ClientId = u64;
 /// What a pool task is told by its client sockets.
 #[derive(Debug)]
 pub enum PoolCommand {
-    /// A channel connect (an existing `(client, id)` is replaced).
+    /// A channel connect (one under a live `(client, id)` is a second connection: both live).
     Connect {
         /// The client socket.
         client: ClientId,
@@ -58,7 +58,7 @@ pub enum PoolCommand {
         /// Where the channel's events go.
         sink: ClientSink,
     },
-    /// A channel disconnect.
+    /// A channel disconnect (ends every connection under the id).
     Disconnect {
         /// The client socket.
         client: ClientId,
@@ -79,6 +79,9 @@ pub enum PoolCommand {
         /// Where its `noteUpdated` frames go.
         sink: ClientSink,
     },
+    /// `readNotification` (or `i/notifications` with `markAsRead`): every notification of
+    /// the token is read; `main` connections get `readAllNotifications` if one was unread.
+    ReadNotifications,
     /// `unsubNote`: release a captured note.
     UnsubNote {
         /// The client socket.
@@ -111,6 +114,11 @@ impl PoolHandle {
     /// Sends a command, waiting while the queue is full; false when the pool has ended.
     pub async fn send(&self, command: PoolCommand) -> bool {
         self.commands.send(command).await.is_ok()
+    }
+
+    /// Marks the token's notifications read (see [`PoolCommand::ReadNotifications`]).
+    pub async fn read_notifications(&self) -> bool {
+        self.send(PoolCommand::ReadNotifications).await
     }
 }
 

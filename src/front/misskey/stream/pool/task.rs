@@ -28,6 +28,7 @@ mod capture;
 mod keys;
 mod linger;
 mod poll;
+mod replies;
 mod route;
 mod subscribe;
 mod upstream;
@@ -50,6 +51,8 @@ struct ChannelConn {
     filters: NoteFilters,
     /// Gets reposts of the token owner's posts from any subscription (`renotes_of_mine`).
     renotes_of_mine: bool,
+    /// A `main` connection (gets `readAllNotifications`).
+    main: bool,
 }
 
 impl ChannelConn {
@@ -115,7 +118,21 @@ struct Pool {
     ctx: Arc<BridgeContext>,
     token: String,
     me_id: String,
-    channels: HashMap<(ClientId, String), ChannelConn>,
+    /// Channel connections by (client, connection id, sequence): a `connect` reusing a live
+    /// id adds a second connection under that id (real-servers.md §1), so the sequence
+    /// tells them apart.
+    channels: HashMap<(ClientId, String, u64), ChannelConn>,
+    /// The next channel connection's sequence number.
+    next_conn: u64,
+    /// Authors of the posts routed lately (for `reply` on `main`).
+    authors: replies::Authors,
+    /// Parent posts being looked up.
+    looking_up: std::collections::HashSet<String>,
+    /// Events whose `main` delivery waits for parent lookups (bounded).
+    deferred: VecDeque<replies::Deferred>,
+    /// A `notification` went out since the token last read its notifications (the
+    /// session's unread state, what `readNotification` clears).
+    unread_notifications: bool,
     keys: HashMap<SubscriptionKey, KeyState>,
     by_subscription: HashMap<String, SubscriptionKey>,
     conns: Vec<Option<UpConn>>,
@@ -175,6 +192,11 @@ pub(super) fn spawn(
         token,
         me_id,
         channels: HashMap::new(),
+        next_conn: 0,
+        unread_notifications: false,
+        authors: replies::Authors::default(),
+        looking_up: std::collections::HashSet::new(),
+        deferred: VecDeque::new(),
         keys: HashMap::new(),
         by_subscription: HashMap::new(),
         conns: Vec::new(),
@@ -252,16 +274,18 @@ impl Pool {
                 pong,
                 sink,
             } => self.connect(client, id, &channel, &params, pong, sink),
-            PoolCommand::Disconnect { client, id } => self.release_channel(&(client, id)),
+            PoolCommand::Disconnect { client, id } => self.release_channel(client, &id),
             PoolCommand::ClientGone { client } => {
                 let gone: Vec<_> = self
                     .channels
                     .keys()
-                    .filter(|(c, _)| *c == client)
+                    .filter(|(c, _, _)| *c == client)
                     .cloned()
                     .collect();
                 for key in gone {
-                    self.release_channel(&key);
+                    if let Some(conn) = self.channels.remove(&key) {
+                        self.release_needs(&conn);
+                    }
                 }
                 self.forget_acks(client, None);
                 self.uncapture_all(client);
@@ -273,6 +297,7 @@ impl Pool {
             } => self.capture(client, note_id, sink),
             PoolCommand::UnsubNote { client, note_id } => self.uncapture(client, &note_id),
             PoolCommand::Resume { since } => self.resume_since = Some(since),
+            PoolCommand::ReadNotifications => self.read_notifications(),
         }
     }
 
@@ -291,9 +316,9 @@ impl Pool {
         let needs = match mapping::resolve_connect(tables, channel, params) {
             Ok(needs) => needs,
             Err(error) => {
-                // Misskey's `init` refusing: the connection is removed, no `connected`.
-                tracing::debug!(%error, "connect not resolvable; removed");
-                self.release_channel(&(client, id));
+                // Misskey's `init` refusing: no connection, no `connected` (another one live
+                // under the same id stays).
+                tracing::debug!(%error, "connect not resolvable; ignored");
                 return;
             }
         };
@@ -321,7 +346,6 @@ impl Pool {
         for (entry, _) in &polls {
             self.acquire_poll(entry);
         }
-        // Acquire before releasing a replaced connect, so a shared key never lingers.
         let mut held = Vec::new();
         for (key, kind) in keys {
             if self.acquire(&key) {
@@ -334,20 +358,46 @@ impl Pool {
             polls,
             filters,
             renotes_of_mine: mapping::gets_renotes_of_mine(tables, channel),
+            main: channel == "main",
         };
         if pong {
             let waiting = self.pending_needs(&conn);
             self.ack_when_ready(client, id.clone(), conn.sink.clone(), waiting);
         }
-        if let Some(old) = self.channels.insert((client, id), conn) {
-            self.release_needs(&old);
+        let seq = self.next_conn;
+        self.next_conn = self.next_conn.wrapping_add(1);
+        self.channels.insert((client, id, seq), conn);
+    }
+
+    /// Every notification is read: `readAllNotifications` (body `null`) on every `main`
+    /// connection of the token, if one was unread (as Misskey does).
+    fn read_notifications(&mut self) {
+        if !std::mem::take(&mut self.unread_notifications) {
+            return;
+        }
+        for ((_, id, _), conn) in self.channels.iter().filter(|(_, conn)| conn.main) {
+            let frame = crate::misskey::ServerMessage::Channel {
+                id: id.clone(),
+                kind: "readAllNotifications".to_owned(),
+                body: Value::Null,
+            };
+            conn.sink.push(std::sync::Arc::from(frame.to_json()));
         }
     }
 
-    fn release_channel(&mut self, key: &(ClientId, String)) {
-        self.forget_acks(key.0, Some(&key.1));
-        if let Some(conn) = self.channels.remove(key) {
-            self.release_needs(&conn);
+    /// `disconnect`: ends every channel connection of `client` under `id`.
+    fn release_channel(&mut self, client: ClientId, id: &str) {
+        self.forget_acks(client, Some(id));
+        let gone: Vec<_> = self
+            .channels
+            .keys()
+            .filter(|(c, conn_id, _)| *c == client && conn_id == id)
+            .cloned()
+            .collect();
+        for key in gone {
+            if let Some(conn) = self.channels.remove(&key) {
+                self.release_needs(&conn);
+            }
         }
     }
 

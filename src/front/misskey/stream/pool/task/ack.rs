@@ -64,9 +64,7 @@ impl Pool {
         sink: ClientSink,
         waiting: Vec<Need>,
     ) {
-        // An earlier answer of the same connection id is superseded.
-        self.pending_acks
-            .retain(|ack| !(ack.client == client && ack.id == id));
+        // A second connect under a live id is a second connection: it gets its own answer.
         // Never before an earlier answer of the client (it goes out first), even across a
         // reload that shortened the timeout.
         let own = Instant::now() + self.ctx.config().upstream.pnut.request_timeout;

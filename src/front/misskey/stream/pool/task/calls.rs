@@ -38,6 +38,13 @@ pub(super) enum CallResult {
         /// The page's `(id, item)`s.
         items: Vec<(String, Value)>,
     },
+    /// A reply's parent was looked up (`reply` on `main`).
+    Parent {
+        /// The parent post.
+        post_id: String,
+        /// Its author (`None`: unknown or not readable).
+        author: Option<String>,
+    },
 }
 
 impl Pool {
@@ -72,6 +79,7 @@ impl Pool {
                 generation,
                 items,
             } => self.polled(&entry, generation, items),
+            CallResult::Parent { post_id, author } => self.parent_returned(post_id, author),
         }
     }
 

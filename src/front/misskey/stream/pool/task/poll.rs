@@ -193,7 +193,7 @@ impl Pool {
         let targets: Vec<Target<'_>> = self
             .channels
             .iter()
-            .filter_map(|((_, id), conn)| {
+            .filter_map(|((_, id, _), conn)| {
                 let (_, kind) = conn.polls.iter().find(|(held, _)| held == entry)?;
                 Some(Target {
                     id,
@@ -204,7 +204,14 @@ impl Pool {
                 })
             })
             .collect();
-        deliver_event(&event, &targets, &self.me_id, &self.ctx.translate);
+        let delivered = deliver_event(
+            &event,
+            &targets,
+            &self.me_id,
+            self.authors.map(),
+            &self.ctx.translate,
+        );
+        self.unread_notifications |= delivered.notified;
         if let Some(state) = self.polls.get_mut(entry) {
             state.newest_id = newest.or(state.newest_id.take());
         }

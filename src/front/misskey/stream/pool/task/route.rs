@@ -10,7 +10,7 @@ use crate::front::misskey::stream::pool::deliver::{
     Target, deliver_event, deliver_renotes_of_mine, newer, note_updates,
 };
 use crate::front::outbound::ClientSink;
-use crate::mapping::{PnutData, SubscriptionKey, pnut_endpoint_data};
+use crate::mapping::{EventKind, PnutData, SubscriptionKey, pnut_endpoint_data};
 use crate::misskey::ServerMessage;
 
 /// Whether any of `keys` carries posts.
@@ -45,7 +45,8 @@ impl Pool {
     }
 
     /// Delivers one event to every channel connection holding any of `keys` and none of
-    /// `delivered` (the keys it already went out for), once each.
+    /// `delivered` (the keys it already went out for), once each. Mentions replying to a post
+    /// whose author is unknown wait for its lookup (`replies.rs`).
     pub(super) fn route(
         &mut self,
         keys: &[SubscriptionKey],
@@ -55,8 +56,51 @@ impl Pool {
         if keys.is_empty() {
             return;
         }
+        self.authors.learn(event);
+        let mentions_held = self.mentions_held(keys, delivered);
+        let parents = if mentions_held {
+            self.unknown_parents(event)
+        } else {
+            Default::default()
+        };
+        if !parents.is_empty() && self.defer_mentions(keys, event, delivered, parents) {
+            self.route_kinds(keys, event, delivered, |kind| kind != EventKind::Mention);
+        } else {
+            self.route_kinds(keys, event, delivered, |_| true);
+        }
+        if carries_posts(keys) && !carries_posts(delivered) {
+            let mains: Vec<(&str, &ClientSink)> = self
+                .channels
+                .iter()
+                .filter(|(_, conn)| conn.renotes_of_mine)
+                .map(|((_, id, _), conn)| (id.as_str(), &conn.sink))
+                .collect();
+            let notified = deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);
+            self.unread_notifications |= notified;
+        }
+    }
+
+    /// Whether a channel connection presents any of `keys` as mentions.
+    fn mentions_held(&self, keys: &[SubscriptionKey], delivered: &[SubscriptionKey]) -> bool {
+        self.channels.values().any(|conn| {
+            !delivered.iter().any(|key| conn.holds(key))
+                && conn
+                    .keys
+                    .iter()
+                    .any(|(key, kind)| *kind == Some(EventKind::Mention) && keys.contains(key))
+        })
+    }
+
+    /// Delivers the event to the connections whose presentation `wanted` accepts.
+    pub(super) fn route_kinds(
+        &mut self,
+        keys: &[SubscriptionKey],
+        event: &crate::pnut::StreamEvent,
+        delivered: &[SubscriptionKey],
+        wanted: impl Fn(EventKind) -> bool,
+    ) {
         let mut targets: Vec<Target<'_>> = Vec::new();
-        for ((_, id), conn) in &self.channels {
+        for ((_, id, _), conn) in &self.channels {
             if delivered.iter().any(|key| conn.holds(key)) {
                 continue;
             }
@@ -64,7 +108,9 @@ impl Pool {
                 .keys
                 .iter()
                 .find(|(key, kind)| kind.is_some() && keys.contains(key));
-            if let Some((key, Some(kind))) = held {
+            if let Some((key, Some(kind))) = held
+                && wanted(*kind)
+            {
                 targets.push(Target {
                     id,
                     sink: &conn.sink,
@@ -74,17 +120,15 @@ impl Pool {
                 });
             }
         }
-        let newest = deliver_event(event, &targets, &self.me_id, &self.ctx.translate);
-        if carries_posts(keys) && !carries_posts(delivered) {
-            let mains: Vec<(&str, &ClientSink)> = self
-                .channels
-                .iter()
-                .filter(|(_, conn)| conn.renotes_of_mine)
-                .map(|((_, id), conn)| (id.as_str(), &conn.sink))
-                .collect();
-            deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);
-        }
-        if let Some(newest) = newest {
+        let outcome = deliver_event(
+            event,
+            &targets,
+            &self.me_id,
+            self.authors.map(),
+            &self.ctx.translate,
+        );
+        self.unread_notifications |= outcome.notified;
+        if let Some(newest) = outcome.newest {
             for key in keys {
                 if let Some(state) = self.keys.get_mut(key)
                     && newer(&newest, state.newest_id.as_deref())

@@ -1,0 +1,52 @@
+//! misskey-js's `APIClient` replays the start-up sequences of Misskey apps (the web client,
+//! Miria, Aria; real-servers.md §2) and a note's and a user's in-use calls through the bridge
+//! on the simulated pnut; every body is checked against the shape misskey-js 2026.5.1
+//! declares (`tests/clients/misskey_js_apps.mjs`). Needs `bash tests/clients/setup.sh`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use pnutkey::app::{self, RunPlan};
+use pnutkey::config::Config;
+use tokio::process::Command;
+
+fn clients_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("clients")
+}
+
+#[tokio::test]
+async fn misskey_js_replays_app_start_ups_with_declared_shapes() {
+    let manifest = clients_dir().join("node_modules/misskey-js/package.json");
+    assert!(
+        manifest.exists(),
+        "{} is missing: run `bash tests/clients/setup.sh`",
+        manifest.display()
+    );
+    let mut config = Config::default();
+    config.listen.addr = "127.0.0.1:0".parse().unwrap();
+    config.sim.activity_interval = None;
+    let running = app::start(&RunPlan::from_config(&config)).await.unwrap();
+    let base_url = format!("http://{}", running.addr);
+    let output = tokio::time::timeout(
+        Duration::from_secs(60),
+        Command::new("node")
+            .args(["misskey_js_apps.mjs", &base_url, "demo-alice"])
+            .current_dir(clients_dir())
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("misskey_js_apps.mjs finished in time")
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.starts_with("OK "),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    running.stop(Duration::from_secs(2)).await;
+}
