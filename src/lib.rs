@@ -9,6 +9,7 @@
 //! - [`sim`]: the simulated pnut and Misskey servers (embedded default upstreams, test peers).
 //! - [`session`]: the per-token session registry both fronts keep their upstream state in.
 //! - [`metrics`]: the Prometheus metric families (`/metrics`).
+//! - [`storage`]: the SQLite store (MiAuth sessions, bridge tokens, `i/registry`).
 //! - [`app`]: wiring: listeners, logging, the `run` command.
 
 pub mod app;
@@ -26,5 +27,6 @@ pub mod pnut;
 pub mod ratelimit;
 pub mod session;
 pub mod sim;
+pub mod storage;
 pub mod translate;
 pub mod upstream;

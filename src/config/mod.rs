@@ -7,6 +7,7 @@ mod pnut_upstream;
 mod reload;
 mod secret;
 mod sections;
+mod store_auth;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ pub use pnut_upstream::{
 };
 pub use reload::{RESTART_ONLY, ReloadPlan, ReloadReport, is_restart_only, plan_reload};
 pub use secret::{Secret, mask};
+pub use store_auth::{OAuthConfig, PnutOAuthConfig, StorageConfig};
 pub use sections::{
     BookmarkAs, IdsConfig, ListenConfig, MisskeyMetaConfig, SimConfig, TokenMapping, TokensConfig,
     TranslateConfig, UpstreamConfig, UpstreamTarget, UpstreamsConfig, Visibility,
@@ -65,6 +67,10 @@ pub struct Config {
     pub misskey_meta: MisskeyMetaConfig,
     /// `[mapping]`: channel ⇄ endpoint tables.
     pub mapping: MappingTables,
+    /// `[storage]`: the bridge's SQLite file.
+    pub storage: StorageConfig,
+    /// `[oauth]`: MiAuth logins and the operator's pnut client.
+    pub oauth: OAuthConfig,
 }
 
 /// Every problem found in a configuration, one per line, each naming its key path.

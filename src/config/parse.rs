@@ -24,6 +24,8 @@ const SECTIONS: &[&str] = &[
     "translate",
     "misskey_meta",
     "mapping",
+    "storage",
+    "oauth",
 ];
 
 /// Parses TOML text into a table; a syntax error is one problem naming `origin`.
@@ -143,6 +145,8 @@ pub fn config_from_table(table: toml::Table) -> (Config, Vec<String>) {
             "ids" => set(&name, value, problems, &mut config.ids),
             "translate" => set(&name, value, problems, &mut config.translate),
             "misskey_meta" => set(&name, value, problems, &mut config.misskey_meta),
+            "storage" => set(&name, value, problems, &mut config.storage),
+            "oauth" => set(&name, value, problems, &mut config.oauth),
             "mapping" => {
                 if let Some(overlay) = section::<MappingOverlay>(&name, value, problems) {
                     config

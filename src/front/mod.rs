@@ -22,7 +22,7 @@ use tower::ServiceBuilder;
 use crate::http::body_limit::limit_body;
 use crate::http::plain_errors;
 
-pub use context::BridgeContext;
+pub use context::{BridgeContext, ContextError, Resolved};
 pub use drain::Drain;
 
 /// Read buffer of each client websocket. tungstenite's default (128 KiB) is zero-filled on

@@ -45,7 +45,7 @@ async fn handle_post(
     if !ENDPOINTS.contains(&endpoint.as_str()) {
         return with_api_headers(route_not_found("POST", &endpoint));
     }
-    let reply = match Call::new(&ctx, &headers, &body) {
+    let reply = match Call::new(&ctx, &headers, &body).await {
         Ok(call) => dispatch(&call, &endpoint).await,
         Err(error) => Err(error),
     };

@@ -51,12 +51,19 @@ async fn upgrade(
     let ctx = &front.ctx;
     // `?i=` first, then `Authorization: Bearer`; a malformed token is refused like a wrong one.
     let sources = [TokenSource::Query("i"), TokenSource::Bearer];
-    let Some(upstream) = token::presented(&headers, query.as_deref(), &sources)
+    let Some(presented) = token::presented(&headers, query.as_deref(), &sources)
         .ok()
         .flatten()
-        .and_then(|presented| ctx.upstream_token(&presented))
     else {
         return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let upstream = match ctx.misskey_upstream(&presented).await {
+        Ok(Some(resolved)) => resolved.upstream,
+        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "streaming upgrade: the store failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
     };
     // One upstream check per token per period, not one per socket.
     let me_id = match ctx.token_checks.fresh(UpstreamKind::Pnut, &upstream) {
