@@ -135,11 +135,9 @@ pub fn misskey_rest_body(data: &[u8]) -> usize {
     }
     // A bridge-token-shaped token is looked up in the (in-memory) store: run that to its end.
     static RUNTIME: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
-    let Some(runtime) = RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .ok()
-    }) else {
+    let Some(runtime) =
+        RUNTIME.get_or_init(|| tokio::runtime::Builder::new_current_thread().build().ok())
+    else {
         return 0;
     };
     let Ok(call) = runtime.block_on(Call::new(ctx, &headers, body)) else {

@@ -24,11 +24,11 @@ pub use pnut_upstream::{
 };
 pub use reload::{RESTART_ONLY, ReloadPlan, ReloadReport, is_restart_only, plan_reload};
 pub use secret::{Secret, mask};
-pub use store_auth::{OAuthConfig, PnutOAuthConfig, StorageConfig};
 pub use sections::{
     BookmarkAs, IdsConfig, ListenConfig, MisskeyMetaConfig, SimConfig, TokenMapping, TokensConfig,
     TranslateConfig, UpstreamConfig, UpstreamTarget, UpstreamsConfig, Visibility,
 };
+pub use store_auth::{OAuthConfig, PnutOAuthConfig, StorageConfig};
 
 use crate::mapping::MappingTables;
 

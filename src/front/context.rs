@@ -7,12 +7,12 @@ use arc_swap::ArcSwap;
 
 use crate::config::{self, Config};
 use crate::front::token_checks::{BridgeGrants, TokenChecks};
-use crate::storage::tokens::{Grant, is_bridge_token};
-use crate::storage::{Store, StoreError};
 use crate::metrics::Metrics;
 use crate::misskey;
 use crate::ratelimit::{self, MisskeyQuotas, PnutQuotas};
 use crate::session::Sessions;
+use crate::storage::tokens::{Grant, is_bridge_token};
+use crate::storage::{Store, StoreError};
 use crate::translate;
 use crate::upstream::misskey::{MisskeyClient, MisskeyClientSettings};
 use crate::upstream::pnut::{PnutClient, PnutClientSettings, PnutEndpoints};
@@ -170,10 +170,14 @@ impl BridgeContext {
     /// ([`Self::upstream_token`]), so a raw pnut token still works.
     pub async fn misskey_upstream(&self, presented: &str) -> Result<Option<Resolved>, StoreError> {
         if is_bridge_token(presented) {
-            return Ok(self.bridge_grants.grant(presented).await?.map(|grant| Resolved {
-                upstream: grant.pnut_token.clone(),
-                grant: Some(grant),
-            }));
+            return Ok(self
+                .bridge_grants
+                .grant(presented)
+                .await?
+                .map(|grant| Resolved {
+                    upstream: grant.pnut_token.clone(),
+                    grant: Some(grant),
+                }));
         }
         Ok(self.upstream_token(presented).map(|upstream| Resolved {
             upstream,

@@ -83,46 +83,44 @@ impl Store {
         lifetime: Duration,
         max_pending: u64,
     ) -> Result<String, StartError> {
-        let answer = self
-            .write(move |tx| {
-                sweep(tx, lifetime)?;
-                let pending: i64 =
-                    tx.query_row("SELECT COUNT(*) FROM miauth_sessions", [], |row| row.get(0))?;
-                let approved: Option<bool> = tx
-                    .query_row(
-                        "SELECT pnut_token IS NOT NULL FROM miauth_sessions WHERE session = ?1",
-                        [&request.session],
-                        |row| row.get(0),
-                    )
-                    .optional()?;
-                match approved {
-                    Some(true) => return Ok(Err(StartError::AlreadyApproved)),
-                    None if u64::try_from(pending).unwrap_or(0) >= max_pending => {
-                        return Ok(Err(StartError::TooMany));
-                    }
-                    _ => {}
+        self.write(move |tx| {
+            sweep(tx, lifetime)?;
+            let pending: i64 =
+                tx.query_row("SELECT COUNT(*) FROM miauth_sessions", [], |row| row.get(0))?;
+            let approved: Option<bool> = tx
+                .query_row(
+                    "SELECT pnut_token IS NOT NULL FROM miauth_sessions WHERE session = ?1",
+                    [&request.session],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            match approved {
+                Some(true) => return Ok(Err(StartError::AlreadyApproved)),
+                None if u64::try_from(pending).unwrap_or(0) >= max_pending => {
+                    return Ok(Err(StartError::TooMany));
                 }
-                let state = random_text(32);
-                let permission = serde_json::to_string(&request.permission)
-                    .unwrap_or_else(|_| "[]".to_owned());
-                tx.execute(
-                    "INSERT OR REPLACE INTO miauth_sessions
+                _ => {}
+            }
+            let state = random_text(32);
+            let permission =
+                serde_json::to_string(&request.permission).unwrap_or_else(|_| "[]".to_owned());
+            tx.execute(
+                "INSERT OR REPLACE INTO miauth_sessions
                      (session, oauth_state, name, icon, callback, permission, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
-                        request.session,
-                        state,
-                        request.name,
-                        request.icon,
-                        request.callback,
-                        permission,
-                        now_secs()
-                    ],
-                )?;
-                Ok(Ok(state))
-            })
-            .await?;
-        answer
+                params![
+                    request.session,
+                    state,
+                    request.name,
+                    request.icon,
+                    request.callback,
+                    permission,
+                    now_secs()
+                ],
+            )?;
+            Ok(Ok(state))
+        })
+        .await?
     }
 
     /// The pending (unexpired, not yet approved) login named `state`.
@@ -194,7 +192,10 @@ impl Store {
                     request_of,
                 )
                 .optional()?;
-            tx.execute("DELETE FROM miauth_sessions WHERE oauth_state = ?1", [&state])?;
+            tx.execute(
+                "DELETE FROM miauth_sessions WHERE oauth_state = ?1",
+                [&state],
+            )?;
             Ok(found)
         })
         .await

@@ -7,8 +7,8 @@
 //! in a transaction, so a full or unwritable disk fails that request with a [`StoreError`] and
 //! leaves the file as it was.
 
-mod migrate;
 pub mod miauth;
+mod migrate;
 pub mod registry;
 pub mod tokens;
 

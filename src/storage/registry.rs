@@ -123,9 +123,8 @@ impl Store {
     pub async fn registry_scopes(&self, user_id: &str) -> Result<Vec<Vec<String>>, StoreError> {
         let user_id = user_id.to_owned();
         self.run(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT DISTINCT scope FROM registry WHERE user_id = ?1 ORDER BY scope",
-            )?;
+            let mut stmt = conn
+                .prepare("SELECT DISTINCT scope FROM registry WHERE user_id = ?1 ORDER BY scope")?;
             let scopes = stmt
                 .query_map([user_id], |row| row.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;

@@ -148,8 +148,15 @@ mod tests {
             .await
             .expect("issue");
         assert!(is_bridge_token(&token));
-        let grant = store.bridge_token(&token).await.expect("read").expect("found");
-        assert_eq!((grant.pnut_token.as_str(), grant.user_id.as_str()), ("pnut-secret", "7"));
+        let grant = store
+            .bridge_token(&token)
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!(
+            (grant.pnut_token.as_str(), grant.user_id.as_str()),
+            ("pnut-secret", "7")
+        );
         let stored: Vec<String> = store
             .run(|conn| {
                 let mut stmt = conn.prepare("SELECT hash FROM tokens")?;
@@ -160,8 +167,20 @@ mod tests {
             .expect("hashes");
         assert_eq!(stored, vec![hash(&token)]);
         assert!(!stored[0].contains(&token));
-        assert_eq!(store.revoke_token("8", Some(&token), None).await.expect("other"), None);
-        assert!(store.revoke_token("7", Some(&token), None).await.expect("own").is_some());
+        assert_eq!(
+            store
+                .revoke_token("8", Some(&token), None)
+                .await
+                .expect("other"),
+            None
+        );
+        assert!(
+            store
+                .revoke_token("7", Some(&token), None)
+                .await
+                .expect("own")
+                .is_some()
+        );
         assert_eq!(store.bridge_token(&token).await.expect("read"), None);
     }
 }

@@ -8,6 +8,7 @@ mod error;
 mod meta;
 mod notes;
 mod params;
+mod registry;
 mod users;
 
 use std::sync::Arc;
@@ -99,6 +100,14 @@ pub const ENDPOINTS: &[&str] = &[
     "following/delete",
     "i/notifications",
     "drive/files",
+    "i/registry/get",
+    "i/registry/get-all",
+    "i/registry/get-detail",
+    "i/registry/keys",
+    "i/registry/keys-with-type",
+    "i/registry/set",
+    "i/registry/remove",
+    "i/registry/scopes-with-domain",
 ];
 
 fn emojis() -> Reply {
@@ -130,7 +139,10 @@ async fn dispatch(call: &Call<'_>, endpoint: &str) -> Result<Reply, RestError> {
         "following/delete" => users::follow(call, false).await,
         "i/notifications" => users::notifications(call).await,
         "drive/files" => users::drive_files(call).await,
-        _ => Err(RestError::unknown_endpoint()),
+        _ => match endpoint.strip_prefix("i/registry/") {
+            Some(name) => registry::serve(call, name).await,
+            None => Err(RestError::unknown_endpoint()),
+        },
     }
 }
 

@@ -20,7 +20,21 @@ use crate::front::token::{self, TokenSource};
 use crate::ratelimit::token_hash;
 use crate::upstream::UpstreamKind;
 
-pub use pool::PoolHandle;
+pub use pool::{PoolCommand, PoolHandle};
+
+/// Sends the bridge-made `main` event `kind` (e.g. `registryUpdated`) to every `main`
+/// connection of user `user_id`, whatever token they came with. Best effort: a pool whose
+/// command queue is full does not get it (nothing waits on a busy pool).
+pub fn to_user_main(ctx: &BridgeContext, user_id: &str, kind: &str, body: &Value) {
+    for pool in ctx.pools.handles() {
+        if pool.me_id() == user_id {
+            let _ = pool.try_send(PoolCommand::MainEvent {
+                kind: kind.to_owned(),
+                body: body.clone(),
+            });
+        }
+    }
+}
 #[cfg(feature = "fuzzing")]
 pub(crate) use pool::frames_for_every_target;
 

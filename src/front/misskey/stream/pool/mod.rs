@@ -79,6 +79,14 @@ pub enum PoolCommand {
         /// Where its `noteUpdated` frames go.
         sink: ClientSink,
     },
+    /// An event of the user's `main` stream not from pnut (e.g. `registryUpdated`): sent to
+    /// every `main` connection of the pool.
+    MainEvent {
+        /// The event type.
+        kind: String,
+        /// Its body.
+        body: Value,
+    },
     /// `unsubNote`: release a captured note.
     UnsubNote {
         /// The client socket.
@@ -93,9 +101,20 @@ pub enum PoolCommand {
 #[derive(Debug, Clone)]
 pub struct PoolHandle {
     commands: mpsc::Sender<PoolCommand>,
+    me_id: Arc<str>,
 }
 
 impl PoolHandle {
+    /// The pnut id of the pool token's user.
+    pub fn me_id(&self) -> &str {
+        &self.me_id
+    }
+
+    /// Sends a command without waiting; false when the queue is full or the pool has ended.
+    pub fn try_send(&self, command: PoolCommand) -> bool {
+        self.commands.try_send(command).is_ok()
+    }
+
     /// Sends a command, waiting while the queue is full; false when the pool has ended.
     pub async fn send(&self, command: PoolCommand) -> bool {
         self.commands.send(command).await.is_ok()
@@ -106,6 +125,10 @@ impl PoolHandle {
 /// [`crate::session::Sessions::acquire`].
 pub fn start(ctx: Arc<BridgeContext>, token: String, me_id: String, end: SessionEnd) -> PoolHandle {
     let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
+    let handle = PoolHandle {
+        commands,
+        me_id: Arc::from(me_id.as_str()),
+    };
     task::spawn(ctx, token, me_id, end, inbox);
-    PoolHandle { commands }
+    handle
 }

@@ -49,6 +49,8 @@ struct ChannelConn {
     filters: NoteFilters,
     /// Gets reposts of the token owner's posts from any subscription (`renotes_of_mine`).
     renotes_of_mine: bool,
+    /// A `main` connection (gets the bridge's own main-stream events).
+    main: bool,
 }
 
 impl ChannelConn {
@@ -249,6 +251,13 @@ impl Pool {
                 sink,
             } => self.capture(client, note_id, sink),
             PoolCommand::UnsubNote { client, note_id } => self.uncapture(client, &note_id),
+            PoolCommand::MainEvent { kind, body } => {
+                let mains = self.channels.iter().filter(|(_, conn)| conn.main);
+                let targets: Vec<(&str, &ClientSink)> = mains
+                    .map(|((_, id), conn)| (id.as_str(), &conn.sink))
+                    .collect();
+                super::deliver::deliver_main_event(&kind, &body, &targets);
+            }
         }
     }
 
@@ -310,6 +319,7 @@ impl Pool {
             polls,
             filters,
             renotes_of_mine: mapping::gets_renotes_of_mine(tables, channel),
+            main: channel == "main",
         };
         if pong {
             let waiting = self.pending_needs(&conn);
