@@ -3,6 +3,7 @@
 //! (`/v1/user`, `/v1/*`) over the Misskey upstream. axum's own plain-text rejections (405, 413,
 //! malformed paths) are rewritten into each protocol's error body.
 
+pub mod auth;
 pub mod closing;
 pub mod context;
 pub mod drain;
@@ -41,6 +42,7 @@ pub fn routes(ctx: Arc<BridgeContext>) -> Router {
             .layer(from_fn_with_state(Arc::clone(&ctx), limit_body))
     };
     Router::new()
+        .merge(auth::routes(Arc::clone(&ctx)))
         .merge(misskey::stream::routes(Arc::clone(&ctx)))
         .merge(
             misskey::rest::routes(Arc::clone(&ctx))

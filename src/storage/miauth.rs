@@ -225,7 +225,12 @@ impl Store {
                     },
                 )
                 .optional()?;
-            tx.execute("DELETE FROM miauth_sessions WHERE session = ?1", [&session])?;
+            // A pending session stays for its approval; an approved or expired one goes.
+            tx.execute(
+                "DELETE FROM miauth_sessions
+                 WHERE session = ?1 AND (pnut_token IS NOT NULL OR created_at <= ?2)",
+                params![session, expired_before(lifetime)],
+            )?;
             let Some((pnut_token, user_id, app_name, permission)) = found else {
                 return Ok(None);
             };

@@ -27,7 +27,7 @@ pub fn meta(ctx: &BridgeContext) -> Value {
         max_note_text_length: 256,
         max_file_size: 0,
         timelines: false,
-        miauth: false,
+        miauth: true,
     };
     instance_meta_json(&fields, true)
 }

@@ -9,6 +9,7 @@ mod meta;
 mod notes;
 mod params;
 mod registry;
+mod tokens;
 mod users;
 
 use std::sync::Arc;
@@ -108,6 +109,7 @@ pub const ENDPOINTS: &[&str] = &[
     "i/registry/set",
     "i/registry/remove",
     "i/registry/scopes-with-domain",
+    "i/revoke-token",
 ];
 
 fn emojis() -> Reply {
@@ -139,6 +141,7 @@ async fn dispatch(call: &Call<'_>, endpoint: &str) -> Result<Reply, RestError> {
         "following/delete" => users::follow(call, false).await,
         "i/notifications" => users::notifications(call).await,
         "drive/files" => users::drive_files(call).await,
+        "i/revoke-token" => tokens::revoke(call).await,
         _ => match endpoint.strip_prefix("i/registry/") {
             Some(name) => registry::serve(call, name).await,
             None => Err(RestError::unknown_endpoint()),

@@ -104,7 +104,7 @@ async fn set(call: &Call<'_>, user: &str) -> Result<Reply, RestError> {
 
 /// The caller's pnut user id: the bridge token's, else the one pnut gave for the token lately,
 /// else asked of pnut (`GET /users/me`).
-async fn user_id(call: &Call<'_>) -> Result<String, RestError> {
+pub(super) async fn user_id(call: &Call<'_>) -> Result<String, RestError> {
     if let Some(grant) = call.grant() {
         return Ok(grant.user_id.clone());
     }
