@@ -69,3 +69,31 @@ pub struct PnutOAuthConfig {
     /// `/oauth/pnut/callback`.
     pub redirect_url: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::parse_str;
+
+    #[test]
+    fn the_client_secret_is_masked_and_sections_parse() {
+        let config = parse_str(
+            "[storage]\npath = \":memory:\"\nmax_size = \"1MiB\"\n\
+             [oauth]\nmiauth_lifetime = \"2m\"\n\
+             [oauth.pnut]\nclient_id = \"my-client\"\nclient_secret = \"a-very-secret-value\"\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            config.oauth.pnut.client_secret.expose(),
+            "a-very-secret-value"
+        );
+        assert_eq!(config.oauth.miauth_lifetime.as_secs(), 120);
+        assert_eq!(
+            config.storage.max_size.map(|s| s.as_u64()),
+            Some(1024 * 1024)
+        );
+        let printed = config.to_masked_toml();
+        assert!(!printed.contains("a-very-secret-value"), "{printed}");
+        assert!(printed.contains("a-****ue"), "{printed}");
+        assert!(format!("{config:?}").contains("Secret(a-****ue)"));
+    }
+}

@@ -6,8 +6,10 @@
 pub mod auth;
 pub mod closing;
 pub mod context;
+pub mod cors;
 pub mod drain;
 pub mod misskey;
+pub mod nodeinfo;
 pub mod outbound;
 pub mod pnut;
 pub mod token;
@@ -43,6 +45,7 @@ pub fn routes(ctx: Arc<BridgeContext>) -> Router {
     };
     Router::new()
         .merge(auth::routes(Arc::clone(&ctx)))
+        .merge(nodeinfo::routes(Arc::clone(&ctx)))
         .merge(misskey::stream::routes(Arc::clone(&ctx)))
         .merge(
             misskey::rest::routes(Arc::clone(&ctx))
@@ -55,4 +58,5 @@ pub fn routes(ctx: Arc<BridgeContext>) -> Router {
                 .layer(body_limit())
                 .layer(pnut_errors),
         )
+        .layer(axum::middleware::from_fn(cors::cors))
 }
