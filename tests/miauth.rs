@@ -267,6 +267,23 @@ async fn an_expired_session_gives_the_app_nothing() {
 }
 
 #[tokio::test]
+async fn logins_under_way_are_bounded() {
+    let running = start(|config| config.oauth.max_pending = 1).await;
+    let base = format!("http://{}", running.addr);
+    to_pnut(&base, "first").await;
+    let second = browser()
+        .post(format!("{base}/miauth/second/start"))
+        .form_pairs(&[("name", "Second")])
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // Restarting the same login is no new one.
+    to_pnut(&base, "first").await;
+    running.stop(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
 async fn unknown_sessions_and_bad_links_are_refused() {
     let running = start(|_| {}).await;
     let base = format!("http://{}", running.addr);

@@ -210,6 +210,7 @@ impl Store {
     ) -> Result<Option<Fetched>, StoreError> {
         let session = session.to_owned();
         self.write(move |tx| {
+            sweep(tx, lifetime)?;
             let found = tx
                 .query_row(
                     "SELECT pnut_token, user_id, name, permission FROM miauth_sessions
