@@ -288,6 +288,12 @@ async fn unknown_sessions_and_bad_links_are_refused() {
     let running = start(|_| {}).await;
     let base = format!("http://{}", running.addr);
     assert_eq!(check(&base, "never-started").await, json!({"ok": false}));
+    let by_get = reqwest::get(format!("{base}/api/miauth/never-started/check"))
+        .await
+        .expect("GET");
+    assert_eq!(by_get.status(), StatusCode::NOT_FOUND);
+    let body: Value = by_get.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "UNKNOWN_API_ENDPOINT");
     let bad = browser()
         .get(format!("{base}/miauth/bad%20session?name=x"))
         .send()

@@ -46,7 +46,13 @@ pub fn routes(ctx: Arc<BridgeContext>) -> Router {
         .route("/miauth/{session}/start", post(start))
         .route("/miauth/{session}/token", post(pasted_token))
         .route(CALLBACK_PATH, get(pnut_callback))
-        .route("/api/miauth/{session}/check", post(check))
+        .route(
+            "/api/miauth/{session}/check",
+            post(check).get(|| async {
+                // As Misskey's catch-all `GET /api/*` answers.
+                crate::front::misskey::rest::RestError::unknown_endpoint().into_response()
+            }),
+        )
         .with_state(front)
 }
 
