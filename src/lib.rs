@@ -10,6 +10,7 @@
 //! - [`session`]: the per-token session registry both fronts keep their upstream state in.
 //! - [`cluster`]: optional fleet membership through one Redis (`[cluster]`, mapping.md §9).
 //! - [`metrics`]: the Prometheus metric families (`/metrics`).
+//! - [`storage`]: the SQLite store (MiAuth sessions, bridge tokens, `i/registry`).
 //! - [`app`]: wiring: listeners, logging, the `run` command.
 
 pub mod app;
@@ -28,5 +29,6 @@ pub mod pnut;
 pub mod ratelimit;
 pub mod session;
 pub mod sim;
+pub mod storage;
 pub mod translate;
 pub mod upstream;

@@ -12,7 +12,12 @@ pub const DEMO_TOKENS: [(&str, &str); 3] = [
 
 /// Logs the listener, the upstreams, the demo tokens and one copy-paste line per client kind.
 pub fn print(running: &Running) {
-    let bridge = format!("http://{}", running.addr);
+    let bridge = running.context().bridge_url.clone();
+    let scheme = if running.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     tracing::info!(%bridge, "pnutkey {} listening", env!("CARGO_PKG_VERSION"));
     tracing::info!(pnut = %running.pnut_url, misskey = %running.misskey_url, "upstreams");
     if running.sim_pnut.is_some() || running.sim_misskey.is_some() {
@@ -40,7 +45,7 @@ pub fn print(running: &Running) {
     }
     let operator = match running.admin_addr {
         Some(admin) => {
-            let admin = format!("http://{admin}");
+            let admin = format!("{scheme}://{admin}");
             tracing::info!(%admin, "admin listener: /healthz and /metrics (not on the main one)");
             admin
         }

@@ -10,6 +10,7 @@ mod plan;
 pub mod probe;
 mod reload;
 mod signal;
+pub mod tls;
 
 pub use plan::RunPlan;
 
@@ -37,6 +38,7 @@ pub async fn run(config: Config, config_path: Option<PathBuf>) -> std::io::Resul
         Arc::clone(&running.ctx),
         config_path,
         hangups,
+        running.tls.clone(),
     ));
     banner::print(&running);
     signal::shutdown_requested().await;
@@ -64,6 +66,7 @@ pub struct Running {
     admin_server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     stop: tokio::sync::watch::Sender<bool>,
     ctx: Arc<BridgeContext>,
+    tls: Option<Arc<tls::TlsCerts>>,
 }
 
 impl Running {
@@ -86,6 +89,7 @@ impl Running {
     /// Like SIGHUP: loads `path` (or the embedded default) plus the environment and applies
     /// it; an invalid config is refused (problems logged) and the running one stays.
     pub fn reload_from(&self, path: Option<&Path>) -> Result<ReloadReport, ConfigError> {
+        reload::reload_tls(self.tls.as_deref());
         reload::reload_from(&self.ctx, path)
     }
 
@@ -159,6 +163,13 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
         }
         UpstreamTarget::Url(url) => (None, url.to_string(), plan.misskey.to_string()),
     };
+    let tls = match (&plan.config.listen.tls_cert, &plan.config.listen.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(tls::TlsCerts::load(cert, key).map_err(std::io::Error::other)?)
+        }
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = TcpListener::bind(plan.listen).await?;
     let addr = listener.local_addr()?;
     let pnut_api_url = pnut_endpoints.api_url.clone();
@@ -170,7 +181,7 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
         plan.config.clone(),
         pnut_endpoints,
         misskey_api_url.trim_end_matches('/').to_owned(),
-        format!("http://{addr}"),
+        format!("{scheme}://{addr}"),
     )
     .map_err(std::io::Error::other)?;
     tokio::spawn(crate::session::memory::return_freed_memory(
@@ -191,7 +202,7 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
         Some(admin_listen) => {
             let admin_listener = TcpListener::bind(admin_listen).await?;
             let admin_addr = admin_listener.local_addr()?;
-            let admin_server = serve(admin_listener, operator, stopped.clone());
+            let admin_server = serve(admin_listener, operator, stopped.clone(), tls.clone())?;
             (
                 front::routes(Arc::clone(&ctx)),
                 Some(admin_server),
@@ -200,7 +211,7 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
         }
         None => (front::routes(Arc::clone(&ctx)).merge(operator), None, None),
     };
-    let server = serve(listener, router, stopped);
+    let server = serve(listener, router, stopped, tls.clone())?;
     Ok(Running {
         addr,
         admin_addr,
@@ -212,20 +223,33 @@ pub async fn start(plan: &RunPlan) -> std::io::Result<Running> {
         server,
         stop,
         ctx,
+        tls,
     })
 }
 
-/// Serves `router` on `listener` until `stopped` turns true.
+/// Serves `router` on `listener` (over TLS with `tls`) until `stopped` turns true.
 fn serve(
     listener: TcpListener,
     router: Router,
     mut stopped: tokio::sync::watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<std::io::Result<()>> {
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|s| *s).await;
+    tls: Option<Arc<tls::TlsCerts>>,
+) -> std::io::Result<tokio::task::JoinHandle<std::io::Result<()>>> {
+    let stopped = async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    };
+    Ok(match tls {
+        Some(certs) => {
+            let listener = tls::listen(listener, certs)?;
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(stopped)
+                    .await
             })
-            .await
+        }
+        None => tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stopped)
+                .await
+        }),
     })
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::signal::Hangups;
+use super::tls::TlsCerts;
 use crate::config::{self, Config, ConfigError, ReloadReport};
 use crate::front::BridgeContext;
 
@@ -55,11 +56,32 @@ fn without_token_values(problem: &str) -> String {
     }
 }
 
-/// Reloads from `path` on every SIGHUP until the task is dropped or aborted.
-pub async fn on_hangups(ctx: Arc<BridgeContext>, path: Option<PathBuf>, mut hangups: Hangups) {
+/// Reads the TLS certificate and key again (when the listeners speak TLS); a bad pair is
+/// logged and the running one stays.
+pub fn reload_tls(tls: Option<&TlsCerts>) {
+    let Some(tls) = tls else { return };
+    match tls.reload() {
+        Ok(()) => tracing::info!("TLS certificate reloaded"),
+        Err(error) => tracing::error!(%error, "TLS reload refused; running certificate kept"),
+    }
+}
+
+/// Reloads from `path` (and the TLS certificate, if any) on every SIGHUP until the task is
+/// dropped or aborted.
+pub async fn on_hangups(
+    ctx: Arc<BridgeContext>,
+    path: Option<PathBuf>,
+    mut hangups: Hangups,
+    tls: Option<Arc<TlsCerts>>,
+) {
     loop {
         hangups.next().await;
         tracing::info!("SIGHUP: reloading the config");
+        let certs = tls.clone();
+        if let Err(error) = tokio::task::spawn_blocking(move || reload_tls(certs.as_deref())).await
+        {
+            tracing::error!(%error, "TLS reload task failed");
+        }
         let (ctx, path) = (Arc::clone(&ctx), path.clone());
         // Reading the file is blocking IO: off the async workers.
         let reloaded = tokio::task::spawn_blocking(move || reload_from(&ctx, path.as_deref()));

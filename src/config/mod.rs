@@ -8,6 +8,7 @@ mod pnut_upstream;
 mod reload;
 mod secret;
 mod sections;
+mod store_auth;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,7 @@ pub use sections::{
     BookmarkAs, IdsConfig, ListenConfig, MisskeyMetaConfig, SimConfig, TokenMapping, TokensConfig,
     TranslateConfig, UpstreamConfig, UpstreamTarget, UpstreamsConfig, Visibility,
 };
+pub use store_auth::{OAuthConfig, PnutOAuthConfig, StorageConfig};
 
 use crate::mapping::MappingTables;
 
@@ -70,6 +72,10 @@ pub struct Config {
     /// `[cluster]`: the fleet's shared Redis (mapping.md §9); `None`: this instance runs alone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterConfig>,
+    /// `[storage]`: the bridge's SQLite file.
+    pub storage: StorageConfig,
+    /// `[oauth]`: MiAuth logins and the operator's pnut client.
+    pub oauth: OAuthConfig,
 }
 
 /// Every problem found in a configuration, one per line, each naming its key path.

@@ -25,6 +25,8 @@ const SECTIONS: &[&str] = &[
     "misskey_meta",
     "mapping",
     "cluster",
+    "storage",
+    "oauth",
 ];
 
 /// Parses TOML text into a table; a syntax error is one problem naming `origin`.
@@ -149,6 +151,8 @@ pub fn config_from_table(table: toml::Table) -> (Config, Vec<String>) {
                 set(&name, value, problems, &mut cluster);
                 config.cluster = Some(cluster);
             }
+            "storage" => set(&name, value, problems, &mut config.storage),
+            "oauth" => set(&name, value, problems, &mut config.oauth),
             "mapping" => {
                 if let Some(overlay) = section::<MappingOverlay>(&name, value, problems) {
                     config

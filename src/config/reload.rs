@@ -11,6 +11,7 @@ pub const RESTART_ONLY: &[&str] = &[
     "listen",
     "upstream",
     "sim",
+    "storage",
     "ids",
     "ratelimit.get_retries",
     "ratelimit.sweep_interval",
@@ -72,6 +73,7 @@ fn keep_restart_only(running: &Config, mut loaded: Config) -> Config {
     loaded.listen = running.listen.clone();
     loaded.upstream = running.upstream.clone();
     loaded.sim = running.sim.clone();
+    loaded.storage = running.storage.clone();
     loaded.ids = running.ids.clone();
     loaded.ratelimit.get_retries = running.ratelimit.get_retries;
     loaded.ratelimit.sweep_interval = running.ratelimit.sweep_interval;
@@ -100,6 +102,8 @@ fn changed_sections(before: &Config, after: &Config) -> Vec<String> {
         ("ids", before.ids != after.ids),
         ("translate", before.translate != after.translate),
         ("misskey_meta", before.misskey_meta != after.misskey_meta),
+        ("storage", before.storage != after.storage),
+        ("oauth", before.oauth != after.oauth),
         ("mapping", before.mapping != after.mapping),
         ("cluster", before.cluster != after.cluster),
     ];

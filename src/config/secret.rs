@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A token. Its `Debug` and `Serialize` forms are masked (e.g. `de****ce`); read it with
 /// [`Secret::expose`].
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Secret(String);
 
 impl Secret {
@@ -27,10 +27,13 @@ impl Secret {
     }
 }
 
-/// Masks any secret text: `de****ce` for 12+ characters, `****` otherwise.
+/// Masks any secret text: `de****ce` for 12+ characters, `****` otherwise (an empty
+/// secret, e.g. an unset client secret, stays empty: there is nothing to hide).
 pub fn mask(secret: &str) -> String {
     let chars: Vec<char> = secret.chars().collect();
-    if chars.len() >= 12 {
+    if chars.is_empty() {
+        String::new()
+    } else if chars.len() >= 12 {
         let head: String = chars.iter().take(2).collect();
         let tail: String = chars.iter().skip(chars.len() - 2).collect();
         format!("{head}****{tail}")

@@ -24,6 +24,13 @@ pub struct ListenConfig {
     /// Separate listener for `/healthz` and `/metrics` (then not served on `addr`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin: Option<SocketAddr>,
+    /// TLS certificate chain (PEM) of every listener; with `tls_key`, the listeners speak
+    /// https and wss. Re-read on SIGHUP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// TLS private key (PEM) going with `tls_cert`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 impl Default for ListenConfig {
@@ -33,6 +40,8 @@ impl Default for ListenConfig {
             misskey_extra: Vec::new(),
             pnut_extra: Vec::new(),
             admin: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }

@@ -124,6 +124,12 @@ fn listen(config: &Config, p: &mut Problems) {
             seen.insert(addr, path);
         }
     }
+    if listen.tls_cert.is_some() != listen.tls_key.is_some() {
+        p.push(
+            "listen.tls_cert",
+            "tls_cert and tls_key go together: set both or neither",
+        );
+    }
 }
 
 fn upstreams(config: &Config, p: &mut Problems) {

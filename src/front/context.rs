@@ -7,15 +7,37 @@ use arc_swap::ArcSwap;
 
 use crate::cluster::Cluster;
 use crate::config::{self, Config};
-use crate::front::token_checks::TokenChecks;
+use crate::front::token_checks::{BridgeGrants, TokenChecks};
 use crate::metrics::Metrics;
 use crate::misskey;
 use crate::ratelimit::{self, MisskeyQuotas, PnutQuotas};
 use crate::session::Sessions;
+use crate::storage::tokens::{Grant, is_bridge_token};
+use crate::storage::{Store, StoreError};
 use crate::translate;
 use crate::upstream::misskey::{MisskeyClient, MisskeyClientSettings};
 use crate::upstream::pnut::{PnutClient, PnutClientSettings, PnutEndpoints};
 use crate::upstream::{UpstreamError, UpstreamKind};
+
+/// Why the context could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    /// An upstream client could not be built.
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    /// The store could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A token presented on the Misskey front, resolved.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The pnut token used upstream.
+    pub upstream: String,
+    /// The bridge token's grant, when a bridge token was presented.
+    pub grant: Option<Arc<Grant>>,
+}
 
 /// Shared state of the fronts (behind an `Arc`); a reload swaps the config (and the limiters).
 #[derive(Debug)]
@@ -40,6 +62,8 @@ pub struct BridgeContext {
     pub hubs: Sessions<crate::front::pnut::stream::HubHandle>,
     /// Tokens each upstream accepted recently (one check per token per period).
     pub token_checks: TokenChecks,
+    /// MiAuth's bridge tokens, resolved through the store (mapping.md §2, §8).
+    pub bridge_grants: BridgeGrants,
     /// The bridge's metrics (`/metrics`).
     pub metrics: Arc<Metrics>,
     /// The drain signal and tracker of client sockets, pools and hubs (mapping.md §7).
@@ -57,7 +81,11 @@ impl BridgeContext {
         pnut: PnutEndpoints,
         misskey_url: String,
         bridge_url: String,
-    ) -> Result<Arc<Self>, UpstreamError> {
+    ) -> Result<Arc<Self>, ContextError> {
+        let store = Store::open(
+            &config.storage.path,
+            config.storage.max_size.map(|size| size.as_u64()),
+        )?;
         let mut metrics = Metrics::new();
         let cluster = match &config.cluster {
             Some(settings) => Some(
@@ -102,6 +130,7 @@ impl BridgeContext {
             pools: Sessions::new(metrics.sessions(UpstreamKind::Pnut)),
             hubs: Sessions::new(metrics.sessions(UpstreamKind::Misskey)),
             token_checks: TokenChecks::default(),
+            bridge_grants: BridgeGrants::new(store),
             metrics,
             drain: crate::front::Drain::new(),
             cluster,
@@ -142,6 +171,33 @@ impl BridgeContext {
             .tokens
             .upstream_token(presented)
             .map(str::to_owned)
+    }
+}
+
+impl BridgeContext {
+    /// The store (MiAuth sessions, bridge tokens, registry).
+    pub fn store(&self) -> &Store {
+        self.bridge_grants.store()
+    }
+
+    /// The Misskey front's token resolution: a bridge token (MiAuth) is looked up in the store
+    /// (`None` when unknown or revoked); any other token goes through `[tokens]`
+    /// ([`Self::upstream_token`]), so a raw pnut token still works.
+    pub async fn misskey_upstream(&self, presented: &str) -> Result<Option<Resolved>, StoreError> {
+        if is_bridge_token(presented) {
+            return Ok(self
+                .bridge_grants
+                .grant(presented)
+                .await?
+                .map(|grant| Resolved {
+                    upstream: grant.pnut_token.clone(),
+                    grant: Some(grant),
+                }));
+        }
+        Ok(self.upstream_token(presented).map(|upstream| Resolved {
+            upstream,
+            grant: None,
+        }))
     }
 }
 

@@ -3,10 +3,13 @@
 //! (`/v1/user`, `/v1/*`) over the Misskey upstream. axum's own plain-text rejections (405, 413,
 //! malformed paths) are rewritten into each protocol's error body.
 
+pub mod auth;
 pub mod closing;
 pub mod context;
+pub mod cors;
 pub mod drain;
 pub mod misskey;
+pub mod nodeinfo;
 pub mod outbound;
 pub mod pnut;
 pub mod token;
@@ -22,7 +25,7 @@ use tower::ServiceBuilder;
 use crate::http::body_limit::limit_body;
 use crate::http::plain_errors;
 
-pub use context::BridgeContext;
+pub use context::{BridgeContext, ContextError, Resolved};
 pub use drain::Drain;
 
 /// Read buffer of each client websocket. tungstenite's default (128 KiB) is zero-filled on
@@ -41,6 +44,8 @@ pub fn routes(ctx: Arc<BridgeContext>) -> Router {
             .layer(from_fn_with_state(Arc::clone(&ctx), limit_body))
     };
     Router::new()
+        .merge(auth::routes(Arc::clone(&ctx)))
+        .merge(nodeinfo::routes(Arc::clone(&ctx)))
         .merge(misskey::stream::routes(Arc::clone(&ctx)))
         .merge(
             misskey::rest::routes(Arc::clone(&ctx))
@@ -53,4 +58,5 @@ pub fn routes(ctx: Arc<BridgeContext>) -> Router {
                 .layer(body_limit())
                 .layer(pnut_errors),
         )
+        .layer(axum::middleware::from_fn(cors::cors))
 }

@@ -1,12 +1,18 @@
 //! Tokens an upstream accepted recently, for both fronts: a burst of sockets of one token
 //! costs one upstream check (`GET /users/me` on pnut, `i` on Misskey) per period, not one per
 //! socket. A refusal is never remembered: a refused token is checked again every time.
+//!
+//! Bridge tokens (issued by MiAuth, [`crate::storage::tokens`]) are resolved to the pnut token
+//! they stand for here too: [`BridgeGrants`] remembers recent store reads, and forgets a token
+//! the moment it is revoked.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use moka::sync::Cache;
 
+use crate::storage::tokens::{self, Grant};
+use crate::storage::{Store, StoreError};
 use crate::upstream::UpstreamKind;
 
 /// How long an accepted token stays accepted without a new upstream check.
@@ -60,6 +66,59 @@ impl TokenChecks {
     /// Forgets `token` (the upstream refused it).
     pub fn refused(&self, upstream: UpstreamKind, token: &str) {
         self.accepted.invalidate(&(upstream, token.to_owned()));
+    }
+}
+
+/// Bridge tokens recently read from the store (keyed by their hash; bounded, expiring
+/// [`RECHECK_AFTER`] after the read). Unknown tokens are not remembered.
+#[derive(Clone)]
+pub struct BridgeGrants {
+    store: Store,
+    grants: Cache<String, Arc<Grant>>,
+}
+
+impl std::fmt::Debug for BridgeGrants {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BridgeGrants")
+            .field("entries", &self.grants.entry_count())
+            .finish()
+    }
+}
+
+impl BridgeGrants {
+    /// Resolves bridge tokens through `store`.
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            grants: Cache::builder()
+                .max_capacity(MAX_TOKENS)
+                .time_to_live(RECHECK_AFTER)
+                .build(),
+        }
+    }
+
+    /// The store behind the grants.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// What the bridge token `token` stands for; `None` when unknown or revoked.
+    pub async fn grant(&self, token: &str) -> Result<Option<Arc<Grant>>, StoreError> {
+        let hash = tokens::hash(token);
+        if let Some(grant) = self.grants.get(&hash) {
+            return Ok(Some(grant));
+        }
+        let Some(grant) = self.store.bridge_token(token).await? else {
+            return Ok(None);
+        };
+        let grant = Arc::new(grant);
+        self.grants.insert(hash, Arc::clone(&grant));
+        Ok(Some(grant))
+    }
+
+    /// Forgets the token whose hash is `hash` (it was revoked).
+    pub fn revoked(&self, hash: &str) {
+        self.grants.invalidate(hash);
     }
 }
 

@@ -152,6 +152,15 @@ impl<H: Clone + Send + 'static> Sessions<H> {
             .map(|entry| entry.handle.clone())
     }
 
+    /// The handles of every live session (e.g. to find those of one user).
+    pub fn handles(&self) -> Vec<H> {
+        self.lock()
+            .values()
+            .filter(|entry| !entry.end.is_requested())
+            .map(|entry| entry.handle.clone())
+            .collect()
+    }
+
     /// Number of sessions in the registry (live or idle, not yet ended).
     pub fn len(&self) -> usize {
         self.lock().len()

@@ -154,6 +154,7 @@ pub fn start(
     let (publish, to_publish) = mpsc::channel(PUBLISH_QUEUE);
     let (claims_tx, claims_rx) = mpsc::channel(4);
     let tag = crate::cluster::token_key(&token);
+    let handle = PoolHandle::from_sender(commands, &me_id);
     let relay = Relay {
         ev_channel: cluster.key(&format!("ev:{{{FRONT}:{tag}}}")),
         cmd_channel: cluster.key(&format!("cmd:{{{FRONT}:{tag}}}")),
@@ -177,7 +178,7 @@ pub fn start(
     };
     tokio::spawn(publisher(cluster, to_publish));
     ctx.drain.spawn(relay.run(inbox, claims_rx));
-    PoolHandle::from_sender(commands)
+    handle
 }
 
 /// Publishes queued frames in order; ends when the relay is gone.
@@ -262,6 +263,14 @@ impl Relay {
             }
             PoolCommand::UnsubNote { client, note_id } => self.uncapture(client, &note_id),
             PoolCommand::Resume { .. } => return,
+            PoolCommand::MainEvent { kind, body } => {
+                // The bridge's own main events (e.g. `registryUpdated`) go out through the
+                // owner's pool; a follower's are not forwarded over the bus (yet).
+                if let Mode::Owner { pool, .. } = &self.mode {
+                    let _ = pool.send(PoolCommand::MainEvent { kind, body }).await;
+                }
+                return;
+            }
             PoolCommand::ReadNotifications => {
                 // The unread state lives in the owner's pool; a follower's read is not
                 // forwarded over the bus (yet).

@@ -12,6 +12,7 @@ mod control;
 mod control_http;
 mod events;
 mod hub;
+mod oauth;
 mod ops;
 mod ratelimit;
 mod render;
@@ -95,6 +96,7 @@ struct Shared {
     stream_endpoint: String,
     /// `true` while streams are stalled (sockets stay open but send nothing).
     stall: watch::Sender<bool>,
+    oauth_codes: oauth::Codes,
 }
 
 /// A running simulated pnut server.
@@ -130,6 +132,7 @@ impl SimPnut {
             options: options.clone(),
             stream_endpoint: format!("ws://{stream_addr}/v1/user"),
             stall,
+            oauth_codes: oauth::Codes::default(),
         });
         let stream_router = Router::new()
             .route("/v1/user", get(stream::upgrade))
@@ -139,6 +142,7 @@ impl SimPnut {
             .with_state(Arc::clone(&shared));
         let router = Router::new()
             .merge(control_http::routes())
+            .merge(oauth::routes())
             .merge(rest::routes(Arc::clone(&shared)))
             .layer(axum::middleware::map_response(
                 crate::http::plain_errors::pnut_envelope,

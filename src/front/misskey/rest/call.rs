@@ -11,6 +11,7 @@ use super::params::{Params, presented_token};
 use crate::front::BridgeContext;
 use crate::pnut::Meta;
 use crate::ratelimit::token_hash;
+use crate::storage::tokens::Grant;
 
 /// A successful answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,36 +30,49 @@ pub struct Call<'a> {
     /// The JSON body.
     pub params: Params,
     token: Option<String>,
+    grant: Option<std::sync::Arc<Grant>>,
 }
 
 impl<'a> Call<'a> {
-    /// Parses the body and resolves the presented token (`[tokens]` then passthrough); a
-    /// refused token is `AUTHENTICATION_FAILED` whatever the endpoint, as Misskey does.
-    pub fn new(
+    /// Parses the body and resolves the presented token (a bridge token through the store,
+    /// else `[tokens]` then passthrough); a refused token is `AUTHENTICATION_FAILED` whatever
+    /// the endpoint, as Misskey does.
+    pub async fn new(
         ctx: &'a BridgeContext,
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Self, RestError> {
-        Self::with_params(ctx, headers, Params::parse(body)?)
+        Self::with_params(ctx, headers, Params::parse(body)?).await
     }
 
     /// A call with already parsed parameters (a `GET` call's query string).
-    pub fn with_params(
+    pub async fn with_params(
         ctx: &'a BridgeContext,
         headers: &HeaderMap,
         params: Params,
     ) -> Result<Self, RestError> {
-        let token = match presented_token(headers, &params)? {
-            None => None,
-            Some(presented) => match ctx.upstream_token(&presented) {
-                Some(upstream) => Some(upstream),
-                None => {
+        let (token, grant) = match presented_token(headers, &params)? {
+            None => (None, None),
+            Some(presented) => match ctx.misskey_upstream(&presented).await {
+                Ok(Some(resolved)) => (Some(resolved.upstream), resolved.grant),
+                Ok(None) => {
                     tracing::info!(token = %token_hash(&presented), "misskey REST: token refused");
                     return Err(RestError::authentication_failed());
                 }
+                Err(error) => return Err(RestError::internal(&error.to_string())),
             },
         };
-        Ok(Self { ctx, params, token })
+        Ok(Self {
+            ctx,
+            params,
+            token,
+            grant,
+        })
+    }
+
+    /// The bridge token's grant, when the call came with a bridge token (MiAuth).
+    pub fn grant(&self) -> Option<&Grant> {
+        self.grant.as_deref()
     }
 
     /// The upstream token, or `CREDENTIAL_REQUIRED` for an anonymous call.

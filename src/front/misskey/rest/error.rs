@@ -66,6 +66,11 @@ impl RestError {
         )
     }
 
+    /// A client error (400) with an endpoint's own error body (e.g. `NO_SUCH_KEY`).
+    pub fn client_error(body: ApiErrorBody) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, body)
+    }
+
     /// `PERMISSION_DENIED` (403).
     pub fn permission_denied() -> Self {
         Self::new(StatusCode::FORBIDDEN, ApiErrorBody::permission_denied())

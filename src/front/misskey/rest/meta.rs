@@ -42,7 +42,7 @@ pub fn meta_json(ctx: &BridgeContext, detailed: bool) -> Value {
         max_note_text_length: PNUT_MAX_POST_LENGTH,
         max_file_size: 0,
         timelines,
-        miauth: false,
+        miauth: true,
     };
     let mut meta = instance_meta_json(&fields, detailed);
     meta["policies"] = Value::Object(policies());

@@ -13,9 +13,11 @@ mod notes;
 mod notifications;
 mod pages;
 mod params;
+mod registry;
 mod social;
 mod startup;
 mod table;
+mod tokens;
 mod users;
 mod writes;
 
@@ -55,7 +57,7 @@ async fn handle_post(
     let Some(served) = find(&endpoint) else {
         return with_api_headers(route_not_found("POST", &endpoint));
     };
-    let reply = match Call::new(&ctx, &headers, &body) {
+    let reply = match Call::new(&ctx, &headers, &body).await {
         Ok(call) => (served.handler)(&call).await,
         Err(error) => Err(error),
     };
@@ -78,7 +80,7 @@ async fn handle_get(
         return with_api_headers(StatusCode::METHOD_NOT_ALLOWED.into_response());
     }
     let params = Params::from_query(query.as_deref().unwrap_or(""));
-    let reply = match Call::with_params(&ctx, &headers, params) {
+    let reply = match Call::with_params(&ctx, &headers, params).await {
         Ok(call) => (served.handler)(&call).await,
         Err(error) => Err(error),
     };

@@ -92,6 +92,11 @@ impl Params {
             .ok_or_else(|| RestError::invalid_param(name, "must have required property"))
     }
 
+    /// The raw JSON of parameter `name`, if present (any type, `null` included).
+    pub fn raw(&self, name: &str) -> Option<&Value> {
+        self.body.get(name)
+    }
+
     /// An optional boolean with a default.
     pub fn flag(&self, name: &str, default: bool) -> Result<bool, RestError> {
         match self.typed(name) {

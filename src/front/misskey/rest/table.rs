@@ -9,7 +9,8 @@ use std::sync::LazyLock;
 use super::call::{Call, Reply};
 use super::error::RestError;
 use super::{
-    channels, drive, meta, moderation, notes, notifications, social, startup, users, writes,
+    channels, drive, meta, moderation, notes, notifications, registry, social, startup, tokens,
+    users, writes,
 };
 
 /// What a handler returns: a boxed future borrowing the call.
@@ -130,5 +131,14 @@ fn table() -> Vec<Endpoint> {
         ep!("drive/files/show", false, "`GET /files/{id}`", c => drive::show(c)),
         ep!("drive/files/update", false, "`PUT /files/{id}`", c => drive::update(c)),
         ep!("drive/files/delete", false, "`DELETE /files/{id}`", c => drive::delete(c)),
+        ep!("i/registry/get", false, "— (the bridge's store)", c => registry::serve(c, "get")),
+        ep!("i/registry/get-all", false, "— (the bridge's store)", c => registry::serve(c, "get-all")),
+        ep!("i/registry/get-detail", false, "— (the bridge's store)", c => registry::serve(c, "get-detail")),
+        ep!("i/registry/keys", false, "— (the bridge's store)", c => registry::serve(c, "keys")),
+        ep!("i/registry/keys-with-type", false, "— (the bridge's store)", c => registry::serve(c, "keys-with-type")),
+        ep!("i/registry/set", false, "— (the bridge's store)", c => registry::serve(c, "set")),
+        ep!("i/registry/remove", false, "— (the bridge's store)", c => registry::serve(c, "remove")),
+        ep!("i/registry/scopes-with-domain", false, "— (the bridge's store)", c => registry::serve(c, "scopes-with-domain")),
+        ep!("i/revoke-token", false, "— (the bridge's store)", c => tokens::revoke(c)),
     ]
 }

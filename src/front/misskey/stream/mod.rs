@@ -20,10 +20,24 @@ use crate::front::token::{self, TokenSource};
 use crate::ratelimit::token_hash;
 use crate::upstream::UpstreamKind;
 
-pub use pool::PoolHandle;
+pub use pool::{PoolCommand, PoolHandle};
+
+/// Sends the bridge-made `main` event `kind` (e.g. `registryUpdated`) to every `main`
+/// connection of user `user_id`, whatever token they came with. Best effort: a pool whose
+/// command queue is full does not get it (nothing waits on a busy pool).
+pub fn to_user_main(ctx: &BridgeContext, user_id: &str, kind: &str, body: &Value) {
+    for pool in ctx.pools.handles() {
+        if pool.me_id() == user_id {
+            let _ = pool.try_send(PoolCommand::MainEvent {
+                kind: kind.to_owned(),
+                body: body.clone(),
+            });
+        }
+    }
+}
+pub(crate) use pool::ClientId;
 #[cfg(feature = "fuzzing")]
 pub(crate) use pool::frames_for_every_target;
-pub(crate) use pool::{ClientId, PoolCommand};
 
 /// Starts a local pool session (for the fleet's relay, which owns the token's session here).
 pub(crate) fn start_pool(
@@ -62,12 +76,19 @@ async fn upgrade(
     let ctx = &front.ctx;
     // `?i=` first, then `Authorization: Bearer`; a malformed token is refused like a wrong one.
     let sources = [TokenSource::Query("i"), TokenSource::Bearer];
-    let Some(upstream) = token::presented(&headers, query.as_deref(), &sources)
+    let Some(presented) = token::presented(&headers, query.as_deref(), &sources)
         .ok()
         .flatten()
-        .and_then(|presented| ctx.upstream_token(&presented))
     else {
         return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let upstream = match ctx.misskey_upstream(&presented).await {
+        Ok(Some(resolved)) => resolved.upstream,
+        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "streaming upgrade: the store failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
     };
     // One upstream check per token per period, not one per socket.
     let me_id = match ctx.token_checks.fresh(UpstreamKind::Pnut, &upstream) {

@@ -274,6 +274,19 @@ fn send_events(events: &[ChannelEvent], targets: &[&Target<'_>]) -> bool {
     notified
 }
 
+/// One bridge-made event (`kind`, `body`) to every `(id, sink)` `main` connection.
+pub(super) fn deliver_main_event(
+    kind: &str,
+    body: &serde_json::Value,
+    mains: &[(&str, &ClientSink)],
+) {
+    let json = body.to_string();
+    let mut frames = Frames::new(kind, &json);
+    for (id, sink) in mains {
+        sink.push(frames.for_id(id));
+    }
+}
+
 fn or_log(result: Result<Vec<ChannelEvent>, TranslateError>) -> Vec<ChannelEvent> {
     result.unwrap_or_else(|error| {
         tracing::debug!(%error, "event not translatable; dropped");

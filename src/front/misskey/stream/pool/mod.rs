@@ -82,6 +82,14 @@ pub enum PoolCommand {
     /// `readNotification` (or `i/notifications` with `markAsRead`): every notification of
     /// the token is read; `main` connections get `readAllNotifications` if one was unread.
     ReadNotifications,
+    /// An event of the user's `main` stream not from pnut (e.g. `registryUpdated`): sent to
+    /// every `main` connection of the pool.
+    MainEvent {
+        /// The event type.
+        kind: String,
+        /// Its body.
+        body: Value,
+    },
     /// `unsubNote`: release a captured note.
     UnsubNote {
         /// The client socket.
@@ -103,12 +111,27 @@ pub enum PoolCommand {
 #[derive(Debug, Clone)]
 pub struct PoolHandle {
     commands: mpsc::Sender<PoolCommand>,
+    me_id: Arc<str>,
 }
 
 impl PoolHandle {
-    /// A handle sending to `commands` (a session task standing in for a pool: `[cluster]`).
-    pub fn from_sender(commands: mpsc::Sender<PoolCommand>) -> Self {
-        Self { commands }
+    /// A handle sending to `commands` (a session task standing in for a pool: `[cluster]`)
+    /// for the token of pnut user `me_id`.
+    pub fn from_sender(commands: mpsc::Sender<PoolCommand>, me_id: &str) -> Self {
+        Self {
+            commands,
+            me_id: Arc::from(me_id),
+        }
+    }
+
+    /// The pnut id of the pool token's user.
+    pub fn me_id(&self) -> &str {
+        &self.me_id
+    }
+
+    /// Sends a command without waiting; false when the queue is full or the pool has ended.
+    pub fn try_send(&self, command: PoolCommand) -> bool {
+        self.commands.try_send(command).is_ok()
     }
 
     /// Sends a command, waiting while the queue is full; false when the pool has ended.
@@ -126,6 +149,10 @@ impl PoolHandle {
 /// [`crate::session::Sessions::acquire`].
 pub fn start(ctx: Arc<BridgeContext>, token: String, me_id: String, end: SessionEnd) -> PoolHandle {
     let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
+    let handle = PoolHandle {
+        commands,
+        me_id: Arc::from(me_id.as_str()),
+    };
     task::spawn(ctx, token, me_id, end, inbox);
-    PoolHandle { commands }
+    handle
 }

@@ -51,7 +51,8 @@ struct ChannelConn {
     filters: NoteFilters,
     /// Gets reposts of the token owner's posts from any subscription (`renotes_of_mine`).
     renotes_of_mine: bool,
-    /// A `main` connection (gets `readAllNotifications`).
+    /// A `main` connection (gets `readAllNotifications` and the bridge's own main-stream
+    /// events).
     main: bool,
 }
 
@@ -298,6 +299,13 @@ impl Pool {
             PoolCommand::UnsubNote { client, note_id } => self.uncapture(client, &note_id),
             PoolCommand::Resume { since } => self.resume_since = Some(since),
             PoolCommand::ReadNotifications => self.read_notifications(),
+            PoolCommand::MainEvent { kind, body } => {
+                let mains = self.channels.iter().filter(|(_, conn)| conn.main);
+                let targets: Vec<(&str, &ClientSink)> = mains
+                    .map(|((_, id, _), conn)| (id.as_str(), &conn.sink))
+                    .collect();
+                super::deliver::deliver_main_event(&kind, &body, &targets);
+            }
         }
     }
 
