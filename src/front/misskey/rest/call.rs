@@ -94,15 +94,9 @@ impl<'a> Call<'a> {
         query: &[(&str, &str)],
         missing: Missing,
     ) -> Result<T, RestError> {
-        let envelope = self
-            .ctx
-            .pnut
-            .get::<T>(self.token_or_anonymous(), path, query)
+        self.get_page(path, query, missing)
             .await
-            .map_err(|error| RestError::from_upstream(&error, missing))?;
-        envelope
-            .data
-            .ok_or_else(|| RestError::internal("pnut answered without data"))
+            .map(|(data, _)| data)
     }
 
     /// `GET /v1{path}` as this call's token: the data and the envelope's `meta` (for

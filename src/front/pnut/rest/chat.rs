@@ -2,11 +2,12 @@
 //! are the bridge's `io.pnut.core.chat` channels (mapping.md §4.2), their notes its messages.
 
 use axum::http::{HeaderMap, StatusCode};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::objects::{Caller, body1};
 use super::params::{Page, Query, misskey_id, new_post};
 use super::reply::{RestError, RestResult, newest_first, ok, page};
+use super::writes::create_note;
 use crate::misskey::{Channel, Note};
 use crate::translate;
 
@@ -64,28 +65,8 @@ pub async fn create_message(
     body: &[u8],
 ) -> RestResult {
     let new = new_post(headers, body)?;
-    let text = new
-        .text
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| RestError::BadRequest("text is required".to_owned()))?;
-    let mut request = Map::new();
-    request.insert("text".into(), json!(text));
-    request.insert(
-        "channelId".into(),
-        json!(misskey_id(caller.ctx, channel_id, "channel id")?),
-    );
-    if let Some(reply_to) = new.reply_to.as_deref() {
-        request.insert(
-            "replyId".into(),
-            json!(misskey_id(caller.ctx, reply_to, "reply_to")?),
-        );
-    }
-    if new.is_nsfw {
-        request.insert("cw".into(), json!(caller.ctx.translate.nsfw_cw));
-    }
-    let created: Value = caller.write("notes/create", request).await?;
-    let note: Note =
-        serde_json::from_value(created.get("createdNote").cloned().unwrap_or_default())?;
+    let channel = json!(misskey_id(caller.ctx, channel_id, "channel id")?);
+    let note = create_note(caller, new, body1("channelId", channel)).await?;
     let message = translate::note_to_message(&note, &caller.ctx.translate)?;
     let mut reply = ok(StatusCode::CREATED, message)?;
     reply.envelope.meta.channel_type = Some(crate::front::pnut::CHAT_CHANNEL_TYPE.to_owned());

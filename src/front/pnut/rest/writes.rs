@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::objects::{Caller, body1};
-use super::params::{misskey_id, new_post};
+use super::params::{NewPost, misskey_id, new_post};
 use super::reply::{RestError, RestResult, ok};
 use crate::config::BookmarkAs;
 use crate::misskey::Note;
@@ -13,13 +13,26 @@ use crate::misskey::Note;
 /// `POST /posts` (JSON or form: `text`, `reply_to`, `is_nsfw`) → `notes/create` → 201.
 pub async fn create_post(caller: Caller<'_>, headers: &HeaderMap, body: &[u8]) -> RestResult {
     let new = new_post(headers, body)?;
+    let note = create_note(caller, new, body1("visibility", json!("public"))).await?;
+    let post = caller
+        .note_to_post(&note)?
+        .ok_or_else(|| RestError::NotFound("Post not found".to_owned()))?;
+    ok(StatusCode::CREATED, post)
+}
+
+/// `notes/create` from a pnut post body and `extra` fields (`visibility`, `channelId`): the
+/// text is required, `reply_to` becomes `replyId`, `is_nsfw` a `cw`; the created note.
+pub(super) async fn create_note(
+    caller: Caller<'_>,
+    new: NewPost,
+    extra: Map<String, Value>,
+) -> Result<Note, RestError> {
     let text = new
         .text
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| RestError::BadRequest("text is required".to_owned()))?;
-    let mut request = Map::new();
+    let mut request = extra;
     request.insert("text".into(), json!(text));
-    request.insert("visibility".into(), json!("public"));
     if let Some(reply_to) = new.reply_to.as_deref() {
         request.insert(
             "replyId".into(),
@@ -30,19 +43,12 @@ pub async fn create_post(caller: Caller<'_>, headers: &HeaderMap, body: &[u8]) -
         request.insert("cw".into(), json!(caller.ctx.translate.nsfw_cw));
     }
     let created: Value = caller.write("notes/create", request).await?;
-    let note: Note = serde_json::from_value(
-        created.get("createdNote").cloned().unwrap_or_default(),
-    )
-    .map_err(|e| {
+    serde_json::from_value(created.get("createdNote").cloned().unwrap_or_default()).map_err(|e| {
         RestError::Upstream(crate::upstream::UpstreamError::Decode {
             upstream: crate::upstream::UpstreamKind::Misskey,
             message: e.to_string(),
         })
-    })?;
-    let post = caller
-        .note_to_post(&note)?
-        .ok_or_else(|| RestError::NotFound("Post not found".to_owned()))?;
-    ok(StatusCode::CREATED, post)
+    })
 }
 
 /// `DELETE /posts/{id}` → `notes/delete`; answers the post with `is_deleted: true`.
