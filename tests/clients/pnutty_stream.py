@@ -43,7 +43,8 @@ def main():
             raise
         text = post.repost_of.content.text if "repost_of" in post else post.content.text
         if expected in text:
-            print(f"SEEN {text}", flush=True)
+            # pnutty's own output may end without a newline: SEEN starts a line of its own.
+            print(f"\nSEEN {text}", flush=True)
             nutty._shutdown.set()
             sys.stdout.flush()
             os._exit(0)
@@ -52,7 +53,8 @@ def main():
 
     def ready():
         if nutty._connected.wait(timeout):
-            print("READY", flush=True)
+            # From another thread, maybe in the middle of pnutty's output: a line of its own.
+            print("\nREADY", flush=True)
 
     def deadline():
         if not nutty._shutdown.wait(timeout * 2):
