@@ -15,6 +15,8 @@ use pnutkey::upstream::{Side, UpstreamError};
 use serde_json::{Map, Value, json};
 use tokio::time::timeout;
 
+mod common;
+
 /// How long a test waits for something that must happen.
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -366,18 +368,7 @@ async fn commands_flow_while_the_event_queue_is_full() {
 /// `request_timeout`, not one per retry: the attempts share one deadline.
 #[tokio::test(start_paused = true)]
 async fn retries_of_a_silent_upstream_share_one_deadline() {
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base_url = format!("http://{}", silent.local_addr().expect("addr"));
-    let (held_tx, mut held) = tokio::sync::mpsc::channel(8);
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = silent.accept().await {
-            if held_tx.send(socket).await.is_err() {
-                break;
-            }
-        }
-    });
+    let (base_url, mut held) = common::silent::silent_upstream().await;
     let settings = MisskeyClientSettings {
         base_url,
         request_timeout: Duration::from_secs(10),

@@ -14,6 +14,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::time::{Instant, timeout};
 
+mod common;
+
 /// How long a test waits for something that must happen.
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -408,18 +410,7 @@ async fn a_slow_consumer_gets_backpressure_not_loss() {
 /// not one per retry: the attempts share one deadline.
 #[tokio::test(start_paused = true)]
 async fn retries_of_a_silent_upstream_share_one_deadline() {
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base_url = format!("http://{}", silent.local_addr().expect("addr"));
-    let (held_tx, mut held) = tokio::sync::mpsc::channel(8);
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = silent.accept().await {
-            if held_tx.send(socket).await.is_err() {
-                break;
-            }
-        }
-    });
+    let (base_url, mut held) = common::silent::silent_upstream().await;
     let settings = PnutClientSettings {
         base_url,
         request_timeout: Duration::from_secs(10),

@@ -5,4 +5,5 @@ pub mod api;
 pub mod app;
 pub mod bridge_process;
 pub mod redis;
+pub mod silent;
 pub mod ws;
