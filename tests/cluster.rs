@@ -25,6 +25,7 @@ fn cluster_config(redis: &RedisServer, instance: &str) -> ClusterConfig {
         lease_ttl: Duration::from_secs(3),
         op_timeout: Duration::from_millis(300),
         health_interval: Duration::from_millis(50),
+        advertise_url: None,
     }
 }
 

@@ -28,6 +28,7 @@ fn cluster_config(redis: &RedisServer, instance: &str) -> ClusterConfig {
         lease_ttl: LEASE_TTL,
         op_timeout: Duration::from_millis(300),
         health_interval: Duration::from_millis(50),
+        advertise_url: None,
     }
 }
 

@@ -43,14 +43,21 @@ pub struct Cluster {
     up_watch: watch::Sender<bool>,
     metrics: ClusterMetrics,
     bus: Bus,
+    /// This instance's address for its peers and the fleet's peer secret.
+    pub(super) peers: super::peers::Peers,
+    /// The pnut-front session leases this instance holds.
+    pub(super) keepers: super::pnut_front::Keepers,
 }
 
 impl Cluster {
     /// Connects (lazily: a Redis down at start is only a degraded start) and spawns the health
-    /// loop, which ends when the cluster is dropped. Must run inside a tokio runtime.
+    /// loop and the advertising of `advertise_url` (`cluster.advertise_url` or, by default,
+    /// `listen_url`: where peers reach this instance), which end when the cluster is dropped.
+    /// Must run inside a tokio runtime.
     pub fn start(
         settings: &ClusterConfig,
         metrics: ClusterMetrics,
+        listen_url: &str,
     ) -> Result<Arc<Self>, ClusterError> {
         let client = redis::Client::open(settings.redis_url.expose())
             .map_err(|error| ClusterError::Url(error.to_string()))?;
@@ -75,6 +82,8 @@ impl Cluster {
             up_watch: watch::Sender::new(false),
             metrics,
             bus,
+            peers: super::peers::Peers::new(settings.advertise_url.as_deref(), listen_url)?,
+            keepers: super::pnut_front::Keepers::default(),
         });
         tracing::info!(
             instance = %cluster.instance_id,
@@ -82,6 +91,7 @@ impl Cluster {
             "cluster: joining the fleet"
         );
         tokio::spawn(health_loop(Arc::downgrade(&cluster)));
+        tokio::spawn(super::peers::advertise_loop(Arc::downgrade(&cluster)));
         Ok(cluster)
     }
 

@@ -65,6 +65,18 @@ impl Cluster {
         })
     }
 
+    /// The instance holding the session lease of `token` of `front`, if any (read only).
+    pub async fn holder(&self, front: &str, token: &str) -> Result<Option<String>, ClusterError> {
+        let key = self.lease_key(front, token);
+        self.call(|mut redis| async move {
+            redis::cmd("GET")
+                .arg(key)
+                .query_async::<Option<String>>(&mut redis)
+                .await
+        })
+        .await
+    }
+
     /// Gives up the session lease of `token` if this instance holds it (a session ending
     /// cleanly: the next instance need not wait for the lease time).
     pub async fn release(&self, front: &str, token: &str) -> Result<(), ClusterError> {

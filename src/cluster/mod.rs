@@ -11,18 +11,25 @@
 //!   instance holding a token's lease runs the token's pool and publishes each of its frames
 //!   once; the others relay their clients' needs to it and deliver its frames locally.
 //!
+//! - [`pnut_front`]: the same for the pnut front — the lease holder runs the token's hub, the
+//!   other instances forward the token's user streams and connection-bound REST calls to the
+//!   base URL it advertises ([`Cluster::advertise_url`]).
+//!
 //! Keys carry the full SHA-256 of a token (never the token), under the configured prefix.
 
 mod budget;
 mod bus;
 mod connection;
 mod lease;
+mod peers;
+pub mod pnut_front;
 pub mod relay;
 
 pub use budget::{FleetAnswer, FleetQuota};
 pub use bus::{Bus, Listener, Subscription};
 pub use connection::{Cluster, ClusterMetrics};
 pub use lease::Holder;
+pub use peers::PEER_HEADER;
 
 use sha2::{Digest, Sha256};
 

@@ -27,6 +27,11 @@ pub struct ClusterConfig {
     /// How often Redis is pinged (to notice it went down, or came back).
     #[serde(with = "humantime_serde")]
     pub health_interval: Duration,
+    /// The base URL other instances reach this one at (`http://host:port`), to which they
+    /// forward the pnut-front traffic of the tokens whose session this instance owns;
+    /// absent: this instance's own listen URL (set it when listening on `0.0.0.0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advertise_url: Option<String>,
 }
 
 impl Default for ClusterConfig {
@@ -38,6 +43,7 @@ impl Default for ClusterConfig {
             lease_ttl: Duration::from_secs(15),
             op_timeout: Duration::from_millis(500),
             health_interval: Duration::from_secs(1),
+            advertise_url: None,
         }
     }
 }

@@ -450,4 +450,13 @@ fn cluster(config: &Config, p: &mut Problems) {
             "must not contain spaces or control characters",
         );
     }
+    if let Some(url) = &cluster.advertise_url
+        && !url::Url::parse(url)
+            .is_ok_and(|u| ["http", "https"].contains(&u.scheme()) && u.host_str().is_some())
+    {
+        p.push(
+            "cluster.advertise_url",
+            "must be an http:// or https:// URL with a host",
+        );
+    }
 }

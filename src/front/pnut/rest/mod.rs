@@ -21,7 +21,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
@@ -51,6 +51,7 @@ async fn handle(
     method: Method,
     Path(path): Path<String>,
     RawQuery(raw_query): RawQuery,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -66,6 +67,18 @@ async fn handle(
             return error.into_response();
         }
     };
+    if method == Method::GET
+        && let Some(connection_id) = query.get("connection_id")
+        && let Some(response) = crate::front::pnut::stream::forward_call(
+            &ctx,
+            &token,
+            connection_id,
+            (&method, &uri, &headers, body.clone()),
+        )
+        .await
+    {
+        return response;
+    }
     if method == Method::GET
         && let Some(connection_id) = query.get("connection_id")
         && let Some(response) =

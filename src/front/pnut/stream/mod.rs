@@ -10,6 +10,7 @@
 
 mod auth;
 mod backfill;
+mod fleet;
 mod hub;
 mod ids;
 mod matching;
@@ -23,11 +24,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 
 pub use auth::presented_token;
+pub use fleet::forward_call;
 pub use hub::{HubHandle, Subscribed, first_page_retryable};
 #[cfg(feature = "fuzzing")]
 pub(crate) use matching::{translate_channel_event, translate_note_updated};
@@ -69,6 +72,10 @@ async fn delete_connection_call(
     let Some(token) = token_of(&ctx, &headers, &uri) else {
         return error_response(401, "Call requires authentication: token required");
     };
+    let request = (&Method::DELETE, &uri, &headers, Bytes::new());
+    if let Some(answer) = forward_call(&ctx, &token, &connection_id, request).await {
+        return answer;
+    }
     if delete_connection(&ctx, &token, &connection_id).await {
         StatusCode::NO_CONTENT.into_response()
     } else {
@@ -85,6 +92,10 @@ async fn delete_subscription_call(
     let Some(token) = token_of(&ctx, &headers, &uri) else {
         return error_response(401, "Call requires authentication: token required");
     };
+    let request = (&Method::DELETE, &uri, &headers, Bytes::new());
+    if let Some(answer) = forward_call(&ctx, &token, &connection_id, request).await {
+        return answer;
+    }
     if unsubscribe(&ctx, &token, &connection_id, &subscription_id).await {
         StatusCode::NO_CONTENT.into_response()
     } else {

@@ -14,8 +14,10 @@ use serde_json::Map;
 use tokio::time::{Instant, sleep_until};
 
 use super::auth::{error_response, presented_token};
+use super::fleet::{StreamPlace, place_stream};
 use super::hub;
 use super::registry::registry;
+use crate::cluster::pnut_front::LocalSession;
 use crate::front::BridgeContext;
 use crate::front::closing::{
     CLOSE_GOING_AWAY, CLOSE_HANDSHAKE, CLOSE_INTERNAL, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TOO_BIG,
@@ -54,6 +56,11 @@ pub async fn upgrade(
     let Some(token) = ctx.upstream_token(&presented) else {
         return error_response(401, "Token is not valid");
     };
+    // In a fleet the token's session may be another instance's: then the stream goes there.
+    let (local, ws) = match place_stream(&ctx, &token, &uri, &headers, ws.ok()).await {
+        StreamPlace::Local(local, ws) => (local, ws),
+        StreamPlace::Answered(answer) => return answer,
+    };
     if ctx
         .token_checks
         .fresh(UpstreamKind::Misskey, &token)
@@ -80,7 +87,7 @@ pub async fn upgrade(
         }
     }
     match ws {
-        Ok(ws) => {
+        Some(ws) => {
             let limits = &ctx.config().limits;
             let queue_limit = usize::try_from(limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
             let max_frame = usize::try_from(limits.max_frame_size.as_u64())
@@ -91,9 +98,9 @@ pub async fn upgrade(
             bound_buffers(ws, queue_limit)
                 .max_message_size(max_frame.saturating_mul(2))
                 .max_frame_size(max_frame.saturating_mul(2))
-                .on_upgrade(move |socket| run(ctx, token, socket))
+                .on_upgrade(move |socket| run(ctx, token, socket, local))
         }
-        Err(_) => error_response(400, "A websocket upgrade is required"),
+        None => error_response(400, "A websocket upgrade is required"),
     }
 }
 
@@ -111,6 +118,9 @@ enum Ending {
     Silent,
     /// The bridge drains.
     Drain,
+    /// The token's session is now owned by another instance of the fleet: the tool reconnects
+    /// (and is forwarded there).
+    Moved,
 }
 
 impl Ending {
@@ -123,13 +133,14 @@ impl Ending {
             Self::SlowConsumer => Some((CLOSE_POLICY, REASON_SLOW)),
             Self::Silent => Some((CLOSE_NORMAL, "timeout")),
             Self::Drain => Some((CLOSE_GOING_AWAY, REASON_DRAIN)),
+            Self::Moved => Some((CLOSE_GOING_AWAY, "session moved")),
         }
     }
 
     /// The `pnutkey_client_closes_total` reason, if the bridge closed the connection.
     fn metric(&self) -> Option<CloseReason> {
         match self {
-            Self::Peer => None,
+            Self::Peer | Self::Moved => None,
             Self::Deleted => Some(CloseReason::Deleted),
             Self::TooBig => Some(CloseReason::TooBig),
             Self::SlowConsumer => Some(CloseReason::SlowConsumer),
@@ -139,7 +150,12 @@ impl Ending {
     }
 }
 
-async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
+async fn run(
+    ctx: Arc<BridgeContext>,
+    token: String,
+    mut socket: WebSocket,
+    mut fleet: Option<LocalSession>,
+) {
     let _tracked = ctx.drain.track();
     // This connection's settings for its whole life (a config reload affects new ones only).
     let config = ctx.config();
@@ -197,6 +213,7 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
         tokio::select! {
             biased;
             () = drain.requested() => break Ending::Drain,
+            () = moved(fleet.as_mut()) => break Ending::Moved,
             cause = control.closing() => break closed_by(cause),
             frame = queue.next() => {
                 let Some(frame) = frame else { break Ending::Peer };
@@ -230,8 +247,17 @@ async fn run(ctx: Arc<BridgeContext>, token: String, mut socket: WebSocket) {
     registry(&ctx).remove(&connection_id);
     hub.closed(connection_id).await;
     drop(lease);
+    drop(fleet);
     if let Some((code, reason)) = ending.close_frame() {
         let (mut writer, mut reader) = socket.split();
         close_within(&mut writer, &mut reader, code, reason, CLOSE_HANDSHAKE).await;
+    }
+}
+
+/// Resolves when the token's fleet session moved to another instance (never alone).
+async fn moved(fleet: Option<&mut LocalSession>) {
+    match fleet {
+        Some(session) => session.moved().await,
+        None => std::future::pending().await,
     }
 }
