@@ -81,6 +81,16 @@ impl Cluster {
         self.peers.secret()
     }
 
+    /// The fleet's peer secret, advertising this instance first if that has not happened yet
+    /// (so an instance that forwards or owns anything is known to its peers).
+    pub(super) async fn ensure_advertised(&self) -> Option<String> {
+        if let Some(secret) = self.peer_secret() {
+            return Some(secret);
+        }
+        self.advertise().await.ok()?;
+        self.peer_secret()
+    }
+
     /// Whether `headers` carry the fleet's peer secret (a request a peer forwarded).
     pub fn is_from_peer(&self, headers: &HeaderMap) -> bool {
         let (Some(presented), Some(secret)) = (
@@ -117,7 +127,7 @@ impl Cluster {
 
     /// Advertises this instance's URL for a lease time and reads (creating it if absent) the
     /// fleet's peer secret.
-    async fn advertise(&self) -> Result<(), ClusterError> {
+    pub(super) async fn advertise(&self) -> Result<(), ClusterError> {
         let key = self.instance_key(self.instance_id());
         let url = self.peers.advertise.clone();
         let ttl = u64::try_from(self.settings().lease_ttl.as_millis()).unwrap_or(u64::MAX);

@@ -51,7 +51,7 @@ impl Cluster {
         if self.is_from_peer(headers) {
             return Route::Local;
         }
-        let Some(secret) = self.peer_secret() else {
+        let Some(secret) = self.ensure_advertised().await else {
             return Route::Local;
         };
         match self.claim(FRONT, token).await {
@@ -72,7 +72,7 @@ impl Cluster {
         if known_here || self.is_from_peer(headers) {
             return Route::Local;
         }
-        let Some(secret) = self.peer_secret() else {
+        let Some(secret) = self.ensure_advertised().await else {
             return Route::Local;
         };
         match self.holder(FRONT, token).await {

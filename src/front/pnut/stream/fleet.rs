@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
+use tokio::time::Instant;
 
 use super::auth::error_response;
 use super::registry::registry;
@@ -26,7 +27,9 @@ pub enum StreamPlace {
     Answered(Response),
 }
 
-/// Decides where `token`'s new user stream is served.
+/// Decides where `token`'s new user stream is served. An owner that cannot be reached (it
+/// died; its lease has not run out) is retried every sixth of `lease_ttl` for a lease time:
+/// by then this or another instance took the lease, and the tool's connect succeeds.
 pub async fn place_stream(
     ctx: &Arc<BridgeContext>,
     token: &str,
@@ -37,42 +40,60 @@ pub async fn place_stream(
     let Some(cluster) = ctx.cluster.clone() else {
         return StreamPlace::Local(None, upgrade);
     };
-    match cluster.pnut_stream_route(token, headers).await {
-        Route::Local => StreamPlace::Local(Some(cluster.pnut_local_session(token)), upgrade),
-        Route::OwnerUnreachable => StreamPlace::Answered(owner_unreachable()),
-        Route::Forward { base, secret } => {
-            let Some(upgrade) = upgrade else {
-                return StreamPlace::Answered(error_response(
-                    400,
-                    "A websocket upgrade is required",
-                ));
-            };
-            let config = ctx.config();
-            let queue_limit =
-                usize::try_from(config.limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
-            let max_frame = usize::try_from(config.limits.max_frame_size.as_u64())
-                .unwrap_or(usize::MAX)
-                .saturating_add(1)
-                .saturating_mul(2);
-            let owner = match ws::dial(&base, &secret, uri, headers, max_frame).await {
-                Ok(owner) => owner,
-                Err(ws::DialError::Answered(answer)) => return StreamPlace::Answered(answer),
-                Err(ws::DialError::Unreachable(why)) => {
-                    tracing::warn!(%why, "pnut user stream: the session's owner is unreachable");
-                    return StreamPlace::Answered(owner_unreachable());
+    let settings = cluster.settings();
+    let deadline = Instant::now() + settings.lease_ttl + settings.op_timeout;
+    let retry_every = settings.lease_ttl / 6;
+    let mut upgrade = upgrade;
+    loop {
+        match cluster.pnut_stream_route(token, headers).await {
+            Route::Local => {
+                return StreamPlace::Local(Some(cluster.pnut_local_session(token)), upgrade);
+            }
+            Route::OwnerUnreachable => {}
+            Route::Forward { base, secret } => {
+                let Some(tool) = upgrade.take() else {
+                    return StreamPlace::Answered(error_response(
+                        400,
+                        "A websocket upgrade is required",
+                    ));
+                };
+                match ws::dial(&base, &secret, uri, headers, max_frame(ctx)).await {
+                    Ok(owner) => return StreamPlace::Answered(bridge_to(ctx, tool, owner)),
+                    Err(ws::DialError::Answered(answer)) => return StreamPlace::Answered(answer),
+                    Err(ws::DialError::Unreachable(why)) => {
+                        tracing::debug!(%why, "pnut user stream: the session's owner is unreachable");
+                        upgrade = Some(tool);
+                    }
                 }
-            };
-            let endpoint = stream_endpoint(&ctx.bridge_url);
-            let drain = ctx.drain.clone();
-            let stall = config.timeouts.pnut_front_client_silence;
-            StreamPlace::Answered(
-                bound_buffers(upgrade, queue_limit)
-                    .max_message_size(max_frame)
-                    .max_frame_size(max_frame)
-                    .on_upgrade(move |tool| ws::bridge(tool, owner, endpoint, drain, stall)),
-            )
+            }
         }
+        if Instant::now() >= deadline {
+            return StreamPlace::Answered(owner_unreachable());
+        }
+        tokio::time::sleep(retry_every).await;
     }
+}
+
+/// Frames up to this many bytes pass the proxy (the owner enforces `limits.max_frame_size`).
+fn max_frame(ctx: &BridgeContext) -> usize {
+    usize::try_from(ctx.config().limits.max_frame_size.as_u64())
+        .unwrap_or(usize::MAX)
+        .saturating_add(1)
+        .saturating_mul(2)
+}
+
+/// Upgrades the tool and bridges it to `owner`.
+fn bridge_to(ctx: &BridgeContext, upgrade: WebSocketUpgrade, owner: ws::OwnerSocket) -> Response {
+    let config = ctx.config();
+    let queue_limit = usize::try_from(config.limits.outbound_queue.as_u64()).unwrap_or(usize::MAX);
+    let max_frame = max_frame(ctx);
+    let endpoint = stream_endpoint(&ctx.bridge_url);
+    let drain = ctx.drain.clone();
+    let stall = config.timeouts.pnut_front_client_silence;
+    bound_buffers(upgrade, queue_limit)
+        .max_message_size(max_frame)
+        .max_frame_size(max_frame)
+        .on_upgrade(move |tool| ws::bridge(tool, owner, endpoint, drain, stall))
 }
 
 /// A REST call bound to connection `connection_id` of `token`: `Some(answer)` when it was
