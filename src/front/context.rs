@@ -89,12 +89,12 @@ impl BridgeContext {
         let mut metrics = Metrics::new();
         let cluster = match &config.cluster {
             Some(settings) => Some(
-                Cluster::start(settings, metrics.register_cluster(), &bridge_url).map_err(|error| {
-                    UpstreamError::Transport {
+                Cluster::start(settings, metrics.register_cluster(), &bridge_url).map_err(
+                    |error| UpstreamError::Transport {
                         upstream: UpstreamKind::Pnut,
                         message: format!("cluster: {error}"),
-                    }
-                })?,
+                    },
+                )?,
             ),
             None => None,
         };

@@ -6,6 +6,7 @@
 //! degraded), and the next renewal after Redis came back decides.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
@@ -27,7 +28,7 @@ struct Keeper {
 #[derive(Debug, Default)]
 pub(crate) struct Keepers {
     keepers: Mutex<HashMap<String, Keeper>>,
-    next: Mutex<u64>,
+    next: AtomicU64,
 }
 
 impl Keepers {
@@ -36,9 +37,7 @@ impl Keepers {
     }
 
     fn next_generation(&self) -> u64 {
-        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
-        *next += 1;
-        *next
+        self.next.fetch_add(1, Ordering::Relaxed)
     }
 }
 
@@ -72,11 +71,7 @@ impl LocalSession {
         }
         let generation = cluster.keepers.next_generation();
         let (lost_tx, lost) = watch::channel(false);
-        let task = tokio::spawn(keep(
-            Arc::downgrade(cluster),
-            token.to_owned(),
-            lost_tx,
-        ));
+        let task = tokio::spawn(keep(Arc::downgrade(cluster), token.to_owned(), lost_tx));
         if let Some(old) = keepers.insert(
             key,
             Keeper {

@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 
-pub use keeper::LocalSession;
 pub(crate) use keeper::Keepers;
+pub use keeper::LocalSession;
 
 use super::{Cluster, ClusterError, Holder};
 
@@ -76,9 +76,7 @@ impl Cluster {
             return Route::Local;
         };
         match self.holder(FRONT, token).await {
-            Ok(Some(owner)) if owner != self.instance_id() => {
-                self.forward_to(&owner, secret).await
-            }
+            Ok(Some(owner)) if owner != self.instance_id() => self.forward_to(&owner, secret).await,
             _ => Route::Local,
         }
     }

@@ -61,8 +61,8 @@ pub async fn forward(
         .send()
         .await
         .map_err(|error| ForwardError::Owner(error.without_url().to_string()))?;
-    let status = StatusCode::from_u16(answer.status().as_u16())
-        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let content_type = answer.headers().get(header::CONTENT_TYPE).cloned();
     let body = answer
         .bytes()

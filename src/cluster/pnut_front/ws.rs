@@ -76,8 +76,8 @@ pub async fn dial(
     match tokio_tungstenite::connect_async_with_config(request, Some(config), true).await {
         Ok((socket, _)) => Ok(socket),
         Err(tungstenite::Error::Http(answer)) => {
-            let status = StatusCode::from_u16(answer.status().as_u16())
-                .unwrap_or(StatusCode::BAD_GATEWAY);
+            let status =
+                StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
             let content_type = answer.headers().get(header::CONTENT_TYPE).cloned();
             let body = answer.into_body().unwrap_or_default();
             let mut response = (status, Body::from(body)).into_response();
@@ -201,7 +201,8 @@ mod tests {
 
     #[test]
     fn the_hello_frame_names_this_instance_and_other_frames_pass_unchanged() {
-        let hello = r#"{"meta":{"stream":{"endpoint":"ws://owner/v1/user"},"connection_id":"abc"}}"#;
+        let hello =
+            r#"{"meta":{"stream":{"endpoint":"ws://owner/v1/user"},"connection_id":"abc"}}"#;
         let rewritten: serde_json::Value =
             serde_json::from_str(&with_endpoint(hello, "ws://me/v1/user")).expect("json");
         assert_eq!(rewritten["meta"]["stream"]["endpoint"], "ws://me/v1/user");

@@ -112,7 +112,12 @@ pub async fn forward_call(
         Route::Local => None,
         Route::OwnerUnreachable => Some(owner_unreachable()),
         Route::Forward { base, secret } => {
-            let timeout = ctx.config().upstream.misskey.request_timeout.saturating_mul(3);
+            let timeout = ctx
+                .config()
+                .upstream
+                .misskey
+                .request_timeout
+                .saturating_mul(3);
             let forwarded =
                 rest::forward(cluster.peer_http(), &base, &secret, request, timeout).await;
             Some(forwarded.unwrap_or_else(|error| {

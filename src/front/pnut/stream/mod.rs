@@ -23,8 +23,8 @@ mod subscribe;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
 use axum::body::Bytes;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
