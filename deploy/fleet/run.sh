@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A pnutkey fleet on one machine, no container runtime needed: one Redis, N bridge instances
-# (default 3) sharing it through `[cluster]`, and nginx in front routing by token
-# (deploy/fleet/nginx.conf.template). Ctrl-C stops everything it started.
+# (default 3) sharing it through `[cluster]`, and nginx in front balancing by least connections
+# (deploy/fleet/nginx.conf.template: any instance reaches any token's sessions). Ctrl-C stops
+# everything it started.
 #
 # Upstreams: FLEET_PNUT_URL (API base ending in /v1; FLEET_PNUT_STREAM_URL optional) and
 # FLEET_MISSKEY_URL; when unset, one standalone simulated pnut and Misskey are started and
@@ -80,6 +81,7 @@ for i in $(seq 1 "$instances"); do
       PNUTKEY__UPSTREAM__MISSKEY__URL="$FLEET_MISSKEY_URL" \
       PNUTKEY__CLUSTER__REDIS_URL="redis://127.0.0.1:$redis_port" \
       PNUTKEY__CLUSTER__INSTANCE_ID="bridge-$i" \
+      PNUTKEY__CLUSTER__ADVERTISE_URL="http://127.0.0.1:$port" \
       "$bin" run --config "$config" >"$work/bridge-$i.log" 2>&1 &
   pids+=($!)
   servers+="        server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"$'\n'
