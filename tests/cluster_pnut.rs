@@ -231,6 +231,28 @@ async fn tools_of_one_token_on_three_instances_share_one_misskey_session() {
     assert_eq!(deleted.status().as_u16(), 204);
     subscribed(&addrs[1], &cid).await;
     wait_alice(&control, (1, 1)).await;
+    // A client presenting a made-up peer header is not served as forwarded: its stream still
+    // goes to the owner (no second Misskey stream).
+    let request = tokio_tungstenite::tungstenite::http::Request::builder()
+        .uri(format!("ws://{}/v1/user?access_token={TOKEN}", addrs[1]))
+        .header("host", addrs[1].as_str())
+        .header("connection", "Upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .header(pnutkey::cluster::PEER_HEADER, "guessed")
+        .body(())
+        .expect("request");
+    let (mut forged, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgrade");
+    let forged_cid = next_json(&mut forged).await["meta"]["connection_id"]
+        .as_str()
+        .expect("connection_id")
+        .to_owned();
+    subscribed(&addrs[1], &forged_cid).await;
+    assert_eq!(alice(&control.counts().await), (1, 1));
+    drop(forged);
     // A connection id unknown to the whole fleet is still refused as unknown.
     let (status, _) = subscribe(&addrs[1], STREAM, "no-such-connection").await;
     assert_eq!(status, 400);
