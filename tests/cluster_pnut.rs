@@ -149,6 +149,20 @@ async fn wait_alice(control: &SimMisskeyControl, want: (usize, usize)) {
     assert_eq!(alice(&counts), want);
 }
 
+/// `pnutkey_cluster_pnut_forwards_total` of the instance at `addr`.
+async fn forwards(addr: &str) -> u64 {
+    let text = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find_map(|line| line.strip_prefix("pnutkey_cluster_pnut_forwards_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("the forwards counter in {text}"))
+}
+
 /// Awaits the close of `ws`; its close code (`None`: the stream just ended).
 async fn closed(ws: &mut Ws) -> Option<u16> {
     loop {
@@ -187,6 +201,9 @@ async fn tools_of_one_token_on_three_instances_share_one_misskey_session() {
         let (sid, _) = subscribed(&addrs[(i + 1) % 3], &cid).await;
         tools.push((ws, cid, sid));
     }
+    // b forwarded its tool's stream and a's tool's subscribe; a, the owner, forwarded nothing.
+    assert!(forwards(&addrs[1]).await >= 2);
+    assert_eq!(forwards(&addrs[0]).await, 0);
     let cids: std::collections::HashSet<&String> = tools.iter().map(|(_, c, _)| c).collect();
     assert_eq!(cids.len(), 3, "own connection ids");
     wait_alice(&control, (1, 1)).await;

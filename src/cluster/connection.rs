@@ -30,6 +30,9 @@ pub struct ClusterMetrics {
     /// Session leases this instance took, first or over from a dead owner
     /// (`pnutkey_cluster_leases_taken_total`).
     pub leases_taken: Counter,
+    /// pnut-front user streams and connection-bound REST calls this instance forwarded to the
+    /// owner of their token's session (`pnutkey_cluster_pnut_forwards_total`).
+    pub pnut_forwards: Counter,
 }
 
 /// This instance's membership in the fleet: the Redis connection and whether Redis is up.

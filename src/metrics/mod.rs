@@ -205,6 +205,21 @@ impl Metrics {
             "Upstream 429 pauses this instance published to the fleet",
             handles.pauses_shared.clone(),
         );
+        r.register(
+            "cluster_messages_dropped",
+            "Fleet messages dropped on a full relay or publish queue",
+            handles.messages_dropped.clone(),
+        );
+        r.register(
+            "cluster_leases_taken",
+            "Session leases this instance took (first, or over from a dead owner)",
+            handles.leases_taken.clone(),
+        );
+        r.register(
+            "cluster_pnut_forwards",
+            "pnut-front user streams and connection-bound calls forwarded to their session's owner",
+            handles.pnut_forwards.clone(),
+        );
         handles
     }
 

@@ -58,7 +58,10 @@ pub async fn place_stream(
                     ));
                 };
                 match ws::dial(&base, &secret, uri, headers, max_frame(ctx)).await {
-                    Ok(owner) => return StreamPlace::Answered(bridge_to(ctx, tool, owner)),
+                    Ok(owner) => {
+                        cluster.metrics().pnut_forwards.inc();
+                        return StreamPlace::Answered(bridge_to(ctx, tool, owner));
+                    }
                     Err(ws::DialError::Answered(answer)) => return StreamPlace::Answered(answer),
                     Err(ws::DialError::Unreachable(why)) => {
                         tracing::debug!(%why, "pnut user stream: the session's owner is unreachable");
@@ -112,6 +115,7 @@ pub async fn forward_call(
         Route::Local => None,
         Route::OwnerUnreachable => Some(owner_unreachable()),
         Route::Forward { base, secret } => {
+            cluster.metrics().pnut_forwards.inc();
             let timeout = ctx
                 .config()
                 .upstream
