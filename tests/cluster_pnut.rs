@@ -273,6 +273,10 @@ async fn tools_of_one_token_on_three_instances_share_one_misskey_session() {
     // A connection id unknown to the whole fleet is still refused as unknown.
     let (status, _) = subscribe(&addrs[1], STREAM, "no-such-connection").await;
     assert_eq!(status, 400);
+    // A follower draining closes the streams it bridges with 1001, as for its own.
+    let c = bridges.pop().expect("c");
+    c.stop(Duration::from_secs(5)).await;
+    assert_eq!(closed(&mut tools[2].0).await, Some(1001));
     drop(tools);
     for bridge in bridges {
         bridge.stop(Duration::from_secs(5)).await;
