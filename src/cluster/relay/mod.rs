@@ -223,7 +223,7 @@ impl Relay {
             command @ (PoolCommand::MainEvent { .. } | PoolCommand::ReadNotifications) => {
                 // The unread state and the `main` connections live in the session's pool:
                 // applied there, or forwarded to the owner's (its frames reach the fleet).
-                self.to_session(command).await;
+                self.apply_in_session(command).await;
                 return;
             }
         }

@@ -190,13 +190,13 @@ impl Relay {
                     ToOwner::Announce(announce) => announce,
                     ToOwner::ReadNotifications { from } => {
                         if from != self.cluster.instance_id() {
-                            self.to_session(PoolCommand::ReadNotifications).await;
+                            self.apply_in_session(PoolCommand::ReadNotifications).await;
                         }
                         return;
                     }
                     ToOwner::MainEvent { from, kind, body } => {
                         if from != self.cluster.instance_id() {
-                            self.to_session(PoolCommand::MainEvent { kind, body }).await;
+                            self.apply_in_session(PoolCommand::MainEvent { kind, body }).await;
                         }
                         return;
                     }
@@ -248,11 +248,11 @@ impl Relay {
             notes: self.captures.keys().cloned().collect(),
             resume: self.resume.clone(),
         };
-        self.to_owner(&ToOwner::Announce(announce));
+        self.tell_owner(&ToOwner::Announce(announce));
     }
 
     /// Publishes `message` on the token's command channel.
-    fn to_owner(&self, message: &ToOwner) {
+    fn tell_owner(&self, message: &ToOwner) {
         if let Ok(text) = serde_json::to_string(message) {
             self.publish(&self.cmd_channel, Arc::from(text));
         }
@@ -260,7 +260,7 @@ impl Relay {
 
     /// A client event for the session itself (`ReadNotifications`, `MainEvent`): applied by
     /// this instance's pool when it runs the session, else forwarded to the owner's.
-    pub(super) async fn to_session(&mut self, command: PoolCommand) {
+    pub(super) async fn apply_in_session(&mut self, command: PoolCommand) {
         match &self.mode {
             Mode::Owner { local, .. } => {
                 local.pool.send(command).await;
@@ -269,10 +269,10 @@ impl Relay {
                 let from = self.cluster.instance_id().to_owned();
                 match command {
                     PoolCommand::ReadNotifications => {
-                        self.to_owner(&ToOwner::ReadNotifications { from });
+                        self.tell_owner(&ToOwner::ReadNotifications { from });
                     }
                     PoolCommand::MainEvent { kind, body } => {
-                        self.to_owner(&ToOwner::MainEvent { from, kind, body });
+                        self.tell_owner(&ToOwner::MainEvent { from, kind, body });
                     }
                     _ => {}
                 }
