@@ -56,7 +56,9 @@ impl Relay {
     /// announcements stop asking for a resume. A standby whose time is up ends all the same
     /// (the owner's subscriptions made later still start where it stopped).
     pub(super) fn settle_standby(&mut self, now: Instant) {
-        if !matches!(self.mode, Mode::Follower { .. }) {
+        // Cheap for the common case: a follower with nothing to hand over.
+        let handing_over = self.has_standby() || self.resume.is_some();
+        if !handing_over || !matches!(self.mode, Mode::Follower { .. }) {
             return;
         }
         if self.all_connected() {

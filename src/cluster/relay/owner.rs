@@ -196,7 +196,8 @@ impl Relay {
                     }
                     ToOwner::MainEvent { from, kind, body } => {
                         if from != self.cluster.instance_id() {
-                            self.apply_in_session(PoolCommand::MainEvent { kind, body }).await;
+                            self.apply_in_session(PoolCommand::MainEvent { kind, body })
+                                .await;
                         }
                         return;
                     }
