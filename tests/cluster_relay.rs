@@ -266,7 +266,19 @@ async fn a_followers_reads_and_main_events_reach_every_client_of_the_token() {
 }
 
 #[tokio::test]
-async fn around_redis_down_and_back_a_followers_clients_get_every_note_once() {
+async fn around_redis_down_and_back_clients_get_every_note_once_when_the_old_owner_wins() {
+    around_redis_down_and_back("a").await;
+}
+
+#[tokio::test]
+async fn around_redis_down_and_back_clients_get_every_note_once_when_the_follower_wins() {
+    around_redis_down_and_back("b").await;
+}
+
+/// Instance "a" owns the token's session, "b" follows; Redis goes down, each serves its own
+/// clients, Redis comes back and `winner` holds the lease first. The instance that ran its
+/// own pool and now follows hands its clients over; every client gets every note once.
+async fn around_redis_down_and_back(winner: &str) {
     let mut redis = RedisServer::start().await;
     let sim = SimPnut::start(SimPnutOptions::default())
         .await
@@ -326,9 +338,9 @@ async fn around_redis_down_and_back_a_followers_clients_get_every_note_once() {
         assert_eq!(notes_until(ws, "down 2").await, ["down 1", "down 2"]);
     }
 
-    // Redis back, the old owner first to hold the lease: the follower's need is subscribed
-    // anew, and that subscribe fails once (retried 1.5 s later); what is posted meanwhile
-    // reaches the follower's clients all the same, once.
+    // Redis back, `winner` first to hold the lease: the other instance's need is subscribed
+    // anew by the winner, and that subscribe fails once (retried 1.5 s later); what is posted
+    // meanwhile reaches the other instance's clients all the same, once.
     for endpoint in ["GET /v1/posts/streams/me", "GET /v1/posts/streams/unified"] {
         control
             .force_failures(ForcedFailure {
@@ -350,7 +362,7 @@ async fn around_redis_down_and_back_a_followers_clients_get_every_note_once() {
     let mut connection = redis.connection().await;
     let _: () = redis::cmd("SET")
         .arg(&leases[0])
-        .arg("a")
+        .arg(winner)
         .arg("PX")
         .arg(1000)
         .query_async(&mut connection)
@@ -358,13 +370,19 @@ async fn around_redis_down_and_back_a_followers_clients_get_every_note_once() {
         .expect("SET");
     tokio::time::timeout(WAIT, control.wait_for_counts(|c| subscribes(c) > before))
         .await
-        .expect("the new owner subscribes the follower's need");
+        .expect("the new owner subscribes the other instance's need");
     for text in ["back 1", "back 2"] {
         control.create_post("bob", text, None).await.expect("post");
     }
     tokio::time::timeout(WAIT, control.wait_for_counts(|c| c.connections == 1))
         .await
         .expect("one instance runs the session again");
+    let holder: String = redis::cmd("GET")
+        .arg(&leases[0])
+        .query_async(&mut connection)
+        .await
+        .expect("GET");
+    assert_eq!(holder, winner);
     control
         .create_post("bob", "back 3", None)
         .await

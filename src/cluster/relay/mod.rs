@@ -52,6 +52,8 @@ const COMMAND_QUEUE: usize = 256;
 const FLEET_QUEUE: usize = 1024;
 /// Frames queued for publishing (beyond: dropped, counted).
 const PUBLISH_QUEUE: usize = 1024;
+/// Session events (reads, `main` events) held until the first claim answers (beyond: dropped).
+const EARLY_EVENTS: usize = 32;
 /// The pool's client id for the relay itself.
 const RELAY_CLIENT: ClientId = ClientId::MAX;
 /// The lease name of the Misskey front's sessions.
@@ -102,6 +104,8 @@ struct Relay {
     /// the owner's new subscriptions for its needs start (their first page is a backfill).
     resume: Option<String>,
     mode: Mode,
+    /// Session events that came before the first claim answered, applied once it did.
+    early: Vec<PoolCommand>,
     owner: owner::OwnerState,
     fleet_rx: mpsc::Receiver<Arc<str>>,
     fleet_tx: mpsc::Sender<Arc<str>>,
@@ -140,6 +144,7 @@ pub fn start(
         newest: None,
         resume: None,
         mode: Mode::Pending,
+        early: Vec::new(),
         owner: owner::OwnerState::default(),
         fleet_rx,
         fleet_tx,

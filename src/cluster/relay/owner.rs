@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::{LocalPool, Mode, PoolCommand, RELAY_CLIENT, Relay, frames};
+use super::{EARLY_EVENTS, LocalPool, Mode, PoolCommand, RELAY_CLIENT, Relay, frames};
 use crate::cluster::Holder;
 use crate::misskey::ServerMessage;
 use crate::session::SessionEnd;
@@ -260,7 +260,8 @@ impl Relay {
     }
 
     /// A client event for the session itself (`ReadNotifications`, `MainEvent`): applied by
-    /// this instance's pool when it runs the session, else forwarded to the owner's.
+    /// this instance's pool when it runs the session, else forwarded to the owner's (held
+    /// until the first claim answers, at most [`EARLY_EVENTS`]).
     pub(super) async fn apply_in_session(&mut self, command: PoolCommand) {
         match &self.mode {
             Mode::Owner { local, .. } => {
@@ -278,8 +279,9 @@ impl Relay {
                     _ => {}
                 }
             }
+            Mode::Pending if self.early.len() < EARLY_EVENTS => self.early.push(command),
             Mode::Pending => {
-                tracing::debug!("cluster: session event before the first claim answered; dropped");
+                tracing::debug!("cluster: too many session events before the first claim; dropped");
             }
         }
     }
@@ -316,6 +318,9 @@ impl Relay {
             (Ok(Holder::Other(owner)), _) => self.become_follower(owner).await,
             (Err(()), Mode::Pending | Mode::Follower { .. }) => self.become_owner(true).await,
             (Err(()), Mode::Owner { alone, .. }) => *alone = true,
+        }
+        for command in std::mem::take(&mut self.early) {
+            self.apply_in_session(command).await;
         }
     }
 
