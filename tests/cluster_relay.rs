@@ -212,6 +212,51 @@ async fn two_connects_under_one_id_both_live_on_owner_and_follower_until_its_dis
 }
 
 #[tokio::test]
+async fn the_same_channel_twice_under_one_id_gets_each_note_twice_as_without_a_cluster() {
+    let redis = RedisServer::start().await;
+    let sim = SimPnut::start(SimPnutOptions::default())
+        .await
+        .expect("sim");
+    let control = sim.control();
+    let ttl = Duration::from_secs(2);
+    let owner = bridge(&redis, &sim, "a", ttl, |_| {}).await;
+    let follower = bridge(&redis, &sim, "b", ttl, |_| {}).await;
+    // The reference: an instance without `[cluster]` on the same simulated pnut.
+    let api: url::Url = format!("{}/v1", sim.base_url()).parse().expect("url");
+    let stream = serde_json::from_value(json!(sim.stream_url())).expect("stream url");
+    let solo = common::app::start(move |c| {
+        c.upstream.pnut.url = UpstreamTarget::Url(api);
+        c.upstream.pnut.stream_url = Some(stream);
+    })
+    .await;
+    let twice = [("homeTimeline", "h"), ("homeTimeline", "h")];
+    let mut sockets = Vec::new();
+    for running in [&solo, &owner, &follower] {
+        sockets.push(client(running, &twice).await);
+    }
+    for text in ["one", "two"] {
+        control.create_post("bob", text, None).await.expect("post");
+    }
+    for ws in &mut sockets {
+        let mut texts = Vec::new();
+        while texts.len() < 4 {
+            let (id, kind, body) = next_event(ws).await;
+            assert_eq!((id.as_str(), kind.as_str()), ("h", "note"), "{body}");
+            texts.push(body["text"].as_str().unwrap_or_default().to_owned());
+        }
+        assert_eq!(
+            texts,
+            ["one", "one", "two", "two"],
+            "one frame per connection"
+        );
+    }
+    drop(sockets);
+    solo.stop(Duration::from_secs(5)).await;
+    owner.stop(Duration::from_secs(5)).await;
+    follower.stop(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
 async fn a_followers_reads_and_main_events_reach_every_client_of_the_token() {
     let redis = RedisServer::start().await;
     let sim = SimPnut::start(SimPnutOptions::default())
