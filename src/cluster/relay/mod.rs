@@ -16,19 +16,27 @@
 //! - When the owner dies its lease runs out; the next follower to claim it becomes owner,
 //!   starts the pool from the newest post it delivered ([`PoolCommand::Resume`]) so the first
 //!   page of each re-created subscription is the backfill, and says hello so the others
-//!   announce at once. With Redis down a relay serves its own clients alone (its own pool).
+//!   announce at once. With Redis down a relay serves its own clients alone (its own pool,
+//!   resumed from the newest post delivered). Rejoining as a follower it keeps that pool as a
+//!   *standby* until the owner said `connected` for each of its needs, and announces where it
+//!   stopped so the owner's new subscriptions backfill from there; what arrives twice goes
+//!   out once ([`handover`]).
+//! - A follower's client events for the session itself (`readNotification`, the bridge's own
+//!   `main` events) go to the owner's pool over the command channel; the resulting frames
+//!   reach every client of the fleet like any other.
 //!
 //! The relay task owns all of this and never awaits Redis: claims and publishes run in their
 //! own tasks (publishes in order, through one bounded queue: full → dropped, counted).
 
 mod frames;
+mod handover;
+mod local;
 mod owner;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -36,9 +44,7 @@ use crate::cluster::{Cluster, Holder, Subscription};
 use crate::front::BridgeContext;
 use crate::front::misskey::stream::{ClientId, PoolCommand, PoolHandle};
 use crate::front::outbound::{ClientQueue, ClientSink, SlowSignal};
-use crate::misskey::ServerMessage;
 use crate::session::SessionEnd;
-use frames::{Frame, Splicer};
 
 /// Commands from local sockets queued for a relay (senders wait when full).
 const COMMAND_QUEUE: usize = 256;
@@ -46,56 +52,21 @@ const COMMAND_QUEUE: usize = 256;
 const FLEET_QUEUE: usize = 1024;
 /// Frames queued for publishing (beyond: dropped, counted).
 const PUBLISH_QUEUE: usize = 1024;
-/// Note ids remembered per virtual channel to deliver each note once.
-const RECENT_NOTES: usize = 512;
+/// Session events (reads, `main` events) held until the first claim answers (beyond: dropped).
+const EARLY_EVENTS: usize = 32;
 /// The pool's client id for the relay itself.
 const RELAY_CLIENT: ClientId = ClientId::MAX;
 /// The lease name of the Misskey front's sessions.
 const FRONT: &str = "misskey";
 
-/// One local channel connection: its virtual channel and where its frames go.
-struct LocalChannel {
-    vid: String,
+/// The local pool of a relay: its handle, end, and the queue of its frames.
+struct LocalPool {
+    pool: PoolHandle,
+    pool_end: SessionEnd,
+    frames: ClientQueue,
     sink: ClientSink,
-}
-
-/// One virtual channel this instance needs.
-struct Needed {
-    channel: String,
-    params: Value,
-    /// The local channel connections on it.
-    clients: BTreeSet<(ClientId, String)>,
-    /// Whether the owner's pool said `connected` for it.
-    connected: bool,
-    /// Local connects waiting for that `connected`.
-    pending: Vec<(String, ClientSink)>,
-    /// The notes delivered on it lately: a note seen twice (a takeover's backfill overlapping
-    /// what another owner sent, a switch between owners) goes out once.
-    recent: RecentNotes,
-}
-
-/// The last [`RECENT_NOTES`] note ids of a virtual channel.
-#[derive(Default)]
-struct RecentNotes {
-    order: std::collections::VecDeque<String>,
-    ids: std::collections::HashSet<String>,
-}
-
-impl RecentNotes {
-    /// Records `id`; false when it was seen already.
-    fn first_time(&mut self, id: &str) -> bool {
-        if self.ids.contains(id) {
-            return false;
-        }
-        if self.order.len() >= RECENT_NOTES
-            && let Some(oldest) = self.order.pop_front()
-        {
-            self.ids.remove(&oldest);
-        }
-        self.order.push_back(id.to_owned());
-        self.ids.insert(id.to_owned());
-        true
-    }
+    /// Resolves if the relay ever fell 64 MiB behind its pool (frames were lost).
+    overflow: SlowSignal,
 }
 
 /// What this instance is for the token.
@@ -103,17 +74,15 @@ enum Mode {
     /// The first claim has not answered yet.
     Pending,
     /// Runs the token's pool; `alone` while Redis is down (nothing published).
-    Owner {
-        pool: PoolHandle,
-        pool_end: SessionEnd,
-        frames: ClientQueue,
-        sink: ClientSink,
-        /// Resolves if the relay ever fell 64 MiB behind its pool (frames were lost).
-        overflow: SlowSignal,
-        alone: bool,
+    Owner { local: LocalPool, alone: bool },
+    /// Another instance owns the session. `standby`: the pool this instance ran until it
+    /// (re)joined as a follower, still serving its clients until the owner said `connected`
+    /// for every virtual channel needed here (so no frame falls between the two), at most
+    /// until `until`.
+    Follower {
+        owner: String,
+        standby: Option<(LocalPool, Instant)>,
     },
-    /// Another instance owns the session.
-    Follower { owner: String },
 }
 
 /// The relay task of one token.
@@ -125,12 +94,18 @@ struct Relay {
     end: SessionEnd,
     ev_channel: String,
     cmd_channel: String,
-    channels: HashMap<(ClientId, String), LocalChannel>,
-    needed: HashMap<String, Needed>,
+    /// Local channel connections → the virtual channel of each connection under that id.
+    channels: HashMap<local::ConnKey, Vec<String>>,
+    needed: HashMap<String, local::Needed>,
     captures: HashMap<String, HashMap<ClientId, ClientSink>>,
     /// The newest pnut post id delivered here (where a takeover resumes).
     newest: Option<String>,
+    /// Set while this instance rejoins as a follower after serving its clients itself: where
+    /// the owner's new subscriptions for its needs start (their first page is a backfill).
+    resume: Option<String>,
     mode: Mode,
+    /// Session events that came before the first claim answered, applied once it did.
+    early: Vec<PoolCommand>,
     owner: owner::OwnerState,
     fleet_rx: mpsc::Receiver<Arc<str>>,
     fleet_tx: mpsc::Sender<Arc<str>>,
@@ -167,7 +142,9 @@ pub fn start(
         needed: HashMap::new(),
         captures: HashMap::new(),
         newest: None,
+        resume: None,
         mode: Mode::Pending,
+        early: Vec::new(),
         owner: owner::OwnerState::default(),
         fleet_rx,
         fleet_tx,
@@ -209,6 +186,7 @@ impl Relay {
                 },
                 Some(output) = pool_output(&mut self.mode) => match output {
                     PoolOutput::Frame(frame) => self.pool_frame(&frame),
+                    PoolOutput::Standby(frame) => self.deliver(&frame, true),
                     PoolOutput::Overflow => self.restart_pool().await,
                 },
                 Some(message) = self.fleet_rx.recv() => self.fleet_message(&message).await,
@@ -232,169 +210,29 @@ impl Relay {
                 params,
                 pong,
                 sink,
-            } => self.connect(client, id, channel, params, pong, sink),
+                since: _,
+            } => self.connect((client, id), channel, params, pong, sink),
             PoolCommand::Disconnect { client, id } => self.release(&(client, id)),
-            PoolCommand::ClientGone { client } => {
-                let gone: Vec<_> = self
-                    .channels
-                    .keys()
-                    .filter(|(c, _)| *c == client)
-                    .cloned()
-                    .collect();
-                for key in gone {
-                    self.release(&key);
-                }
-                let notes: Vec<String> = self.captures.keys().cloned().collect();
-                for note in notes {
-                    self.uncapture(client, &note);
-                }
-            }
+            PoolCommand::ClientGone { client } => self.client_gone(client),
             PoolCommand::SubNote {
                 client,
                 note_id,
                 sink,
             } => {
-                let clients = self.captures.entry(note_id).or_default();
-                let fresh = clients.is_empty();
-                clients.insert(client, sink);
-                if !fresh {
+                if !self.capture(client, note_id, sink) {
                     return;
                 }
             }
             PoolCommand::UnsubNote { client, note_id } => self.uncapture(client, &note_id),
             PoolCommand::Resume { .. } => return,
-            PoolCommand::MainEvent { kind, body } => {
-                // The bridge's own main events (e.g. `registryUpdated`) go out through the
-                // owner's pool; a follower's are not forwarded over the bus (yet).
-                if let Mode::Owner { pool, .. } = &self.mode {
-                    let _ = pool.send(PoolCommand::MainEvent { kind, body }).await;
-                }
-                return;
-            }
-            PoolCommand::ReadNotifications => {
-                // The unread state lives in the owner's pool; a follower's read is not
-                // forwarded over the bus (yet).
-                if let Mode::Owner { pool, .. } = &self.mode {
-                    let _ = pool.read_notifications().await;
-                }
+            command @ (PoolCommand::MainEvent { .. } | PoolCommand::ReadNotifications) => {
+                // The unread state and the `main` connections live in the session's pool:
+                // applied there, or forwarded to the owner's (its frames reach the fleet).
+                self.apply_in_session(command).await;
                 return;
             }
         }
         self.needs_changed().await;
-    }
-
-    fn connect(
-        &mut self,
-        client: ClientId,
-        id: String,
-        channel: String,
-        params: Value,
-        pong: bool,
-        sink: ClientSink,
-    ) {
-        let vid = frames::virtual_id(&channel, &params);
-        self.release(&(client, id.clone()));
-        let needed = self.needed.entry(vid.clone()).or_insert_with(|| Needed {
-            channel,
-            params,
-            clients: BTreeSet::new(),
-            connected: false,
-            pending: Vec::new(),
-            recent: RecentNotes::default(),
-        });
-        needed.clients.insert((client, id.clone()));
-        if pong {
-            if needed.connected {
-                sink.push(Arc::from(
-                    ServerMessage::Connected { id: id.clone() }.to_json(),
-                ));
-            } else {
-                needed.pending.push((id.clone(), sink.clone()));
-            }
-        }
-        self.channels
-            .insert((client, id), LocalChannel { vid, sink });
-    }
-
-    fn release(&mut self, key: &(ClientId, String)) {
-        let Some(local) = self.channels.remove(key) else {
-            return;
-        };
-        if let Some(needed) = self.needed.get_mut(&local.vid) {
-            needed.clients.remove(key);
-            if needed.clients.is_empty() {
-                self.needed.remove(&local.vid);
-            }
-        }
-    }
-
-    fn uncapture(&mut self, client: ClientId, note_id: &str) {
-        if let Some(clients) = self.captures.get_mut(note_id) {
-            clients.remove(&client);
-            if clients.is_empty() {
-                self.captures.remove(note_id);
-            }
-        }
-    }
-
-    /// Delivers one frame of the token's session (from the local pool or the owner) here.
-    fn deliver(&mut self, frame: &str) {
-        match frames::classify(frame) {
-            Frame::Channel { vid, rest } => {
-                let note = frames::note_id(rest);
-                let Some(needed) = self.needed.get_mut(vid) else {
-                    return;
-                };
-                if let Some(note) = &note {
-                    if !needed.recent.first_time(note) {
-                        return;
-                    }
-                    self.note_seen(note);
-                }
-                let Some(needed) = self.needed.get(vid) else {
-                    return;
-                };
-                let mut splicer = Splicer::new(rest);
-                for key in &needed.clients {
-                    if let Some(local) = self.channels.get(key) {
-                        local.sink.push(splicer.for_id(&key.1));
-                    }
-                }
-            }
-            Frame::Connected { vid } => {
-                if let Some(needed) = self.needed.get_mut(&vid) {
-                    needed.connected = true;
-                    for (id, sink) in needed.pending.drain(..) {
-                        sink.push(Arc::from(ServerMessage::Connected { id }.to_json()));
-                    }
-                }
-            }
-            Frame::NoteUpdated { note_id } => {
-                let frame: Arc<str> = Arc::from(frame);
-                for sink in self
-                    .captures
-                    .get(&note_id)
-                    .into_iter()
-                    .flat_map(|c| c.values())
-                {
-                    sink.push(Arc::clone(&frame));
-                }
-            }
-            Frame::OwnerHello | Frame::Other => {}
-        }
-    }
-
-    fn note_seen(&mut self, misskey_id: &str) {
-        let Ok(pnut_id) = crate::ids::pnut_id_from_misskey(misskey_id) else {
-            return;
-        };
-        let newer = self
-            .newest
-            .as_deref()
-            .is_none_or(|newest| (pnut_id.len(), pnut_id.as_str()) > (newest.len(), newest));
-        if newer {
-            self.newest = Some(pnut_id);
-        }
     }
 
     /// Claims (or renews) the lease in a spawned call; the answer comes back as a message.
@@ -422,7 +260,10 @@ impl Relay {
     async fn tick(&mut self) {
         self.spawn_claim();
         match &self.mode {
-            Mode::Follower { .. } => self.announce(),
+            Mode::Follower { .. } => {
+                self.settle_standby(Instant::now());
+                self.announce();
+            }
             Mode::Owner { .. } => self.expire_remotes(Instant::now()).await,
             Mode::Pending => {}
         }
@@ -431,12 +272,15 @@ impl Relay {
     fn shutdown(&mut self) {
         self.subscription = None;
         match std::mem::replace(&mut self.mode, Mode::Pending) {
-            Mode::Owner { pool_end, .. } => {
-                pool_end.ended();
+            Mode::Owner { local, .. } => {
+                local.pool_end.ended();
                 let (cluster, token) = (Arc::clone(&self.cluster), self.token.clone());
                 tokio::spawn(async move { cluster.release(FRONT, &token).await });
             }
-            Mode::Follower { .. } => {
+            Mode::Follower { standby, .. } => {
+                if let Some((local, _)) = standby {
+                    local.pool_end.ended();
+                }
                 self.needed.clear();
                 self.captures.clear();
                 self.announce();
@@ -448,21 +292,34 @@ impl Relay {
 
 /// What the local pool produced.
 enum PoolOutput {
-    /// A frame for the token's clients.
+    /// A frame of the session's pool (this instance owns the session).
     Frame(Arc<str>),
+    /// A frame of the standby pool (a follower's, during a hand-over).
+    Standby(Arc<str>),
     /// Its queue to the relay overflowed: frames were lost.
     Overflow,
 }
 
-/// The next output of the local pool, when this instance owns the session (else never).
+/// The next output of the local pool, when this instance runs one (else never).
 async fn pool_output(mode: &mut Mode) -> Option<PoolOutput> {
     match mode {
-        Mode::Owner {
-            frames, overflow, ..
+        Mode::Owner { local, .. } => tokio::select! {
+            frame = local.frames.next() => frame.map(PoolOutput::Frame),
+            () = local.overflow.overflowed() => Some(PoolOutput::Overflow),
+        },
+        Mode::Follower {
+            standby: Some((local, _)),
+            ..
         } => tokio::select! {
-            frame = frames.next() => frame.map(PoolOutput::Frame),
-            () = overflow.overflowed() => Some(PoolOutput::Overflow),
+            frame = local.frames.next() => frame.map(PoolOutput::Standby),
+            // The standby is a bridge over a hand-over: one that falls behind just ends.
+            () = local.overflow.overflowed() => Some(PoolOutput::Overflow),
         },
         _ => std::future::pending().await,
     }
+}
+
+/// True when pnut id `candidate` is newer than `current` (ids are decimal strings).
+fn newer(candidate: &str, current: Option<&str>) -> bool {
+    current.is_none_or(|current| (candidate.len(), candidate) > (current.len(), current))
 }

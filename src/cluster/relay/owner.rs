@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::{Mode, PoolCommand, RELAY_CLIENT, Relay, frames};
+use super::{EARLY_EVENTS, LocalPool, Mode, PoolCommand, RELAY_CLIENT, Relay, frames};
 use crate::cluster::Holder;
 use crate::misskey::ServerMessage;
 use crate::session::SessionEnd;
@@ -24,6 +24,26 @@ struct Announce {
     /// Virtual channel id → (Misskey channel, params).
     vids: HashMap<String, (String, Value)>,
     notes: BTreeSet<String>,
+    /// While it rejoins after serving its clients itself: the newest post it delivered, where
+    /// the owner's new subscriptions for its needs start (mapping.md §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resume: Option<String>,
+}
+
+/// What a follower tells the owner on the token's command channel.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+enum ToOwner {
+    /// Its needs (on every change, and as its keep-alive).
+    Announce(Announce),
+    /// A client of it read the notifications ([`PoolCommand::ReadNotifications`]).
+    ReadNotifications { from: String },
+    /// A bridge-made `main` event for the token's user ([`PoolCommand::MainEvent`]).
+    MainEvent {
+        from: String,
+        kind: String,
+        body: Value,
+    },
 }
 
 /// One other instance's needs, as the owner last heard them.
@@ -31,6 +51,7 @@ struct Announce {
 struct Remote {
     vids: HashMap<String, (String, Value)>,
     notes: BTreeSet<String>,
+    resume: Option<String>,
     seen: Instant,
 }
 
@@ -47,6 +68,12 @@ pub(super) struct OwnerState {
 }
 
 impl Relay {
+    /// Whether this instance's pool runs the session and said `connected` for `vid` (a local
+    /// connect to a channel the fleet has up already is answered at once).
+    pub(super) fn pool_connected(&self, vid: &str) -> bool {
+        matches!(self.mode, Mode::Owner { .. }) && self.owner.connected.contains(vid)
+    }
+
     /// Local needs changed: the owner reconciles its pool, a follower announces.
     pub(super) async fn needs_changed(&mut self) {
         match self.mode {
@@ -59,9 +86,10 @@ impl Relay {
     /// Connects in the pool every virtual channel and note the fleet needs, and lets go of the
     /// rest (the pool's refcounts and linger take it from there).
     async fn reconcile(&mut self) {
-        let Mode::Owner { pool, sink, .. } = &self.mode else {
+        let Mode::Owner { local, .. } = &self.mode else {
             return;
         };
+        let (pool, sink) = (&local.pool, &local.sink);
         let mut vids: HashMap<&String, (&String, &Value)> = self
             .needed
             .iter()
@@ -75,6 +103,14 @@ impl Relay {
         let mut commands = Vec::new();
         for (vid, (channel, params)) in &vids {
             if self.owner.open.insert((*vid).clone()) {
+                // A rejoining follower's need starts where that follower stopped.
+                let since = self
+                    .owner
+                    .remotes
+                    .values()
+                    .filter(|remote| remote.vids.contains_key(*vid))
+                    .filter_map(|remote| remote.resume.clone())
+                    .min_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
                 commands.push(PoolCommand::Connect {
                     client: RELAY_CLIENT,
                     id: (*vid).clone(),
@@ -82,6 +118,7 @@ impl Relay {
                     params: (*params).clone(),
                     pong: true,
                     sink: sink.clone(),
+                    since,
                 });
             }
         }
@@ -134,7 +171,7 @@ impl Relay {
         if let frames::Frame::Connected { vid } = frames::classify(frame) {
             self.owner.connected.insert(vid);
         }
-        self.deliver(frame);
+        self.deliver(frame, false);
         // Published even before any other instance announced itself: right after a takeover
         // the backfill comes before the others' announcements, and they are listening already.
         if let Mode::Owner { alone: false, .. } = self.mode {
@@ -146,8 +183,24 @@ impl Relay {
     pub(super) async fn fleet_message(&mut self, message: &str) {
         match self.mode {
             Mode::Owner { .. } => {
-                let Ok(announce) = serde_json::from_str::<Announce>(message) else {
+                let Ok(message) = serde_json::from_str::<ToOwner>(message) else {
                     return;
+                };
+                let announce = match message {
+                    ToOwner::Announce(announce) => announce,
+                    ToOwner::ReadNotifications { from } => {
+                        if from != self.cluster.instance_id() {
+                            self.apply_in_session(PoolCommand::ReadNotifications).await;
+                        }
+                        return;
+                    }
+                    ToOwner::MainEvent { from, kind, body } => {
+                        if from != self.cluster.instance_id() {
+                            self.apply_in_session(PoolCommand::MainEvent { kind, body })
+                                .await;
+                        }
+                        return;
+                    }
                 };
                 if announce.from == self.cluster.instance_id() {
                     return;
@@ -162,6 +215,7 @@ impl Relay {
                 let remote = Remote {
                     vids: announce.vids,
                     notes: announce.notes,
+                    resume: announce.resume,
                     seen: Instant::now(),
                 };
                 if remote.vids.is_empty() && remote.notes.is_empty() {
@@ -175,7 +229,8 @@ impl Relay {
                 if frames::classify(message) == frames::Frame::OwnerHello {
                     self.announce();
                 } else {
-                    self.deliver(message);
+                    self.deliver(message, false);
+                    self.settle_standby(Instant::now());
                 }
             }
             Mode::Pending => {}
@@ -192,9 +247,42 @@ impl Relay {
                 .map(|(vid, n)| (vid.clone(), (n.channel.clone(), n.params.clone())))
                 .collect(),
             notes: self.captures.keys().cloned().collect(),
+            resume: self.resume.clone(),
         };
-        if let Ok(text) = serde_json::to_string(&announce) {
+        self.tell_owner(&ToOwner::Announce(announce));
+    }
+
+    /// Publishes `message` on the token's command channel.
+    fn tell_owner(&self, message: &ToOwner) {
+        if let Ok(text) = serde_json::to_string(message) {
             self.publish(&self.cmd_channel, Arc::from(text));
+        }
+    }
+
+    /// A client event for the session itself (`ReadNotifications`, `MainEvent`): applied by
+    /// this instance's pool when it runs the session, else forwarded to the owner's (held
+    /// until the first claim answers, at most [`EARLY_EVENTS`]).
+    pub(super) async fn apply_in_session(&mut self, command: PoolCommand) {
+        match &self.mode {
+            Mode::Owner { local, .. } => {
+                local.pool.send(command).await;
+            }
+            Mode::Follower { .. } => {
+                let from = self.cluster.instance_id().to_owned();
+                match command {
+                    PoolCommand::ReadNotifications => {
+                        self.tell_owner(&ToOwner::ReadNotifications { from });
+                    }
+                    PoolCommand::MainEvent { kind, body } => {
+                        self.tell_owner(&ToOwner::MainEvent { from, kind, body });
+                    }
+                    _ => {}
+                }
+            }
+            Mode::Pending if self.early.len() < EARLY_EVENTS => self.early.push(command),
+            Mode::Pending => {
+                tracing::debug!("cluster: too many session events before the first claim; dropped");
+            }
         }
     }
 
@@ -221,7 +309,7 @@ impl Relay {
                 self.join_as_owner().await;
             }
             (Ok(Holder::Me), Mode::Owner { .. }) => {}
-            (Ok(Holder::Other(owner)), Mode::Follower { owner: known }) => {
+            (Ok(Holder::Other(owner)), Mode::Follower { owner: known, .. }) => {
                 if *known != owner {
                     *known = owner;
                     self.announce();
@@ -231,34 +319,20 @@ impl Relay {
             (Err(()), Mode::Pending | Mode::Follower { .. }) => self.become_owner(true).await,
             (Err(()), Mode::Owner { alone, .. }) => *alone = true,
         }
+        for command in std::mem::take(&mut self.early) {
+            self.apply_in_session(command).await;
+        }
     }
 
     /// Starts the token's pool here; `alone`: Redis is down, serve only local clients.
     async fn become_owner(&mut self, alone: bool) {
+        self.end_standby();
+        self.resume = None;
         let pool_end = SessionEnd::default();
-        let (sink, frames) = crate::front::outbound::client_queue(POOL_QUEUE_BYTES);
-        let overflow = frames.slow_signal();
-        let pool = crate::front::misskey::stream::start_pool(
-            Arc::clone(&self.ctx),
-            self.token.clone(),
-            self.me_id.clone(),
-            pool_end.clone(),
-        );
-        if let Some(since) = self.newest.clone() {
-            pool.send(PoolCommand::Resume { since }).await;
-        }
+        let local = self.start_local_pool(pool_end).await;
         self.owner = OwnerState::default();
-        for needed in self.needed.values_mut() {
-            needed.connected = false;
-        }
-        self.mode = Mode::Owner {
-            pool,
-            pool_end,
-            frames,
-            sink,
-            overflow,
-            alone,
-        };
+        self.reset_connected();
+        self.mode = Mode::Owner { local, alone };
         tracing::debug!(
             token = %crate::ratelimit::token_hash(&self.token),
             instance = %self.cluster.instance_id(),
@@ -272,17 +346,44 @@ impl Relay {
         self.reconcile().await;
     }
 
+    /// A local pool resumed from the newest post delivered here: the first page of each of
+    /// its subscriptions is the backfill of what was posted since (mapping.md §3.2, §9).
+    async fn start_local_pool(&self, pool_end: SessionEnd) -> LocalPool {
+        let (sink, frames) = crate::front::outbound::client_queue(POOL_QUEUE_BYTES);
+        let overflow = frames.slow_signal();
+        let pool = crate::front::misskey::stream::start_pool(
+            Arc::clone(&self.ctx),
+            self.token.clone(),
+            self.me_id.clone(),
+            pool_end.clone(),
+        );
+        if let Some(since) = self.newest.clone() {
+            pool.send(PoolCommand::Resume { since }).await;
+        }
+        LocalPool {
+            pool,
+            pool_end,
+            frames,
+            sink,
+            overflow,
+        }
+    }
+
     /// The relay fell so far behind its pool that frames were lost: a fresh pool resumes from
-    /// the newest post delivered (its subscriptions' first pages backfill the loss).
+    /// the newest post delivered (its subscriptions' first pages backfill the loss). A standby
+    /// pool that fell behind just ends (the owner's frames and backfill take over).
     pub(super) async fn restart_pool(&mut self) {
-        let Mode::Owner {
-            pool_end, alone, ..
-        } = &self.mode
-        else {
-            return;
+        let alone = match &self.mode {
+            Mode::Owner { local, alone } => {
+                local.pool_end.ended();
+                *alone
+            }
+            Mode::Follower { .. } => {
+                self.end_standby();
+                return;
+            }
+            Mode::Pending => return,
         };
-        let alone = *alone;
-        pool_end.ended();
         tracing::warn!(
             token = %crate::ratelimit::token_hash(&self.token),
             "cluster: relay fell behind its pool; restarting the pool with a backfill"
@@ -302,28 +403,5 @@ impl Relay {
         );
         let hello = frames::owner_hello(self.cluster.instance_id());
         self.publish(&self.ev_channel, Arc::from(hello));
-    }
-
-    /// Another instance owns the session: end the local pool, follow its frames.
-    async fn become_follower(&mut self, owner: String) {
-        if let Mode::Owner { pool_end, .. } = &self.mode {
-            pool_end.ended();
-        }
-        tracing::debug!(
-            token = %crate::ratelimit::token_hash(&self.token),
-            owner = %owner,
-            "cluster: following the token's session"
-        );
-        for needed in self.needed.values_mut() {
-            needed.connected = false;
-        }
-        self.mode = Mode::Follower { owner };
-        self.subscription = Some(
-            self.cluster
-                .bus()
-                .subscribe(self.ev_channel.clone(), self.fleet_tx.clone())
-                .await,
-        );
-        self.announce();
     }
 }

@@ -245,6 +245,7 @@ impl SocketState {
                         params,
                         pong: body.pong == Some(true),
                         sink: self.sink.clone(),
+                        since: None,
                     })
                     .await;
             }

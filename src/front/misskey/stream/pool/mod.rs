@@ -57,6 +57,11 @@ pub enum PoolCommand {
         pong: bool,
         /// Where the channel's events go.
         sink: ClientSink,
+        /// Where post subscriptions this connect creates start (a pnut post id: their first
+        /// page is a backfill), as [`PoolCommand::Resume`] for this connect only: a fleet
+        /// follower rejoining after serving its clients itself (`[cluster]`). `None` for a
+        /// client's connect.
+        since: Option<String>,
     },
     /// A channel disconnect (ends every connection under the id).
     Disconnect {

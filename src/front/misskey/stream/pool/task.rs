@@ -169,6 +169,9 @@ struct Pool {
     end: SessionEnd,
     /// Where new post subscriptions start (`PoolCommand::Resume`: a fleet takeover).
     resume_since: Option<String>,
+    /// Where the post subscriptions of the connect being handled start, if it says
+    /// (`PoolCommand::Connect::since`).
+    connect_since: Option<String>,
 }
 
 /// Spawns the pool task of `token`.
@@ -215,6 +218,7 @@ pub(super) fn spawn(
         calls_cancel: CancellationToken::new(),
         end,
         resume_since: None,
+        connect_since: None,
     };
     let drain = pool.ctx.drain.clone();
     drain.spawn(pool.run(inbox, upstream_rx, results_rx));
@@ -274,7 +278,12 @@ impl Pool {
                 params,
                 pong,
                 sink,
-            } => self.connect(client, id, &channel, &params, pong, sink),
+                since,
+            } => {
+                self.connect_since = since;
+                self.connect(client, id, &channel, &params, pong, sink);
+                self.connect_since = None;
+            }
             PoolCommand::Disconnect { client, id } => self.release_channel(client, &id),
             PoolCommand::ClientGone { client } => {
                 let gone: Vec<_> = self
@@ -383,14 +392,14 @@ impl Pool {
         if !std::mem::take(&mut self.unread_notifications) {
             return;
         }
-        for ((_, id, _), conn) in self.channels.iter().filter(|(_, conn)| conn.main) {
-            let frame = crate::misskey::ServerMessage::Channel {
-                id: id.clone(),
-                kind: "readAllNotifications".to_owned(),
-                body: Value::Null,
-            };
-            conn.sink.push(std::sync::Arc::from(frame.to_json()));
-        }
+        // Built like every other channel frame of the pool (a fleet relay reads its prefix).
+        let mains: Vec<(&str, &ClientSink)> = self
+            .channels
+            .iter()
+            .filter(|(_, conn)| conn.main)
+            .map(|((_, id, _), conn)| (id.as_str(), &conn.sink))
+            .collect();
+        super::deliver::deliver_main_event("readAllNotifications", &Value::Null, &mains);
     }
 
     /// `disconnect`: ends every channel connection of `client` under `id`.

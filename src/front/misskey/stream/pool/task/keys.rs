@@ -60,8 +60,9 @@ impl Pool {
                 sub: SubState::Waiting,
                 failures: 0,
                 newest_id: self
-                    .resume_since
+                    .connect_since
                     .clone()
+                    .or_else(|| self.resume_since.clone())
                     .filter(|_| pnut_endpoint_data(&key.endpoint) == PnutData::Posts),
                 unused_since: None,
             },

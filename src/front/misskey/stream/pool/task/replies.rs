@@ -8,10 +8,12 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use serde_json::Value;
+
 use super::Pool;
 use super::calls::CallResult;
 use crate::mapping::{EventKind, SubscriptionKey};
-use crate::pnut::{Post, StreamEvent};
+use crate::pnut::{EventData, Post, StreamEvent};
 
 /// Post authors remembered per pool.
 const MAX_AUTHORS: usize = 4096;
@@ -48,19 +50,50 @@ impl Authors {
         }
     }
 
-    /// Records the authors of the posts an event carries (and of the posts they repost).
+    /// Records the authors of the posts a post event carries (and of the posts they repost),
+    /// read off the raw items: this runs for every routed event, so no post is decoded.
     pub(super) fn learn(&mut self, event: &StreamEvent) {
-        let Some(Ok(posts)) = event.data.as_ref().map(|data| data.posts()) else {
-            return;
-        };
-        for post in &posts {
-            for seen in std::iter::once(post).chain(post.repost_of.as_deref()) {
-                if let Some(author) = seen.author_id() {
-                    self.insert(seen.id.clone(), Some(author.to_owned()));
+        for post in raw_items(event) {
+            for seen in std::iter::once(post).chain(post.get("repost_of")) {
+                let author = seen["user"]["id"]
+                    .as_str()
+                    .or_else(|| seen["user_id"].as_str());
+                if let (Some(id), Some(author)) = (seen["id"].as_str(), author)
+                    && self.map.get(id).and_then(Option::as_deref) != Some(author)
+                {
+                    self.insert(id.to_owned(), Some(author.to_owned()));
                 }
             }
         }
     }
+}
+
+/// The items of an event's data, undecoded.
+pub(super) fn raw_items(event: &StreamEvent) -> &[Value] {
+    match &event.data {
+        Some(EventData::List(items)) => items,
+        Some(EventData::Object(item)) => std::slice::from_ref(item),
+        None => &[],
+    }
+}
+
+/// The `reply_to` of each raw post item that has one.
+fn reply_tos(event: &StreamEvent) -> impl Iterator<Item = &str> {
+    raw_items(event)
+        .iter()
+        .filter_map(|post| post["reply_to"].as_str())
+}
+
+/// Whether a post event carries a reply (only then can a mention be a `reply`).
+pub(super) fn has_replies(event: &StreamEvent) -> bool {
+    reply_tos(event).next().is_some()
+}
+
+/// Whether a post event carries a repost (only then can it be a renote of mine).
+pub(super) fn has_reposts(event: &StreamEvent) -> bool {
+    raw_items(event)
+        .iter()
+        .any(|post| post.get("repost_of").is_some_and(Value::is_object))
 }
 
 /// An event whose `main` (mention) delivery waits for parent lookups.
@@ -74,13 +107,9 @@ pub(super) struct Deferred {
 impl Pool {
     /// The parents of the event's replies whose author is not known.
     pub(super) fn unknown_parents(&self, event: &StreamEvent) -> HashSet<String> {
-        let Some(Ok(posts)) = event.data.as_ref().map(|data| data.posts()) else {
-            return HashSet::new();
-        };
-        posts
-            .iter()
-            .filter_map(|post| post.reply_to.clone())
+        reply_tos(event)
             .filter(|parent| self.authors.get(parent).is_none())
+            .map(str::to_owned)
             .collect()
     }
 
@@ -144,5 +173,39 @@ impl Pool {
                 kind == EventKind::Mention
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(data: Value) -> StreamEvent {
+        serde_json::from_value(serde_json::json!({"meta": {}, "data": data})).expect("event")
+    }
+
+    #[test]
+    fn authors_are_read_off_the_raw_items_without_decoding_posts() {
+        // Items a `Post` would refuse (no `content`, `created_at`…) still teach their ids.
+        let reposting = serde_json::json!([
+            {"id": "2", "user": {"id": "7"}, "reply_to": "1",
+             "repost_of": {"id": "1", "user_id": "9"}},
+            {"id": "3"}
+        ]);
+        let mut authors = Authors::default();
+        let reposts = event(reposting);
+        authors.learn(&reposts);
+        assert_eq!(authors.get("2"), Some(&Some("7".to_owned())));
+        assert_eq!(authors.get("1"), Some(&Some("9".to_owned())));
+        assert_eq!(authors.get("3"), None, "no author, nothing learnt");
+        // Learning the same posts again adds nothing to the bounded order.
+        authors.learn(&reposts);
+        assert_eq!(authors.order.len(), 2);
+        assert!(has_replies(&reposts));
+        assert!(has_reposts(&reposts));
+        let plain = event(serde_json::json!([{"id": "4", "user": {"id": "7"}}]));
+        assert!(!has_replies(&plain));
+        assert!(!has_reposts(&plain));
+        assert!(!has_reposts(&event(serde_json::json!({"id": "5"}))));
     }
 }

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::Pool;
+use super::replies::{has_replies, has_reposts};
 use crate::front::misskey::stream::pool::deliver::{
     Target, deliver_event, deliver_renotes_of_mine, newer, note_updates,
 };
@@ -56,9 +57,13 @@ impl Pool {
         if keys.is_empty() {
             return;
         }
-        self.authors.learn(event);
-        let mentions_held = self.mentions_held(keys, delivered);
-        let parents = if mentions_held {
+        // Per event, every channel connection: the passes over all of them and any decoding
+        // beyond `deliver_event`'s happen only for the events that can use them.
+        let posts = carries_posts(keys);
+        if posts {
+            self.authors.learn(event);
+        }
+        let parents = if posts && has_replies(event) && self.mentions_held(keys, delivered) {
             self.unknown_parents(event)
         } else {
             Default::default()
@@ -68,7 +73,7 @@ impl Pool {
         } else {
             self.route_kinds(keys, event, delivered, |_| true);
         }
-        if carries_posts(keys) && !carries_posts(delivered) {
+        if posts && !carries_posts(delivered) && has_reposts(event) {
             let mains: Vec<(&str, &ClientSink)> = self
                 .channels
                 .iter()
