@@ -110,7 +110,7 @@ impl Pool {
         true
     }
 
-    fn spawn_parent_lookup(&self, post_id: String) {
+    pub(super) fn spawn_parent_lookup(&self, post_id: String) {
         let pnut = self.ctx.pnut.clone();
         let token = self.token.clone();
         self.spawn_call(async move {
@@ -144,5 +144,6 @@ impl Pool {
                 kind == EventKind::Mention
             });
         }
+        self.release_self_replies();
     }
 }
