@@ -15,6 +15,8 @@ mod notes;
 mod notifications;
 #[path = "front_misskey_rest/readme.rs"]
 mod readme;
+#[path = "front_misskey_rest/renotes.rs"]
+mod renotes;
 #[path = "front_misskey_rest/startup.rs"]
 mod startup;
 #[path = "front_misskey_rest/support.rs"]

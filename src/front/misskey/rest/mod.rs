@@ -14,6 +14,7 @@ mod notifications;
 mod pages;
 mod params;
 mod registry;
+mod renotes;
 mod social;
 mod startup;
 mod table;
