@@ -13,6 +13,8 @@ mod moderation;
 mod notes;
 #[path = "front_misskey_rest/notifications.rs"]
 mod notifications;
+#[path = "front_misskey_rest/polls.rs"]
+mod polls;
 #[path = "front_misskey_rest/readme.rs"]
 mod readme;
 #[path = "front_misskey_rest/renotes.rs"]

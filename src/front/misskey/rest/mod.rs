@@ -13,6 +13,7 @@ mod notes;
 mod notifications;
 mod pages;
 mod params;
+mod polls;
 mod registry;
 mod renotes;
 mod social;

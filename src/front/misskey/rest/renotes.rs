@@ -12,7 +12,7 @@ use futures_util::future::join_all;
 
 use super::call::{Call, Reply};
 use super::error::{Missing, RestError};
-use super::notes::notes_json;
+use super::notes::notes_with_polls;
 use crate::ids::cmp_decimal;
 use crate::pnut::Post;
 
@@ -66,7 +66,7 @@ pub async fn renotes(call: &Call<'_>) -> Result<Reply, RestError> {
     } else {
         kept.into_iter().take(limit).collect()
     };
-    Ok(Reply::Json(notes_json(chosen, &page, &call.ctx.translate)))
+    Ok(Reply::Json(notes_with_polls(call, chosen, &page).await))
 }
 
 /// `user`'s repost of post `id`, when found among their posts after it (an upstream error
