@@ -57,7 +57,10 @@ mod tests {
         };
         let misskey = pnut_poll_to_misskey(&poll);
         assert!(misskey.multiple);
-        assert_eq!(misskey.expires_at.as_deref(), Some("2026-03-01T10:00:00.000Z"));
+        assert_eq!(
+            misskey.expires_at.as_deref(),
+            Some("2026-03-01T10:00:00.000Z")
+        );
         let texts: Vec<(&str, u64, bool)> = misskey
             .choices
             .iter()

@@ -54,7 +54,11 @@ async fn a_poll_is_created_shown_and_voted() {
     assert!(note["poll"]["expiresAt"].as_str().unwrap().ends_with('Z'));
     assert_eq!(
         choices(note),
-        [c("tea", 0, false), c("coffee", 0, false), c("both", 0, false)]
+        [
+            c("tea", 0, false),
+            c("coffee", 0, false),
+            c("both", 0, false)
+        ]
     );
     assert_eq!(
         bridge.upstream_calls("POST /v1/polls").await,
@@ -75,7 +79,11 @@ async fn a_poll_is_created_shown_and_voted() {
         .await;
     assert_eq!(
         choices(&as_bob),
-        [c("tea", 0, false), c("coffee", 1, true), c("both", 0, false)]
+        [
+            c("tea", 0, false),
+            c("coffee", 1, true),
+            c("both", 0, false)
+        ]
     );
     let timeline = bridge
         .ok("demo-alice", "notes/timeline", json!({"limit": 5}))
@@ -88,7 +96,11 @@ async fn a_poll_is_created_shown_and_voted() {
         .expect("the poll note is on alice's timeline");
     assert_eq!(
         choices(in_timeline),
-        [c("tea", 0, false), c("coffee", 1, false), c("both", 0, false)]
+        [
+            c("tea", 0, false),
+            c("coffee", 1, false),
+            c("both", 0, false)
+        ]
     );
 
     // Misskey's refusals: a second vote on a single-choice poll, a choice it does not have.
@@ -105,7 +117,11 @@ async fn a_poll_is_created_shown_and_voted() {
 
     // A note without a poll, and no note at all.
     let plain = bridge
-        .ok("demo-alice", "notes/create", json!({"text": "no poll here"}))
+        .ok(
+            "demo-alice",
+            "notes/create",
+            json!({"text": "no poll here"}),
+        )
         .await;
     let no_poll = bridge
         .api(

@@ -13,7 +13,10 @@ async fn renotes_are_the_reposts_found_and_their_ids_come_back() {
         .create_post("alice", "worth sharing", None)
         .await
         .unwrap();
-    let other = control.create_post("alice", "not this", None).await.unwrap();
+    let other = control
+        .create_post("alice", "not this", None)
+        .await
+        .unwrap();
     let by_bob = control.repost("bob", &original.id).await.unwrap();
     control.repost("bob", &other.id).await.unwrap();
     control

@@ -201,8 +201,10 @@ async fn a_self_reply_is_reply_on_main() {
         .create_post("alice", "alice thinks", None)
         .await
         .unwrap();
-    let note = next_channel_event(&mut ws, "note", |body| body["body"]["text"] == "alice thinks")
-        .await;
+    let note = next_channel_event(&mut ws, "note", |body| {
+        body["body"]["text"] == "alice thinks"
+    })
+    .await;
     control
         .create_post("alice", "and more", Some(&mine.id))
         .await

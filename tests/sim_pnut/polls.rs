@@ -47,9 +47,11 @@ async fn a_poll_is_created_announced_read_and_answered() {
         Method::POST,
         "/v1/posts?include_post_raw=1",
         Some("demo-alice"),
-        json_body(json!({"text": "Tea or coffee?", "raw": {"io.pnut.core.poll-notice": [
-            {"+io.pnut.core.poll": {"poll_id": id, "poll_token": token}}
-        ]}})),
+        json_body(
+            json!({"text": "Tea or coffee?", "raw": {"io.pnut.core.poll-notice": [
+                {"+io.pnut.core.poll": {"poll_id": id, "poll_token": token}}
+            ]}}),
+        ),
     )
     .await;
     assert_eq!(post.status, 201, "{}", post.body);
@@ -64,16 +66,20 @@ async fn a_poll_is_created_announced_read_and_answered() {
         Method::POST,
         "/v1/posts",
         Some("demo-bob"),
-        json_body(json!({"text": "mine now", "raw": {"io.pnut.core.poll-notice": [
-            {"+io.pnut.core.poll": {"poll_id": id, "poll_token": token}}
-        ]}})),
+        json_body(
+            json!({"text": "mine now", "raw": {"io.pnut.core.poll-notice": [
+                {"+io.pnut.core.poll": {"poll_id": id, "poll_token": token}}
+            ]}}),
+        ),
     )
     .await;
     assert_eq!(stolen.status, 400);
 
     // Not public: bob reads it with the notice's token only.
     assert_eq!(
-        get(&sim, &format!("/v1/polls/{id}"), "demo-bob").await.status,
+        get(&sim, &format!("/v1/polls/{id}"), "demo-bob")
+            .await
+            .status,
         404
     );
     let path = format!("/v1/polls/{id}?poll_token={token}");
@@ -97,7 +103,9 @@ async fn a_poll_is_created_announced_read_and_answered() {
     assert_eq!(options[1]["is_your_response"], false);
     assert_eq!(options[2]["respondent_ids"], json!([bob_id(&sim).await]));
     assert_eq!(
-        respond("demo-bob", json!({"positions": [1, 2, 3]})).await.status,
+        respond("demo-bob", json!({"positions": [1, 2, 3]}))
+            .await
+            .status,
         400
     );
     assert_eq!(
@@ -137,7 +145,14 @@ async fn bad_polls_are_refused() {
         json!({"type": "general.poll", "prompt": "long", "options": [{"text": "a"}, {"text": "b"}], "duration": 20161}),
         json!({"type": "general.poll", "prompt": "many", "options": [{"text": "a"}, {"text": "b"}], "duration": 5, "max_options": 3}),
     ] {
-        let refused = call(&sim, Method::POST, "/v1/polls", Some("demo-alice"), json_body(body.clone())).await;
+        let refused = call(
+            &sim,
+            Method::POST,
+            "/v1/polls",
+            Some("demo-alice"),
+            json_body(body.clone()),
+        )
+        .await;
         assert_eq!(refused.status, 400, "{body}");
     }
     assert_eq!(

@@ -125,7 +125,12 @@ impl World {
 
     /// `user_id` responds to poll `id` with `positions` (1-based), replacing an earlier
     /// response; 400 when closed, empty, over `max_options` or naming no option.
-    pub fn respond_poll(&mut self, user_id: u64, id: u64, positions: &[u32]) -> Result<(), OpError> {
+    pub fn respond_poll(
+        &mut self,
+        user_id: u64,
+        id: u64,
+        positions: &[u32],
+    ) -> Result<(), OpError> {
         let poll = self.polls.get_mut(&id).ok_or(OpError::NotFound("poll"))?;
         if !poll.is_open(Utc::now()) {
             return Err(OpError::Invalid("poll is closed".into()));

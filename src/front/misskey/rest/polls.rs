@@ -15,7 +15,9 @@ use super::error::{Missing, RestError};
 use super::notes::fetch_post;
 use crate::ids::pnut_id_from_misskey;
 use crate::misskey::PollRequest;
-use crate::pnut::{GENERAL_POLL_TYPE, Poll, PollNotice, Post, Raw, poll_notice, poll_notice_request};
+use crate::pnut::{
+    GENERAL_POLL_TYPE, Poll, PollNotice, Post, Raw, poll_notice, poll_notice_request,
+};
 use crate::translate::{self, pnut_poll_to_misskey};
 
 /// pnut's longest poll, in minutes (14 days): a Misskey poll without expiry gets it.
@@ -50,7 +52,10 @@ pub fn plan(call: &Call<'_>) -> Result<Option<PollPlan>, RestError> {
             "choices must have 2-10 distinct items",
         ));
     }
-    if choices.iter().any(|c| c.is_empty() || c.chars().count() > 50) {
+    if choices
+        .iter()
+        .any(|c| c.is_empty() || c.chars().count() > 50)
+    {
         return Err(RestError::invalid_param(
             "poll",
             "each choice must be 1-50 characters",
@@ -61,7 +66,10 @@ pub fn plan(call: &Call<'_>) -> Result<Option<PollPlan>, RestError> {
         (Some(at), _) => Some(at),
         (None, Some(after)) if after >= 1 => Some(now.saturating_add(after)),
         (None, Some(_)) => {
-            return Err(RestError::invalid_param("poll", "expiredAfter must be >= 1"));
+            return Err(RestError::invalid_param(
+                "poll",
+                "expiredAfter must be >= 1",
+            ));
         }
         (None, None) => None,
     };
@@ -91,7 +99,11 @@ pub fn plan(call: &Call<'_>) -> Result<Option<PollPlan>, RestError> {
 
 /// Creates the pnut poll of `plan` (prompt: the note's text) → the poll and the raw that
 /// announces it on the post.
-pub async fn create(call: &Call<'_>, plan: &PollPlan, prompt: &str) -> Result<(Poll, Raw), RestError> {
+pub async fn create(
+    call: &Call<'_>,
+    plan: &PollPlan,
+    prompt: &str,
+) -> Result<(Poll, Raw), RestError> {
     let max_options = if plan.multiple { plan.choices.len() } else { 1 };
     let body = json!({
         "type": GENERAL_POLL_TYPE,
@@ -192,7 +204,10 @@ pub async fn vote(call: &Call<'_>) -> Result<Reply, RestError> {
     let id = call.params.note_id("noteId")?;
     let choice = call.params.integer("choice", u64::MAX, 0..=u64::MAX - 1)?;
     if choice == u64::MAX {
-        return Err(RestError::invalid_param("choice", "must have required property"));
+        return Err(RestError::invalid_param(
+            "choice",
+            "must have required property",
+        ));
     }
     let post = fetch_post(call, &id).await?;
     let notice = post.raw.as_ref().and_then(poll_notice).ok_or_else(|| {
@@ -242,7 +257,9 @@ pub async fn vote(call: &Call<'_>) -> Result<Reply, RestError> {
     }
     let positions: Vec<u32> = options
         .iter()
-        .filter(|option| option.is_your_response == Some(true) || option.position == chosen.position)
+        .filter(|option| {
+            option.is_your_response == Some(true) || option.position == chosen.position
+        })
         .map(|option| option.position)
         .collect();
     call.write_query::<Value>(

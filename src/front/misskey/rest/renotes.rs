@@ -25,9 +25,9 @@ const POSTS_PER_REPOSTER: &str = "200";
 pub async fn renotes(call: &Call<'_>) -> Result<Reply, RestError> {
     let id = call.params.note_id("noteId")?;
     let page = call.params.page()?;
-    let only_user = call
-        .params
-        .pnut_id("userId", || RestError::invalid_param("userId", "must be an id"))?;
+    let only_user = call.params.pnut_id("userId", || {
+        RestError::invalid_param("userId", "must be an id")
+    })?;
     let post: Post = call
         .get(
             &format!("/posts/{id}"),

@@ -306,7 +306,10 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/v1/polls", post(polls::create))
         .route("/v1/polls/{id}", get(polls::show))
         .route("/v1/polls/{id}/response", put(polls::respond_positions))
-        .route("/v1/polls/{id}/response/{position}", put(polls::respond_one))
+        .route(
+            "/v1/polls/{id}/response/{position}",
+            put(polls::respond_one),
+        )
         .route(
             "/v1/files/{id}",
             get(files::show).put(files::update).delete(files::remove),

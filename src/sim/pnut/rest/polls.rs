@@ -52,7 +52,11 @@ pub async fn create(
         .polls
         .get(&id)
         .ok_or_else(|| ApiError::not_found("poll"))?;
-    Ok(respond(201, Meta::default(), render_poll(&world, rec, Some(me), true)))
+    Ok(respond(
+        201,
+        Meta::default(),
+        render_poll(&world, rec, Some(me), true),
+    ))
 }
 
 /// `GET /polls/{id}` → Poll.
@@ -68,7 +72,11 @@ pub async fn show(
         .polls
         .get(&id)
         .ok_or_else(|| ApiError::not_found("poll"))?;
-    Ok(respond(200, Meta::default(), render_poll(&world, rec, caller.user_id, false)))
+    Ok(respond(
+        200,
+        Meta::default(),
+        render_poll(&world, rec, caller.user_id, false),
+    ))
 }
 
 /// `PUT /polls/{id}/response` with `{"positions": [1, ..]}` → Poll.
@@ -122,7 +130,11 @@ async fn answer(
         .polls
         .get(&id)
         .ok_or_else(|| ApiError::not_found("poll"))?;
-    Ok(respond(200, Meta::default(), render_poll(&world, rec, Some(me), false)))
+    Ok(respond(
+        200,
+        Meta::default(),
+        render_poll(&world, rec, Some(me), false),
+    ))
 }
 
 /// The poll id, when the caller may read it (404 otherwise).
@@ -166,8 +178,8 @@ pub fn expand_poll_notices(world: &World, me: u64, raw: &mut Option<Raw>) -> Res
             prompt: Some(rec.prompt.clone()),
             closed_at: Some(pnut_time(&rec.closed_at)),
         };
-        *item = serde_json::to_value(notice)
-            .map_err(|error| ApiError::new(500, error.to_string()))?;
+        *item =
+            serde_json::to_value(notice).map_err(|error| ApiError::new(500, error.to_string()))?;
     }
     Ok(())
 }
