@@ -13,8 +13,12 @@ mod moderation;
 mod notes;
 #[path = "front_misskey_rest/notifications.rs"]
 mod notifications;
+#[path = "front_misskey_rest/polls.rs"]
+mod polls;
 #[path = "front_misskey_rest/readme.rs"]
 mod readme;
+#[path = "front_misskey_rest/renotes.rs"]
+mod renotes;
 #[path = "front_misskey_rest/startup.rs"]
 mod startup;
 #[path = "front_misskey_rest/support.rs"]

@@ -1,7 +1,10 @@
 //! misskey-js's `APIClient` replays the start-up sequences of Misskey apps (the web client,
 //! Miria, Aria; real-servers.md §2) and a note's and a user's in-use calls through the bridge
-//! on the simulated pnut; every body is checked against the shape misskey-js 2026.5.1
-//! declares (`tests/clients/misskey_js_apps.mjs`). Needs `bash tests/clients/setup.sh`.
+//! on the simulated pnut, and a poll note created, voted on and shown; every body is checked
+//! against the shape misskey-js 2026.5.1 declares (`tests/clients/misskey_js_apps.mjs`): by
+//! hand from its `built/autogen/types.d.ts`, and with ajv against the JSON schema generated from
+//! that file by the pinned ts-json-schema-generator (`tests/clients/misskey_js_schema.mjs`,
+//! cached under `target/misskey-js-schema/`). Needs `bash tests/clients/setup.sh`.
 
 use std::path::PathBuf;
 use std::process::Stdio;

@@ -10,6 +10,7 @@ mod entities;
 mod envelope;
 mod file;
 mod ids;
+mod poll;
 mod post;
 mod raw;
 mod request;
@@ -24,6 +25,10 @@ pub use channel::{
 pub use entities::{Entities, Link, Mention, Tag};
 pub use envelope::{Envelope, ErrorEnvelope, Marker, Meta, StreamInfo};
 pub use file::{AttachedTo, AudioInfo, File, ImageInfo, UploadParameters, VideoInfo};
+pub use poll::{
+    GENERAL_POLL_TYPE, POLL_NOTICE_RAW_TYPE, Poll, PollNotice, PollOption, PollRequest,
+    poll_notice, poll_notice_request,
+};
 pub use post::{Content, Post, PostCounts, Source};
 pub use raw::{LANGUAGE_RAW_TYPE, OEMBED_RAW_TYPE, OEmbed, Raw, language, oembeds, push_oembeds};
 pub use request::{EntityOptions, MarkerUpdate, MessageRequest, PostRequest};

@@ -11,11 +11,15 @@
 // `string`/`number`/`boolean` have that type (or null where declared), and members that are
 // schemas themselves pass recursively (unions: one alternative; intersections: all). Endpoints
 // whose answer is declared inline are checked for being an object/array only.
+// Every body whose answer is a named schema is also validated with ajv against the JSON schema
+// generated from the same types.d.ts by ts-json-schema-generator (`misskey_js_schema.mjs`,
+// cached under target/misskey-js-schema/).
 // Prints `OK <n> calls` on success; any failure → message on stderr, exit 1.
 // The `i/registry/*` calls of the start-up are another issue's (18) and are not replayed.
 
 import { readFileSync } from 'node:fs';
 import { api as misskeyApi } from 'misskey-js';
+import { validatorFor } from './misskey_js_schema.mjs';
 
 function fail(message) {
 	process.stderr.write(`misskey_js_apps: ${message}\n`);
@@ -160,6 +164,20 @@ function checkSchema(value, name, path, depth = 0) {
 	throw new Error(errors.length === 1 ? errors[0] : `${path}: no ${name} alternative fits: ${errors.join(' / ')}`);
 }
 
+// --- the generated JSON schemas (ajv) -------------------------------------------------------
+let validate = null;
+/** `body` against the declared answer of `endpoint`: the hand checks, then the generated schema. */
+function checkAnswer(endpoint, body, declared) {
+	if (declared.array) {
+		if (!Array.isArray(body)) throw new Error(`${endpoint}: not an array`);
+		body.forEach((item, index) => checkSchema(item, declared.schema, `${endpoint}[${index}]`));
+		body.forEach((item, index) => validate(item, declared.schema, `${endpoint}[${index}]`));
+	} else {
+		checkSchema(body, declared.schema, endpoint);
+		validate(body, declared.schema, endpoint);
+	}
+}
+
 // --- the replay -----------------------------------------------------------------------------
 const client = new misskeyApi.APIClient({ origin: baseUrl, credential: token });
 
@@ -189,6 +207,23 @@ const sequences = {
 	],
 };
 
+const inUseEndpoints = [
+	'notes/create', 'notes/polls/vote',
+	'notes/state', 'notes/show', 'notes/show-partial-bulk', 'notes/children', 'notes/replies',
+	'notes/conversation', 'notes/reactions', 'notes/renotes', 'users/show', 'users/notes',
+	'users/followers', 'users/following', 'users/relation', 'users/search', 'notes/search',
+	'notes/search-by-tag',
+];
+{
+	const replayed = [...Object.values(sequences).flat().map(([endpoint]) => endpoint), ...inUseEndpoints];
+	const names = replayed.map(declaredAnswer).filter(Boolean).map((declared) => declared.schema);
+	try {
+		validate = validatorFor(names);
+	} catch (error) {
+		fail(`generating the JSON schemas: ${error.stack ?? error}`);
+	}
+}
+
 let calls = 0;
 let firstNote = null;
 let me = null;
@@ -205,11 +240,8 @@ for (const [app, sequence] of Object.entries(sequences)) {
 		try {
 			if (declared === null) {
 				if (body === null || typeof body !== 'object') throw new Error(`${endpoint}: not JSON`);
-			} else if (declared.array) {
-				if (!Array.isArray(body)) throw new Error(`${endpoint}: not an array`);
-				body.forEach((item, index) => checkSchema(item, declared.schema, `${endpoint}[${index}]`));
 			} else {
-				checkSchema(body, declared.schema, endpoint);
+				checkAnswer(endpoint, body, declared);
 			}
 		} catch (error) {
 			fail(`${app}: ${error.message}`);
@@ -225,12 +257,14 @@ if (firstNote && me) {
 		['notes/state', { noteId: firstNote.id }], ['notes/show', { noteId: firstNote.id }],
 		['notes/show-partial-bulk', { noteIds: [firstNote.id] }], ['notes/children', { noteId: firstNote.id }],
 		['notes/replies', { noteId: firstNote.id }], ['notes/conversation', { noteId: firstNote.id }],
-		['notes/reactions', { noteId: firstNote.id }], ['users/show', { userId: firstNote.userId }],
+		['notes/reactions', { noteId: firstNote.id }], ['notes/renotes', { noteId: firstNote.id }],
+		['users/show', { userId: firstNote.userId }],
 		['users/notes', { userId: firstNote.userId, limit: 5 }], ['users/followers', { userId: me.id }],
 		['users/following', { userId: me.id }], ['users/relation', { userId: firstNote.userId }],
 		['users/search', { query: 'a' }], ['notes/search', { query: 'a' }],
 		['notes/search-by-tag', { tag: 'pnutkey' }],
 	];
+	if (inUse.some(([endpoint]) => !inUseEndpoints.includes(endpoint))) fail('inUseEndpoints is incomplete');
 	for (const [endpoint, params] of inUse) {
 		let body;
 		try {
@@ -242,18 +276,42 @@ if (firstNote && me) {
 		const declared = declaredAnswer(endpoint);
 		try {
 			if (declared === null) continue;
-			if (declared.array) {
-				if (!Array.isArray(body)) throw new Error(`${endpoint}: not an array`);
-				body.forEach((item, index) => checkSchema(item, declared.schema, `${endpoint}[${index}]`));
-			} else {
-				checkSchema(body, declared.schema, endpoint);
-			}
+			checkAnswer(endpoint, body, declared);
 		} catch (error) {
 			fail(`in use: ${error.message}`);
 		}
 	}
 } else {
 	fail('no note on the timeline to use');
+}
+
+// A poll: created, shown and voted on; its note (with `poll`) is a misskey-js Note.
+{
+	let created;
+	try {
+		created = await client.request('notes/create', { text: 'tea or coffee?', poll: { choices: ['tea', 'coffee'], expiredAfter: 3_600_000 } });
+		await client.request('notes/polls/vote', { noteId: created.createdNote.id, choice: 1 });
+	} catch (error) {
+		fail(`poll: rejected: ${JSON.stringify(error)}`);
+	}
+	calls += 2;
+	let shown;
+	try {
+		shown = await client.request('notes/show', { noteId: created.createdNote.id });
+	} catch (error) {
+		fail(`poll: notes/show rejected: ${JSON.stringify(error)}`);
+	}
+	calls++;
+	try {
+		for (const [what, note] of [['notes/create', created.createdNote], ['notes/show', shown]]) {
+			checkSchema(note, 'Note', what);
+			validate(note, 'Note', what);
+			if (!note.poll || note.poll.choices.length !== 2) throw new Error(`${what}: no poll: ${JSON.stringify(note)}`);
+		}
+		if (!shown.poll.choices[1].isVoted || shown.poll.choices[1].votes !== 1) throw new Error(`notes/show: the vote is missing: ${JSON.stringify(shown.poll)}`);
+	} catch (error) {
+		fail(`poll: ${error.message}`);
+	}
 }
 
 process.stdout.write(`OK ${calls} calls\n`);

@@ -2,7 +2,9 @@
 # Installs the pinned third-party clients used by tests/real_clients.rs, idempotently:
 #   - tests/clients/.venv        Python venv with tests/clients/requirements.txt (pnutpy, pnutty + deps)
 #   - tests/clients/node_modules `npm ci` of tests/clients/package-lock.json (misskey-js + ws,
-#                                playwright-core for tests/browser.rs, which drives /usr/bin/chromium)
+#                                playwright-core for tests/browser.rs, which drives /usr/bin/chromium,
+#                                ts-json-schema-generator + ajv for tests/misskey_js_apps.rs)
+#   - target/misskey-js-schema   JSON schemas generated from misskey-js's types.d.ts (cached by hash)
 # Each part is reinstalled only when its pin file changed since the last successful install
 # (a sha256 stamp is kept inside the installed directory). Needs python3 (3.11+) and node 20+/npm.
 set -euo pipefail
@@ -34,6 +36,9 @@ if [[ -f "$node_stamp" && "$(cat "$node_stamp")" == "$lock_hash" ]]; then
 else
     echo "setup.sh: installing node clients into $clients_dir/node_modules"
     npm ci --prefix "$clients_dir" --no-audit --no-fund
-    (cd "$clients_dir" && node --input-type=module -e "import 'misskey-js'; import 'ws'; import 'playwright-core';")
+    (cd "$clients_dir" && node --input-type=module -e "import 'misskey-js'; import 'ws'; import 'playwright-core'; import 'ajv'; import 'ts-json-schema-generator';")
     echo "$lock_hash" > "$node_stamp"
 fi
+
+# --- JSON schemas of misskey-js's declared types (cached under target/misskey-js-schema/) -----
+(cd "$clients_dir" && node misskey_js_schema.mjs Note UserDetailed MeDetailed DriveFile Notification)

@@ -307,7 +307,8 @@ async fn create_never_drops_a_poll_or_files_with_a_200() {
         .api(
             "demo-bob",
             "notes/create",
-            json!({"text": "vote!", "poll": {"choices": ["a", "b"]}}),
+            // A poll pnut cannot carry (it closes within 14 days) is refused, not dropped.
+            json!({"text": "vote!", "poll": {"choices": ["a", "b"], "expiredAfter": 30_u64 * 86_400_000}}),
         )
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);

@@ -183,3 +183,49 @@ async fn a_reply_to_my_note_is_reply_on_main() {
     }
     assert_eq!(kinds, ["mention", "notification", "unreadNotification"]);
 }
+
+/// A self-reply is `reply` on the author's `main` too (real-servers.md §1: Misskey sends it
+/// even when the parent is the replier's own note), with no notification: seen on the
+/// home timeline's subscription, both with a parent the pool saw and one it looks up.
+#[tokio::test]
+async fn a_self_reply_is_reply_on_main() {
+    let (running, control) = start(|_| {}).await;
+    let old = control
+        .create_post("alice", "alice before the socket", None)
+        .await
+        .unwrap();
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "m", json!({})).await;
+    connect(&mut ws, "homeTimeline", "h", json!({})).await;
+    let mine = control
+        .create_post("alice", "alice thinks", None)
+        .await
+        .unwrap();
+    let note = next_channel_event(&mut ws, "note", |body| {
+        body["body"]["text"] == "alice thinks"
+    })
+    .await;
+    control
+        .create_post("alice", "and more", Some(&mine.id))
+        .await
+        .unwrap();
+    let on_main = next_on(&mut ws, "m").await;
+    assert_eq!(on_main["type"], "reply", "{on_main}");
+    assert_eq!(on_main["body"]["text"], "and more");
+    assert_eq!(on_main["body"]["replyId"], note["body"]["id"]);
+    // A parent the pool never saw is looked up.
+    control
+        .create_post("alice", "late addendum", Some(&old.id))
+        .await
+        .unwrap();
+    let on_main = next_on(&mut ws, "m").await;
+    assert_eq!(on_main["type"], "reply", "{on_main}");
+    assert_eq!(on_main["body"]["text"], "late addendum");
+    // No notification came with them: the next `main` event is bob's mention.
+    control
+        .create_post("bob", "@alice hello", None)
+        .await
+        .unwrap();
+    let on_main = next_on(&mut ws, "m").await;
+    assert_eq!(on_main["type"], "mention", "{on_main}");
+}

@@ -192,6 +192,17 @@ impl SimPnutControl {
             .collect()
     }
 
+    /// Closes poll `poll_id` now (its time ran out: it takes no more responses).
+    pub async fn close_poll(&self, poll_id: &str) -> Result<(), ControlError> {
+        let mut world = self.shared.world.lock().await;
+        let poll = world
+            .polls
+            .get_mut(&parse(poll_id)?)
+            .ok_or(OpError::NotFound("poll"))?;
+        poll.closed_at = chrono::Utc::now();
+        Ok(())
+    }
+
     /// The id of `username`.
     pub async fn user_id(&self, username: &str) -> Result<String, ControlError> {
         let world = self.shared.world.lock().await;

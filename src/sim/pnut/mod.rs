@@ -14,6 +14,7 @@ mod events;
 mod hub;
 mod oauth;
 mod ops;
+mod polls;
 mod ratelimit;
 mod render;
 mod rest;

@@ -183,6 +183,8 @@ pub struct World {
     pub messages: BTreeMap<u64, MessageRec>,
     /// Files by id.
     pub files: BTreeMap<u64, FileRec>,
+    /// Polls by id.
+    pub polls: BTreeMap<u64, super::polls::PollRec>,
     /// Active follows.
     pub follows: Vec<FollowRec>,
     /// When follows made after the seed happened, by sequence (the `follow` action's
@@ -218,6 +220,7 @@ impl World {
             channels: BTreeMap::new(),
             messages: BTreeMap::new(),
             files: BTreeMap::new(),
+            polls: BTreeMap::new(),
             follows: Vec::new(),
             bookmarks_at: BTreeMap::new(),
             mutes: BTreeMap::new(),

@@ -81,7 +81,15 @@ pub async fn post_list_with(
         },
     )
     .await?;
-    Ok(Reply::Json(notes_json(posts, &page, &call.ctx.translate)))
+    Ok(Reply::Json(notes_with_polls(call, posts, &page).await))
+}
+
+/// [`notes_json`] with the `poll` of every note whose post announces one (`polls.rs`).
+pub async fn notes_with_polls(call: &Call<'_>, posts: Vec<Post>, page: &Page) -> Value {
+    let notices = super::polls::notices(&posts);
+    let mut notes = notes_json(posts, page, &call.ctx.translate);
+    super::polls::attach(call, &notices, &mut notes).await;
+    notes
 }
 
 fn post_id(post: &Post) -> &str {
@@ -141,7 +149,10 @@ pub async fn show(call: &Call<'_>) -> Result<Reply, RestError> {
         Some(parent_id) => fetch_post(call, parent_id).await.ok(),
         None => None,
     };
-    Ok(Reply::Json(note_json(&post, parent.as_ref(), call)?))
+    let notices = super::polls::notices(std::slice::from_ref(&post));
+    let mut note = note_json(&post, parent.as_ref(), call)?;
+    super::polls::attach(call, &notices, &mut note).await;
+    Ok(Reply::Json(note))
 }
 
 /// The (non-repost) posts of the thread `id` belongs to, newest first.
@@ -184,7 +195,7 @@ pub async fn children(call: &Call<'_>) -> Result<Reply, RestError> {
     } else {
         replies.into_iter().take(limit).collect()
     };
-    Ok(Reply::Json(notes_json(chosen, &page, &call.ctx.translate)))
+    Ok(Reply::Json(notes_with_polls(call, chosen, &page).await))
 }
 
 /// `notes/conversation`: the ancestors of `noteId`, parent first (at most `limit`).

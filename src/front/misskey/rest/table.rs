@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 use super::call::{Call, Reply};
 use super::error::RestError;
 use super::{
-    channels, drive, meta, moderation, notes, notifications, registry, social, startup, tokens,
-    users, writes,
+    channels, drive, meta, moderation, notes, notifications, polls, registry, renotes, social,
+    startup, tokens, users, writes,
 };
 
 /// What a handler returns: a boxed future borrowing the call.
@@ -93,9 +93,11 @@ fn table() -> Vec<Endpoint> {
         ep!("notes/state", false, "`GET /posts/{id}`", c => notes::state(c)),
         ep!("notes/children", false, "`GET /posts/{id}/thread`", c => notes::children(c)),
         ep!("notes/replies", false, "`GET /posts/{id}/thread`", c => notes::children(c)),
+        ep!("notes/renotes", false, "`GET /posts/{id}` (`reposted_by`), then each reposter's repost: `GET /users/{id}/posts?since_id={id}` (≤ 20 reposters)", c => renotes::renotes(c)),
         ep!("notes/conversation", false, "`GET /posts/{id}/thread`", c => notes::conversation(c)),
         ep!("notes/reactions", true, "`GET /posts/{id}` (`bookmarked_by`)", c => notes::reactions(c)),
-        ep!("notes/create", false, "`POST /posts` (`fileIds`: `GET /files/{id}`, oEmbed file raw); `renoteId` alone: `PUT /posts/{id}/repost`; `specified` + `visibleUserIds`: `POST /channels/pm/messages`", c => writes::create(c)),
+        ep!("notes/create", false, "`POST /posts` (`fileIds`: `GET /files/{id}`, oEmbed file raw; `poll`: `POST /polls`, poll-notice raw); `renoteId` alone: `PUT /posts/{id}/repost`; `specified` + `visibleUserIds`: `POST /channels/pm/messages`", c => writes::create(c)),
+        ep!("notes/polls/vote", false, "`GET /posts/{id}`, `GET /polls/{id}`, `PUT /polls/{id}/response`", c => polls::vote(c)),
         ep!("notes/delete", false, "`DELETE /posts/{id}`", c => writes::delete(c)),
         ep!("notes/unrenote", false, "`DELETE /posts/{id}/repost`", c => writes::unrenote(c)),
         ep!("notes/reactions/create", false, "`PUT /posts/{id}/bookmark`", c => writes::bookmark(c, true)),

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::call::{Call, Reply};
 use super::error::{Missing, RestError};
 use super::notes::note_json;
+use super::polls;
 use crate::config::BookmarkAs;
 use crate::misskey::Visibility;
 use crate::pnut::{File, Message, MessageRequest, OEMBED_RAW_TYPE, Post, PostRequest, Raw};
@@ -17,20 +18,26 @@ use crate::translate;
 /// pnut repost; anything else is `POST /posts` (`cw` becomes the first line and `is_nsfw`,
 /// `replyId` → `reply_to`). A quote's `renoteId` has no pnut counterpart and is dropped;
 /// `visibility: "specified"` with `visibleUserIds` is a pnut private message to them;
-/// other visibilities that are not bridged (`followers`: pnut has no followers-only posts),
-/// `channelId`, `poll` and `fileIds`/`mediaIds` are
-/// refused (`INVALID_PARAM` naming them) before anything goes upstream: never a 200 that
-/// dropped them.
+/// other visibilities that are not bridged (`followers`: pnut has no followers-only posts) and
+/// `channelId` are refused (`INVALID_PARAM` naming them) before anything goes upstream: never
+/// a 200 that dropped them. `poll` is a pnut poll announced by the post (`polls.rs`; its
+/// prompt is the text, which pnut posts need).
 pub async fn create(call: &Call<'_>) -> Result<Reply, RestError> {
     call.token()?;
     let params = &call.params;
-    check_carried(call)?;
+    let poll = polls::plan(call)?;
     let text = params.string("text")?.filter(|t| !t.trim().is_empty());
     let cw = params.string("cw")?;
     let reply_to = params.pnut_id("replyId", RestError::no_such_note)?;
     let renote = params.pnut_id("renoteId", RestError::no_such_note)?;
     let recipients = params.strings("visibleUserIds")?.unwrap_or_default();
     if params.string("visibility")? == Some("specified") && !recipients.is_empty() {
+        if poll.is_some() {
+            return Err(RestError::invalid_param(
+                "poll",
+                "pnut private messages cannot carry a poll",
+            ));
+        }
         let Some(text) = text else {
             return Err(RestError::invalid_param("text", "text is required"));
         };
@@ -38,7 +45,21 @@ pub async fn create(call: &Call<'_>) -> Result<Reply, RestError> {
         return private_message(call, text, cw, reply_to, &recipients).await;
     }
     check_audience(call)?;
-    let raw = file_oembeds(call).await?;
+    let mut raw = file_oembeds(call).await?;
+    let created_poll = match (&poll, text) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(RestError::invalid_param(
+                "text",
+                "pnut posts need text: a poll is asked by the note's text",
+            ));
+        }
+        (Some(plan), Some(prompt)) => {
+            let (created, notice) = polls::create(call, plan, prompt).await?;
+            raw.get_or_insert_with(Raw::new).extend(notice);
+            Some(created)
+        }
+    };
     let created = match (text, renote, raw) {
         (None, Some(original), None) => repost(call, &original).await?,
         (None, None, None) => return Err(RestError::invalid_param("text", "text is required")),
@@ -63,9 +84,11 @@ pub async fn create(call: &Call<'_>) -> Result<Reply, RestError> {
             .ok_or_else(|| RestError::internal("pnut created no post"))?
         }
     };
-    Ok(Reply::Json(
-        json!({"createdNote": note_json(&created, None, call)?}),
-    ))
+    let mut note = note_json(&created, None, call)?;
+    if let Some(poll) = &created_poll {
+        note["poll"] = polls::created_poll(poll);
+    }
+    Ok(Reply::Json(json!({"createdNote": note})))
 }
 
 /// `visibility: "specified"` with `visibleUserIds`: a pnut private message to them
@@ -111,17 +134,6 @@ async fn private_message(
     let note =
         serde_json::to_value(note).map_err(|error| RestError::internal(&error.to_string()))?;
     Ok(Reply::Json(json!({"createdNote": note})))
-}
-
-/// Refuses what the bridge cannot carry to pnut (a poll).
-fn check_carried(call: &Call<'_>) -> Result<(), RestError> {
-    if call.params.has("poll") {
-        return Err(RestError::invalid_param(
-            "poll",
-            "pnut posts cannot carry a poll through this bridge",
-        ));
-    }
-    Ok(())
 }
 
 /// `fileIds` (or `mediaIds`, at most 16) as pnut `io.pnut.core.oembed` raw values replaced by

@@ -7,6 +7,7 @@ mod files;
 
 pub use files::file_token;
 mod gate;
+mod polls;
 mod posts;
 mod relations;
 mod users;
@@ -302,6 +303,13 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             put(posts::bookmark).delete(posts::unbookmark),
         )
         .route("/v1/files", post(files::upload_file))
+        .route("/v1/polls", post(polls::create))
+        .route("/v1/polls/{id}", get(polls::show))
+        .route("/v1/polls/{id}/response", put(polls::respond_positions))
+        .route(
+            "/v1/polls/{id}/response/{position}",
+            put(polls::respond_one),
+        )
         .route(
             "/v1/files/{id}",
             get(files::show).put(files::update).delete(files::remove),

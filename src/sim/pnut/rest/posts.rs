@@ -139,6 +139,7 @@ pub async fn create(
     let mut new = parse_post_body(&headers, &body)?;
     let mut world = shared.world.lock().await;
     super::files::expand_file_oembeds(&world, me, &mut new.raw)?;
+    super::polls::expand_poll_notices(&world, me, &mut new.raw)?;
     let id = world.create_post(me, new)?;
     Ok(respond(
         201,

@@ -30,6 +30,7 @@ mod linger;
 mod poll;
 mod replies;
 mod route;
+mod self_replies;
 mod subscribe;
 mod upstream;
 
@@ -131,6 +132,8 @@ struct Pool {
     looking_up: std::collections::HashSet<String>,
     /// Events whose `main` delivery waits for parent lookups (bounded).
     deferred: VecDeque<replies::Deferred>,
+    /// The owner's self-replies waiting for their parent's lookup (bounded).
+    own_replies: VecDeque<crate::pnut::Post>,
     /// A `notification` went out since the token last read its notifications (the
     /// session's unread state, what `readNotification` clears).
     unread_notifications: bool,
@@ -201,6 +204,7 @@ pub(super) fn spawn(
         authors: replies::Authors::default(),
         looking_up: std::collections::HashSet::new(),
         deferred: VecDeque::new(),
+        own_replies: VecDeque::new(),
         keys: HashMap::new(),
         by_subscription: HashMap::new(),
         conns: Vec::new(),

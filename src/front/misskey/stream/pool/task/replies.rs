@@ -139,7 +139,7 @@ impl Pool {
         true
     }
 
-    fn spawn_parent_lookup(&self, post_id: String) {
+    pub(super) fn spawn_parent_lookup(&self, post_id: String) {
         let pnut = self.ctx.pnut.clone();
         let token = self.token.clone();
         self.spawn_call(async move {
@@ -173,6 +173,7 @@ impl Pool {
                 kind == EventKind::Mention
             });
         }
+        self.release_self_replies();
     }
 }
 

@@ -82,6 +82,7 @@ impl Pool {
                 .collect();
             let notified = deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);
             self.unread_notifications |= notified;
+            self.route_self_replies(event);
         }
     }
 
