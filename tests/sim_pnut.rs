@@ -17,6 +17,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 #[path = "sim_pnut/interactions.rs"]
 mod interactions;
+#[path = "sim_pnut/upload.rs"]
+mod upload;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
