@@ -37,6 +37,16 @@ pub async fn limit_body(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
+        if request.uri().path().starts_with("/api/")
+            && is_upload(request.method(), request.uri().path())
+        {
+            // What Misskey answers an upload over its largest file.
+            return crate::http::misskey_error::misskey_error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &crate::misskey::ApiErrorBody::file_size_too_large(),
+                None,
+            );
+        }
         return too_large(limit);
     }
     let (parts, body) = request.into_parts();
