@@ -95,6 +95,57 @@ async fn upload_reaches_misskey_whole_and_answers_a_pnut_file() {
     bridge.running.stop(std::time::Duration::from_secs(2)).await;
 }
 
+/// pnutpy's way to attach an upload: `POST /posts` with a `+io.pnut.core.file` value in the
+/// `io.pnut.core.oembed` raw (its `file_id` and `file_token` from the upload's answer) becomes
+/// `notes/create` with `fileIds`.
+#[tokio::test]
+async fn an_uploaded_file_is_attached_to_a_post_by_its_file_raw() {
+    let bridge = start().await;
+    let form = Form::new()
+        .text("type", "io.pnut.core.file")
+        .part("content", png());
+    let (status, uploaded) = bridge.upload(Some("demo-alice"), form).await;
+    assert_eq!(status, StatusCode::CREATED, "{uploaded}");
+    let file = &uploaded["data"];
+    assert!(file["file_token"].is_string(), "{file}");
+    let body = serde_json::json!({
+        "text": "look at this",
+        "raw": {"io.pnut.core.oembed": [{"+io.pnut.core.file": {
+            "file_id": file["id"], "file_token": file["file_token"], "format": "oembed",
+        }}]},
+    });
+    let (status, _, post) = bridge
+        .call(
+            reqwest::Method::POST,
+            "/posts",
+            Some("demo-alice"),
+            Some(("application/json", body.to_string())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{post}");
+    let note_id = Bridge::misskey_id(post["data"]["id"].as_str().unwrap());
+    let (status, note) = bridge.upstream_note("demo-alice", &note_id).await;
+    assert_eq!(status, StatusCode::OK, "{note}");
+    let misskey_file = Bridge::misskey_id(file["id"].as_str().unwrap());
+    assert_eq!(note["fileIds"], serde_json::json!([misskey_file]), "{note}");
+    assert_eq!(note["files"][0]["name"], "peanut.png");
+    // A file id that names no file is refused, nothing is posted.
+    let bad = serde_json::json!({
+        "text": "ghost",
+        "raw": {"io.pnut.core.oembed": [{"+io.pnut.core.file": {"file_id": "999999999", "file_token": "x"}}]},
+    });
+    let (status, _, refused) = bridge
+        .call(
+            reqwest::Method::POST,
+            "/posts",
+            Some("demo-alice"),
+            Some(("application/json", bad.to_string())),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status}: {refused}");
+    bridge.running.stop(std::time::Duration::from_secs(2)).await;
+}
+
 /// `limits.max_upload_size` bounds the content, not `limits.max_request_body`.
 #[tokio::test]
 async fn upload_size_is_bounded_by_max_upload_size() {

@@ -88,8 +88,16 @@ async fn upload(ctx: &BridgeContext, raw_query: Option<&str>, request: Request) 
         .misskey
         .upload(&token, "drive/files/create", &upload)
         .await?;
-    let file = translate::drive_file_to_file(&row, &ctx.translate)?;
+    let mut file = translate::drive_file_to_file(&row, &ctx.translate)?;
+    file.file_token = Some(file_token(&file.id));
     ok(StatusCode::CREATED, file)
+}
+
+/// The `file_token` the bridge shows for its caller's own files. Attaching a file needs no
+/// secret over Misskey (`notes/create` takes only the caller's own files), so it is derived from
+/// the id; tools copy it into `+io.pnut.core.file` values, where the bridge ignores it.
+pub fn file_token(file_id: &str) -> String {
+    format!("bridge-file-{file_id}")
 }
 
 /// Reads the parts: `content` bounded by `max`, text fields bounded by their own limit;
