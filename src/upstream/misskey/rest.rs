@@ -150,7 +150,7 @@ impl MisskeyClient {
             .await
             .map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
         let deadline =
-            *deadline.get_or_insert_with(|| Instant::now() + self.inner.settings.request_timeout);
+            *deadline.get_or_insert_with(|| Instant::now() + body.timeout(&self.inner.settings));
         let result =
             tokio::time::timeout_at(deadline, self.exchange(&limiter, token, endpoint, body))
                 .await
@@ -181,7 +181,9 @@ impl MisskeyClient {
                 body.insert("i".to_string(), Value::String(token.to_string()));
                 request.json(&body)
             }
-            Payload::Multipart(upload) => request.multipart(upload.form(&[("i", token)])),
+            Payload::Multipart(upload) => request
+                .multipart(upload.form(&[("i", token)]))
+                .timeout(upload.timeout(self.inner.settings.request_timeout)),
         };
         let response = request
             .send()
@@ -229,6 +231,16 @@ enum Payload<'a> {
     Json(Map<String, Value>),
     /// A multipart upload (`i` is added as a field).
     Multipart(&'a Upload),
+}
+
+impl Payload<'_> {
+    /// How long the call may take: `request_timeout`, longer for a big upload.
+    fn timeout(&self, settings: &MisskeyClientSettings) -> std::time::Duration {
+        match self {
+            Payload::Json(_) => settings.request_timeout,
+            Payload::Multipart(upload) => upload.timeout(settings.request_timeout),
+        }
+    }
 }
 
 /// Decodes a non-429 response: `T` from a 2xx body (an empty body is `null`), a typed status

@@ -270,7 +270,7 @@ impl PnutClient {
         };
         permit.map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
         let deadline =
-            *deadline.get_or_insert_with(|| Instant::now() + self.inner.settings.request_timeout);
+            *deadline.get_or_insert_with(|| Instant::now() + body.timeout(&self.inner.settings));
         let exchange = self.exchange(&limiter, bucket, token, method, path, query, body);
         let result = tokio::time::timeout_at(deadline, exchange)
             .await
@@ -346,7 +346,11 @@ impl PnutClient {
         match body {
             Payload::None => {}
             Payload::Json(body) => request = request.json(body),
-            Payload::Multipart(upload) => request = request.multipart(upload.form(&[])),
+            Payload::Multipart(upload) => {
+                request = request
+                    .multipart(upload.form(&[]))
+                    .timeout(upload.timeout(self.inner.settings.request_timeout));
+            }
         }
         let response = request
             .send()
@@ -433,6 +437,16 @@ enum Payload<'a> {
     Json(&'a Value),
     /// A multipart upload.
     Multipart(&'a Upload),
+}
+
+impl Payload<'_> {
+    /// How long the call may take: `request_timeout`, longer for a big upload.
+    fn timeout(&self, settings: &PnutClientSettings) -> Duration {
+        match self {
+            Payload::Multipart(upload) => upload.timeout(settings.request_timeout),
+            Payload::None | Payload::Json(_) => settings.request_timeout,
+        }
+    }
 }
 
 /// How a call draws its permit.
