@@ -23,5 +23,7 @@ mod renotes;
 mod startup;
 #[path = "front_misskey_rest/support.rs"]
 mod support;
+#[path = "front_misskey_rest/upload.rs"]
+mod upload;
 #[path = "front_misskey_rest/users.rs"]
 mod users;

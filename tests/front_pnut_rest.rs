@@ -14,6 +14,8 @@ mod social;
 mod support;
 #[path = "front_pnut_rest/tools.rs"]
 mod tools;
+#[path = "front_pnut_rest/upload.rs"]
+mod upload;
 #[path = "front_pnut_rest/upstream_notes.rs"]
 mod upstream_notes;
 #[path = "front_pnut_rest/writes.rs"]

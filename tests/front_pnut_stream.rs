@@ -21,3 +21,5 @@ mod slow;
 mod subscriptions;
 #[path = "front_pnut_stream/support.rs"]
 mod support;
+#[path = "front_pnut_stream/upload.rs"]
+mod upload;

@@ -172,6 +172,21 @@ async fn pnutpy_reads_creates_and_fetches_posts_on_sim_pnut() {
     let text = summary["created_text"]
         .as_str()
         .unwrap_or_else(|| panic!("no created_text: {summary}"));
+    // pnutpy's multipart upload is stored with its bytes.
+    let file_id = summary["uploaded_file_id"]
+        .as_str()
+        .expect("uploaded_file_id");
+    let (stored, bytes) = sim
+        .control()
+        .file_content(file_id)
+        .await
+        .expect("the upload is stored");
+    assert_eq!(stored.name, "pnutpy.png");
+    assert_eq!(stored.mime_type.as_deref(), Some("image/png"));
+    assert_eq!(
+        bytes.map(|b| b.len() as u64),
+        summary["uploaded_size"].as_u64()
+    );
 
     // The post pnutpy created is really on the server: another user fetches it over the wire.
     let response = reqwest::Client::new()
@@ -425,6 +440,28 @@ async fn pnutpy_works_through_the_bridge_over_sim_misskey() {
     let post_id = raw_number_field(summary_line, "created_post_id")
         .unwrap_or_else(|| panic!("no numeric created_post_id: {summary_line}"));
     let text = summary["created_text"].as_str().expect("created_text");
+    // pnutpy's upload reached the simulated Misskey's drive, the same size.
+    let file_id = summary["uploaded_file_id"]
+        .as_str()
+        .expect("uploaded_file_id");
+    let misskey_file = pnutkey::ids::pnut_to_misskey(
+        file_id,
+        pnutkey::config::Config::default().ids.misskey_format,
+    )
+    .expect("a bridge file id");
+    let (stored, bytes) = bridge
+        .sim_misskey
+        .as_ref()
+        .expect("sim misskey")
+        .control()
+        .drive_file(&misskey_file)
+        .await
+        .expect("the upload is in the drive");
+    assert_eq!(stored["name"], "pnutpy.png");
+    assert_eq!(
+        bytes.map(|b| b.len() as u64),
+        summary["uploaded_size"].as_u64()
+    );
 
     // Another user reads the post back through the bridge by its decimal id.
     let response = reqwest::Client::new()

@@ -1016,3 +1016,5 @@ async fn timelines_apply_the_reply_and_renote_rules() {
 
 #[path = "sim_misskey/observed.rs"]
 mod observed;
+#[path = "sim_misskey/upload.rs"]
+mod upload;

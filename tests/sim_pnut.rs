@@ -19,6 +19,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 mod interactions;
 #[path = "sim_pnut/polls.rs"]
 mod polls;
+#[path = "sim_pnut/upload.rs"]
+mod upload;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 

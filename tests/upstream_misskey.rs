@@ -393,3 +393,6 @@ async fn retries_of_a_silent_upstream_share_one_deadline() {
         "one shared deadline of 10 s, not three: took {took:?}"
     );
 }
+
+#[path = "upstream_misskey/upload.rs"]
+mod upload;

@@ -27,6 +27,10 @@ pub struct LimitsConfig {
     /// Largest REST request body accepted on either front.
     #[serde(with = "size")]
     pub max_request_body: ByteSize,
+    /// Largest uploaded file (pnut front `POST /files`, Misskey front `drive/files/create`);
+    /// an upload's body may exceed `max_request_body` by up to this much.
+    #[serde(with = "size")]
+    pub max_upload_size: ByteSize,
     /// `count` of a re-subscribe/backfill page (pnut's maximum is 200).
     pub backfill_count: u32,
     /// Most distinct polled endpoints (local/global timelines, hashtag tags) per token; a
@@ -51,6 +55,7 @@ impl Default for LimitsConfig {
             max_frame_size: ByteSize::kib(64),
             outbound_queue: ByteSize::mib(1),
             max_request_body: ByteSize::mib(1),
+            max_upload_size: ByteSize::mib(20),
             backfill_count: 200,
             backfill_max: 1000,
             max_polls_per_token: 8,

@@ -24,19 +24,43 @@ pub async fn limit_body(
     request: Request,
     next: Next,
 ) -> Response {
-    let limit =
-        usize::try_from(ctx.config().limits.max_request_body.as_u64()).unwrap_or(usize::MAX);
+    let config = ctx.config();
+    let limits = &config.limits;
+    let mut limit = limits.max_request_body.as_u64();
+    if is_upload(request.method(), request.uri().path()) {
+        limit = limit.saturating_add(limits.max_upload_size.as_u64());
+    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
+        if request.uri().path().starts_with("/api/")
+            && is_upload(request.method(), request.uri().path())
+        {
+            // What Misskey answers an upload over its largest file.
+            return crate::http::misskey_error::misskey_error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &crate::misskey::ApiErrorBody::file_size_too_large(),
+                None,
+            );
+        }
         return too_large(limit);
     }
     let (parts, body) = request.into_parts();
     let request = Request::from_parts(parts, Body::new(Limited::new(body, limit)));
     next.run(request).await
+}
+
+/// The file uploads of the fronts: pnut `POST /v1/files`, Misskey `POST /api/drive/files/create`.
+pub fn is_upload(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST
+        && matches!(
+            path.trim_end_matches('/'),
+            "/v1/files" | "/api/drive/files/create"
+        )
 }
 
 fn too_large(limit: usize) -> Response {

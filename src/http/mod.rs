@@ -3,3 +3,4 @@
 pub mod body_limit;
 pub mod misskey_error;
 pub mod plain_errors;
+pub mod upload;

@@ -284,6 +284,7 @@ pub const PNUT_REST_ROUTES: &[RestRoute] = &[
     get("/sys/stats", &["stats"]),
     route("DELETE", "/token"),
     route("PATCH", "/users/me"),
+    route("POST", "/files"),
     get("/files/{file_id}", &["drive/files/show"]),
     route("DELETE", "/files/{file_id}"),
     route("PUT", "/users/{user_id}/mute"),

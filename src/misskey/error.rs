@@ -77,6 +77,7 @@ impl ApiErrorBody {
             "CREDENTIAL_REQUIRED" | "AUTHENTICATION_FAILED" => 401,
             "RATE_LIMIT_EXCEEDED" => 429,
             "UNKNOWN_API_ENDPOINT" => 404,
+            "FILE_SIZE_TOO_LARGE" => 413,
             _ => self.error.kind.default_status(),
         }
     }
@@ -145,6 +146,26 @@ impl ApiErrorBody {
             "Internal error occurred. Please contact us if the error persists.",
             "5d37dbcb-891e-41ca-a3d6-e690c97775ac",
             ErrorKind::Server,
+        )
+    }
+
+    /// `FILE_SIZE_TOO_LARGE` (413): an upload over the server's largest file.
+    pub fn file_size_too_large() -> Self {
+        Self::new(
+            "FILE_SIZE_TOO_LARGE",
+            "File size is too large.",
+            "ff827ce8-9b4b-4808-8511-422222a3362f",
+            ErrorKind::Client,
+        )
+    }
+
+    /// `FILE_REQUIRED` (400): an upload endpoint called without a file.
+    pub fn file_required() -> Self {
+        Self::new(
+            "FILE_REQUIRED",
+            "File required.",
+            "4267801e-70d1-416a-b011-4ee502885d8b",
+            ErrorKind::Client,
         )
     }
 

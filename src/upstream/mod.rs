@@ -7,6 +7,7 @@ pub mod misskey;
 mod pause_hint;
 pub mod pnut;
 mod task;
+mod upload;
 
 pub use crate::ratelimit::token_hash;
 pub use backoff::Backoff;
@@ -16,3 +17,4 @@ pub use task::{
     IDLE_CONNECTION_TIMEOUT, MAX_IDLE_CONNECTIONS, TaskHandle, UPSTREAM_READ_BUFFER,
     connect_upstream, rest_client_builder, sleep_until_opt,
 };
+pub use upload::Upload;

@@ -129,8 +129,39 @@ def run(base_url, token):
         check_post(post, f"posts/streams/me after[{index}]")
     check(any(post.id == created.id for post in after), "created post missing from posts/streams/me")
 
+    # A file upload (multipart: the `content` part and pnut's fields), attached to a post by a
+    # `+io.pnut.core.file` value in its oEmbed raw, as pnut documents it.
+    content = b"\x89PNG\r\n\x1a\n pnutpy upload \x00\xff\r\n--not-a-boundary"
+    uploaded, meta = api.create_file(
+        files={"content": ("pnutpy.png", content, "image/png")},
+        data={"type": "io.pnut.core.file", "name": "pnutpy.png", "kind": "image"},
+    )
+    check(meta.get("code") == 201, f"POST /files: meta.code is {meta.get('code')!r}")
+    check(isinstance(uploaded, pnutpy.models.File), f"uploaded: not a pnutpy File: {type(uploaded)!r}")
+    check(int(uploaded.id) > 0, f"uploaded: bad id {uploaded.id!r}")
+    check(uploaded.get("name") == "pnutpy.png", f"uploaded name {uploaded.get('name')!r}")
+    check(uploaded.get("mime_type") == "image/png", f"uploaded mime_type {uploaded.get('mime_type')!r}")
+    check(uploaded.get("size") == len(content), f"uploaded size {uploaded.get('size')!r}")
+    check(isinstance(uploaded.get("file_token"), str), "uploaded: no file_token to attach it with")
+    attachment = {"+io.pnut.core.file": {
+        "file_id": str(uploaded.id), "file_token": uploaded.file_token, "format": "oembed",
+    }}
+    with_file, meta = api.create_post(
+        data={"text": "a file from pnutpy", "raw": {"io.pnut.core.oembed": [attachment]}},
+    )
+    check(meta.get("code") in (200, 201), f"POST /posts with a file: meta.code is {meta.get('code')!r}")
+    response = api.request("GET", f"/posts/{with_file.id}?include_post_raw=1", raw_response=True)
+    check(response.status_code == 200, f"GET /posts/{with_file.id}: HTTP {response.status_code}")
+    oembeds = ((response.json().get("data") or {}).get("raw") or {}).get("io.pnut.core.oembed") or []
+    check(
+        len(oembeds) == 1 and oembeds[0].get("type") == "photo" and oembeds[0].get("url"),
+        f"post with a file: oembed raw {oembeds!r}",
+    )
+
     return {
         "ok": True,
+        "uploaded_file_id": str(uploaded.id),
+        "uploaded_size": len(content),
         "user_id": me.id,
         "username": me.username,
         "scopes": scopes,

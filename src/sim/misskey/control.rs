@@ -202,6 +202,14 @@ impl SimMisskeyControl {
         self.create_note(username, note).await
     }
 
+    /// A drive file by id: the packed DriveFile and the bytes uploaded with
+    /// `drive/files/create` (`None` for files made otherwise); `None` when there is no such file.
+    pub async fn drive_file(&self, file_id: &str) -> Option<(Value, Option<bytes::Bytes>)> {
+        let world = self.shared.world.lock().await;
+        let file = world.files.get(file_id)?;
+        Some((pack::drive_file(&world, file), file.content.clone()))
+    }
+
     /// Adds a file to `username`'s drive; returns the packed DriveFile.
     pub async fn upload_file(
         &self,

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get};
 use tokio::sync::watch;
 
@@ -55,6 +56,9 @@ pub struct SimMisskeyOptions {
     /// Extra users seeded after the demo ones: `user1` … `userN`, tokens `demo-user1` …
     /// (for tests that need many distinct tokens).
     pub extra_users: usize,
+    /// Largest file `drive/files/create` accepts (Misskey's `maxFileSize`); bigger:
+    /// `FILE_SIZE_TOO_LARGE` (413).
+    pub max_upload_size: u64,
 }
 
 impl Default for SimMisskeyOptions {
@@ -71,6 +75,7 @@ impl Default for SimMisskeyOptions {
                 window: Duration::from_secs(60),
             }),
             extra_users: 0,
+            max_upload_size: 30 * 1024 * 1024,
         }
     }
 }
@@ -123,7 +128,14 @@ impl SimMisskey {
         });
         let router = Router::new()
             .route("/streaming", get(stream::upgrade))
-            .route("/api/{*endpoint}", any(rest::handle))
+            .route(
+                "/api/{*endpoint}",
+                any(rest::handle).layer(DefaultBodyLimit::max(
+                    usize::try_from(options.max_upload_size.saturating_mul(2))
+                        .unwrap_or(usize::MAX)
+                        .saturating_add(1 << 20),
+                )),
+            )
             .merge(control_http::routes())
             .with_state(Arc::clone(&shared));
         let activity = options

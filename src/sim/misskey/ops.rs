@@ -421,12 +421,20 @@ pub fn upload_file(
         name: name.to_string(),
         mime: mime.to_string(),
         size,
+        ..DriveFileRecord::default()
     };
+    add_file(world, record);
+    Ok(id)
+}
+
+/// Stores `record` in its owner's drive: `drive` `fileCreated` and `main` `driveFileCreated`.
+pub fn add_file(world: &mut World, record: DriveFileRecord) {
+    let (id, user_id) = (record.id.clone(), record.user_id.clone());
+    let user_id = user_id.as_str();
     let payload = pack::drive_file(world, &record);
-    world.files.insert(id.clone(), record);
+    world.files.insert(id, record);
     events::drive_event(world, user_id, "fileCreated", payload.clone());
     events::main_event(world, user_id, "driveFileCreated", payload);
-    Ok(id)
 }
 
 /// Favorites a note.

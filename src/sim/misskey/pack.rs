@@ -147,6 +147,8 @@ pub fn drive_file_model(world: &World, file: &DriveFileRecord) -> DriveFile {
         size: file.size,
         url: format!("{}/files/{}/{}", world.base_url, file.id, file.name),
         user_id: Some(file.user_id.clone()),
+        is_sensitive: file.sensitive,
+        comment: file.comment.clone(),
         ..DriveFile::default()
     }
 }

@@ -94,7 +94,7 @@ pub struct ChannelRecord {
 }
 
 /// A drive file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DriveFileRecord {
     /// aidx id.
     pub id: String,
@@ -106,6 +106,12 @@ pub struct DriveFileRecord {
     pub mime: String,
     /// Size in bytes.
     pub size: u64,
+    /// Caption (`comment`).
+    pub comment: Option<String>,
+    /// Marked sensitive (`isSensitive`).
+    pub sensitive: bool,
+    /// The uploaded bytes (`drive/files/create`); `None` for seeded and control-made files.
+    pub content: Option<bytes::Bytes>,
 }
 
 /// A notification of one user.
@@ -351,6 +357,7 @@ impl World {
                 name: "peanut.png".to_string(),
                 mime: "image/png".to_string(),
                 size: 2048,
+                ..DriveFileRecord::default()
             },
         );
         let channel_ids: Vec<String> = world.channels.keys().cloned().collect();

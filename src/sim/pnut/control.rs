@@ -168,6 +168,14 @@ impl SimPnutControl {
             .ok_or(ControlError::Refused(OpError::NotFound("file")))
     }
 
+    /// A file by id as pnut renders it, with the bytes uploaded by multipart `POST /files`
+    /// (`None` for files made otherwise); `None` when there is no such file.
+    pub async fn file_content(&self, file_id: &str) -> Option<(File, Option<bytes::Bytes>)> {
+        let world = self.shared.world.lock().await;
+        let rec = world.files.get(&file_id.parse::<u64>().ok()?)?;
+        Some((render::file(&world, rec), rec.content.clone()))
+    }
+
     /// Deletes `username`'s file `file_id`.
     pub async fn delete_file(&self, username: &str, file_id: &str) -> Result<(), ControlError> {
         let mut world = self.shared.world.lock().await;

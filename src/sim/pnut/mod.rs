@@ -63,6 +63,8 @@ pub struct SimPnutOptions {
     /// Extra accounts `load-0` … `load-<n-1>` (token = username) for load tests; each follows
     /// `load-0`, so a post by `load-0` reaches every one's home timeline.
     pub extra_users: usize,
+    /// Largest file content `POST /files` accepts; bigger: 413.
+    pub max_upload_size: u64,
 }
 
 impl Default for SimPnutOptions {
@@ -78,6 +80,7 @@ impl Default for SimPnutOptions {
             stream_queue_capacity: 256,
             rate_limits: PnutRateLimits::default(),
             extra_users: 0,
+            max_upload_size: 30 * 1024 * 1024,
         }
     }
 }

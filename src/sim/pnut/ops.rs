@@ -316,6 +316,19 @@ impl World {
         Ok(())
     }
 
+    /// Stores `record` (its `id` is assigned here) as a complete file: a `file` event.
+    pub fn add_file(&mut self, mut record: FileRec) -> Result<u64, OpError> {
+        if record.name.trim().is_empty() {
+            return Err(OpError::Invalid("name is required".into()));
+        }
+        let id = self.next_id();
+        record.id = id;
+        record.created_at = Utc::now();
+        self.files.insert(id, record);
+        self.emit(Event::File { file_id: id });
+        Ok(id)
+    }
+
     /// Stores a complete file for `user_id`.
     pub fn upload_file(
         &mut self,
@@ -337,7 +350,7 @@ impl World {
                 name,
                 mime_type,
                 size,
-                deleted: false,
+                ..FileRec::default()
             },
         );
         self.emit(Event::File { file_id: id });

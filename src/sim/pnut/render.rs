@@ -287,18 +287,27 @@ pub fn file(world: &World, rec: &FileRec) -> File {
     File {
         id: rec.id.to_string(),
         created_at: pnut_time(&rec.created_at),
-        kind: "io.pnut.core.file".into(),
-        media_kind: if rec.mime_type.starts_with("image/") {
-            "image".into()
-        } else {
-            "other".into()
-        },
+        kind: rec
+            .file_type
+            .clone()
+            .unwrap_or_else(|| "io.pnut.core.file".into()),
+        media_kind: rec.kind.clone().unwrap_or_else(|| {
+            let top = rec.mime_type.split('/').next().unwrap_or_default();
+            match top {
+                "image" | "audio" | "video" => top.to_owned(),
+                _ => "other".to_owned(),
+            }
+        }),
+        sha256: rec.content.as_ref().map(|bytes| {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(bytes))
+        }),
         name: rec.name.clone(),
         mime_type: Some(rec.mime_type.clone()),
         size: Some(rec.size),
         total_size: Some(rec.size),
         is_complete: true,
-        is_public: false,
+        is_public: rec.is_public,
         is_deleted: rec.deleted.then_some(true),
         url: Some(format!("{}/_sim/files/{}", world.base_url, rec.id)),
         source: Some(sim_source()),

@@ -139,7 +139,7 @@ pub struct MessageRec {
 }
 
 /// An uploaded file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct FileRec {
     /// Numeric id.
     pub id: u64,
@@ -155,6 +155,14 @@ pub struct FileRec {
     pub size: u64,
     /// Deleted flag.
     pub deleted: bool,
+    /// The file's `type` (reverse domain; `None`: `io.pnut.core.file`).
+    pub file_type: Option<String>,
+    /// The file's `kind` as uploaded (`None`: from the MIME type).
+    pub kind: Option<String>,
+    /// `is_public`.
+    pub is_public: bool,
+    /// The uploaded bytes (multipart `POST /files`); `None` for files made otherwise.
+    pub content: Option<bytes::Bytes>,
 }
 
 /// One active follow; `seq` is its pagination id in follower/following lists.

@@ -11,7 +11,7 @@ use super::MisskeyClientSettings;
 use super::stream::MisskeyStream;
 use crate::misskey::ApiErrorBody;
 use crate::ratelimit::{LimiterSlot, MISSKEY_ANY, RetryBudget, UpstreamLimiter, token_hash};
-use crate::upstream::{Side, UpstreamError, UpstreamKind, pause_from_429};
+use crate::upstream::{Side, Upload, UpstreamError, UpstreamKind, pause_from_429};
 
 const KIND: UpstreamKind = UpstreamKind::Misskey;
 
@@ -82,7 +82,7 @@ impl MisskeyClient {
         let mut deadline = None;
         loop {
             match self
-                .call(token, endpoint, body.clone(), &mut deadline)
+                .call(token, endpoint, Payload::Json(body.clone()), &mut deadline)
                 .await
             {
                 Err(error)
@@ -109,7 +109,20 @@ impl MisskeyClient {
         endpoint: &str,
         body: Map<String, Value>,
     ) -> Result<T, UpstreamError> {
-        self.call(token, endpoint, body, &mut None).await
+        self.call(token, endpoint, Payload::Json(body), &mut None)
+            .await
+    }
+
+    /// A multipart upload (`drive/files/create`): `i` and `upload`'s fields as form fields,
+    /// its file as a part. A write: never retried (the body may have reached Misskey).
+    pub async fn upload<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        endpoint: &str,
+        upload: &Upload,
+    ) -> Result<T, UpstreamError> {
+        self.call(token, endpoint, Payload::Multipart(upload), &mut None)
+            .await
     }
 
     /// Opens the streaming connection of `token` in its own task (see [`MisskeyStream`]).
@@ -123,7 +136,7 @@ impl MisskeyClient {
         &self,
         token: &str,
         endpoint: &str,
-        body: Map<String, Value>,
+        body: Payload<'_>,
         deadline: &mut Option<Instant>,
     ) -> Result<T, UpstreamError> {
         let limiter = self.limiter();
@@ -137,7 +150,7 @@ impl MisskeyClient {
             .await
             .map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
         let deadline =
-            *deadline.get_or_insert_with(|| Instant::now() + self.inner.settings.request_timeout);
+            *deadline.get_or_insert_with(|| Instant::now() + body.timeout(&self.inner.settings));
         let result =
             tokio::time::timeout_at(deadline, self.exchange(&limiter, token, endpoint, body))
                 .await
@@ -159,15 +172,20 @@ impl MisskeyClient {
         limiter: &UpstreamLimiter,
         token: &str,
         endpoint: &str,
-        mut body: Map<String, Value>,
+        body: Payload<'_>,
     ) -> Result<T, UpstreamError> {
-        body.insert("i".to_string(), Value::String(token.to_string()));
         let url = format!("{}/api/{endpoint}", self.inner.settings.base_url);
-        let response = self
-            .inner
-            .http
-            .post(url)
-            .json(&body)
+        let request = self.inner.http.post(url);
+        let request = match body {
+            Payload::Json(mut body) => {
+                body.insert("i".to_string(), Value::String(token.to_string()));
+                request.json(&body)
+            }
+            Payload::Multipart(upload) => request
+                .multipart(upload.form(&[("i", token)]))
+                .timeout(upload.timeout(self.inner.settings.request_timeout)),
+        };
+        let response = request
             .send()
             .await
             .map_err(|error| UpstreamError::transport(KIND, &error))?;
@@ -203,6 +221,25 @@ impl MisskeyClient {
             });
         }
         decode_response(status, &bytes)
+    }
+}
+
+/// The body of a call.
+#[derive(Debug)]
+enum Payload<'a> {
+    /// A JSON object (`i` is added).
+    Json(Map<String, Value>),
+    /// A multipart upload (`i` is added as a field).
+    Multipart(&'a Upload),
+}
+
+impl Payload<'_> {
+    /// How long the call may take: `request_timeout`, longer for a big upload.
+    fn timeout(&self, settings: &MisskeyClientSettings) -> std::time::Duration {
+        match self {
+            Payload::Json(_) => settings.request_timeout,
+            Payload::Multipart(upload) => upload.timeout(settings.request_timeout),
+        }
     }
 }
 

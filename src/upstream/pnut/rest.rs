@@ -16,7 +16,7 @@ use crate::ratelimit::{
     LimiterSlot, PNUT_GET, PNUT_POLL, PNUT_WRITE, RateLimited, RetryBudget, ServerBudgets,
     UpstreamLimiter, token_hash,
 };
-use crate::upstream::{Side, UpstreamError, UpstreamKind, budget_report, pause_from_429};
+use crate::upstream::{Side, Upload, UpstreamError, UpstreamKind, budget_report, pause_from_429};
 
 const KIND: UpstreamKind = UpstreamKind::Pnut;
 
@@ -99,7 +99,7 @@ impl PnutClient {
                     Method::GET,
                     path,
                     query,
-                    None,
+                    Payload::None,
                     Draw::Wait,
                     &mut deadline,
                 )
@@ -138,7 +138,7 @@ impl PnutClient {
             Method::GET,
             path,
             &query,
-            None,
+            Payload::None,
             Draw::Wait,
             &mut None,
         )
@@ -155,8 +155,16 @@ impl PnutClient {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Envelope<T>, UpstreamError> {
-        self.call(token, Method::GET, path, query, None, Draw::Now, &mut None)
-            .await
+        self.call(
+            token,
+            Method::GET,
+            path,
+            query,
+            Payload::None,
+            Draw::Now,
+            &mut None,
+        )
+        .await
     }
 
     /// A write (`POST`/`PUT`/`PATCH`/`DELETE /v1{path}`, optional JSON body). Never retried.
@@ -168,7 +176,21 @@ impl PnutClient {
         query: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Envelope<T>, UpstreamError> {
+        let body = body.map_or(Payload::None, Payload::Json);
         self.call(token, method, path, query, body, Draw::Wait, &mut None)
+            .await
+    }
+
+    /// A multipart upload (`POST /v1/files`): `upload`'s fields and its file part. A write
+    /// (pnut's write quota): never retried, the body may have reached pnut.
+    pub async fn upload<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+        upload: &Upload,
+    ) -> Result<Envelope<T>, UpstreamError> {
+        let body = Payload::Multipart(upload);
+        self.call(token, Method::POST, path, &[], body, Draw::Wait, &mut None)
             .await
     }
 
@@ -212,7 +234,7 @@ impl PnutClient {
         method: Method,
         path: &str,
         query: &[(&str, &str)],
-        body: Option<&Value>,
+        body: Payload<'_>,
         draw: Draw,
         deadline: &mut Option<Instant>,
     ) -> Result<Envelope<T>, UpstreamError> {
@@ -248,7 +270,7 @@ impl PnutClient {
         };
         permit.map_err(|limited| UpstreamError::local_rate_limit(KIND, limited))?;
         let deadline =
-            *deadline.get_or_insert_with(|| Instant::now() + self.inner.settings.request_timeout);
+            *deadline.get_or_insert_with(|| Instant::now() + body.timeout(&self.inner.settings));
         let exchange = self.exchange(&limiter, bucket, token, method, path, query, body);
         let result = tokio::time::timeout_at(deadline, exchange)
             .await
@@ -310,7 +332,7 @@ impl PnutClient {
         method: Method,
         path: &str,
         query: &[(&str, &str)],
-        body: Option<&Value>,
+        body: Payload<'_>,
     ) -> Result<Envelope<T>, UpstreamError> {
         let mut url = url::Url::parse(&format!("{}/v1{path}", self.inner.settings.base_url))
             .map_err(|error| UpstreamError::Transport {
@@ -321,8 +343,14 @@ impl PnutClient {
             url.query_pairs_mut().extend_pairs(query);
         }
         let mut request = self.inner.http.request(method, url).bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(body);
+        match body {
+            Payload::None => {}
+            Payload::Json(body) => request = request.json(body),
+            Payload::Multipart(upload) => {
+                request = request
+                    .multipart(upload.form(&[]))
+                    .timeout(upload.timeout(self.inner.settings.request_timeout));
+            }
         }
         let response = request
             .send()
@@ -398,6 +426,27 @@ pub fn decode_response<T: DeserializeOwned>(
         });
     }
     Ok(envelope)
+}
+
+/// The body of a call.
+#[derive(Debug, Clone, Copy)]
+enum Payload<'a> {
+    /// None.
+    None,
+    /// JSON.
+    Json(&'a Value),
+    /// A multipart upload.
+    Multipart(&'a Upload),
+}
+
+impl Payload<'_> {
+    /// How long the call may take: `request_timeout`, longer for a big upload.
+    fn timeout(&self, settings: &PnutClientSettings) -> Duration {
+        match self {
+            Payload::Multipart(upload) => upload.timeout(settings.request_timeout),
+            Payload::None | Payload::Json(_) => settings.request_timeout,
+        }
+    }
 }
 
 /// How a call draws its permit.

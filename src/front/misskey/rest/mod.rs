@@ -20,6 +20,7 @@ mod social;
 mod startup;
 mod table;
 mod tokens;
+mod upload;
 mod users;
 mod writes;
 
@@ -27,7 +28,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -53,17 +54,37 @@ pub fn routes(ctx: Arc<BridgeContext>) -> Router {
 async fn handle_post(
     State(ctx): State<Arc<BridgeContext>>,
     Path(endpoint): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
     let Some(served) = find(&endpoint) else {
         return with_api_headers(route_not_found("POST", &endpoint));
+    };
+    let headers = request.headers().clone();
+    if endpoint == upload::ENDPOINT && is_multipart(&headers) {
+        return finish(upload::create(&ctx, request).await, &endpoint);
+    }
+    let body = match Bytes::from_request(request, &()).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
     };
     let reply = match Call::new(&ctx, &headers, &body).await {
         Ok(call) => (served.handler)(&call).await,
         Err(error) => Err(error),
     };
     finish(reply, &endpoint)
+}
+
+/// Whether the body is `multipart/form-data` (an upload).
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
 }
 
 /// `GET /api/<endpoint>`: served with the query string as parameters for the endpoints

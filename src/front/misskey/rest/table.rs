@@ -10,7 +10,7 @@ use super::call::{Call, Reply};
 use super::error::RestError;
 use super::{
     channels, drive, meta, moderation, notes, notifications, polls, registry, renotes, social,
-    startup, tokens, users, writes,
+    startup, tokens, upload, users, writes,
 };
 
 /// What a handler returns: a boxed future borrowing the call.
@@ -130,6 +130,7 @@ fn table() -> Vec<Endpoint> {
         ep!("channels/timeline", false, "`GET /channels/{id}/messages`", c => channels::timeline(c)),
         ep!("drive", false, "`GET /token` (`storage`)", c => drive::usage(c)),
         ep!("drive/files", false, "`GET /users/me/files`", c => drive::files(c)),
+        ep!("drive/files/create", false, "`POST /files` (multipart: the file as `content`, `type` `io.pnut.core.file`, `name`, `kind`)", c => upload::without_file(c)),
         ep!("drive/files/show", false, "`GET /files/{id}`", c => drive::show(c)),
         ep!("drive/files/update", false, "`PUT /files/{id}`", c => drive::update(c)),
         ep!("drive/files/delete", false, "`DELETE /files/{id}`", c => drive::delete(c)),

@@ -14,6 +14,7 @@ mod reply;
 mod social;
 mod subscription;
 mod tools;
+mod upload;
 mod writes;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub use reply::{Reply, RestError, RestResult};
 pub fn routes(ctx: Arc<BridgeContext>) -> Router {
     Router::new()
         .route("/v1/{*path}", any(handle))
+        .route("/v1/files", any(upload::handle))
         .route("/v1", any(not_found))
         .with_state(ctx)
 }

@@ -128,6 +128,37 @@ pub struct NewPost {
     pub reply_to: Option<String>,
     /// NSFW flag (becomes a `cw`).
     pub is_nsfw: bool,
+    /// pnut ids of the files attached with `+io.pnut.core.file` replacement values in the
+    /// `io.pnut.core.oembed` raw (JSON bodies only).
+    pub file_ids: Vec<String>,
+}
+
+/// The `file_id`s of the `+io.pnut.core.file` replacement values of a post's
+/// `io.pnut.core.oembed` raw (pnut-api.md §6.10); a malformed one is 400.
+fn raw_file_ids(raw: Option<&Value>) -> Result<Vec<String>, RestError> {
+    let Some(items) = raw
+        .and_then(|raw| raw.get(crate::pnut::OEMBED_RAW_TYPE))
+        .and_then(Value::as_array)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut ids = Vec::new();
+    for item in items {
+        let Some(file) = item.get("+io.pnut.core.file") else {
+            continue;
+        };
+        let id = match file.get("file_id") {
+            Some(Value::String(id)) => id.clone(),
+            Some(Value::Number(id)) => id.to_string(),
+            _ => {
+                return Err(RestError::BadRequest(
+                    "+io.pnut.core.file needs a file_id".to_owned(),
+                ));
+            }
+        };
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 /// Decodes a post body: JSON when the content type says so (or the body looks like an
@@ -163,6 +194,7 @@ pub fn new_post(headers: &HeaderMap, body: &[u8]) -> Result<NewPost, RestError> 
             text,
             reply_to,
             is_nsfw,
+            file_ids: raw_file_ids(object.get("raw"))?,
         })
     } else {
         if std::str::from_utf8(body).is_err() {
@@ -175,6 +207,7 @@ pub fn new_post(headers: &HeaderMap, body: &[u8]) -> Result<NewPost, RestError> 
             is_nsfw: form
                 .get("is_nsfw")
                 .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
+            file_ids: Vec::new(),
         })
     }
 }
@@ -202,7 +235,8 @@ mod tests {
             Some(NewPost {
                 text: Some("hi".into()),
                 reply_to: Some("42".into()),
-                is_nsfw: true
+                is_nsfw: true,
+                file_ids: Vec::new(),
             })
         );
         let form = new_post(
@@ -214,12 +248,25 @@ mod tests {
             Some(NewPost {
                 text: Some("a b!".into()),
                 reply_to: Some("7".into()),
-                is_nsfw: false
+                is_nsfw: false,
+                file_ids: Vec::new(),
             })
         );
         assert!(new_post(&headers("application/json"), b"{oops").is_err());
         assert!(new_post(&headers("application/json"), b"[1]").is_err());
         assert!(new_post(&headers("application/json"), br#"{"text":5}"#).is_err());
+    }
+
+    #[test]
+    fn file_raws_name_the_attached_files() {
+        let body = br#"{"text":"pic","raw":{"io.pnut.core.oembed":[
+            {"+io.pnut.core.file":{"file_id":"12","file_token":"t","format":"oembed"}},
+            {"type":"link","url":"https://example.com"},
+            {"+io.pnut.core.file":{"file_id":34,"format":"oembed"}}]}}"#;
+        let post = new_post(&headers("application/json"), body).expect("decodes");
+        assert_eq!(post.file_ids, ["12", "34"]);
+        let bad = br#"{"text":"x","raw":{"io.pnut.core.oembed":[{"+io.pnut.core.file":{}}]}}"#;
+        assert!(new_post(&headers("application/json"), bad).is_err());
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub enum RestError {
     /// Unknown endpoint or object.
     #[error("{0}")]
     NotFound(String),
+    /// An upload over `limits.max_upload_size` (413).
+    #[error("{0}")]
+    TooLarge(String),
     /// The upstream call failed.
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
@@ -49,6 +52,7 @@ impl RestError {
             RestError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m.clone(), None),
             RestError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone(), None),
             RestError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone(), None),
+            RestError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.clone(), None),
             RestError::Translate(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None),
             RestError::Render(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None),
             RestError::Upstream(e) => upstream_parts(e),

@@ -143,6 +143,7 @@ pub async fn file(caller: Caller<'_>, file_id: &str, delete: bool) -> RestResult
         .read("drive/files/show", body1("fileId", json!(misskey_file)))
         .await?;
     let mut file = translate::drive_file_to_file(&row, &caller.ctx.translate)?;
+    file.file_token = Some(super::upload::file_token(&file.id));
     if delete {
         caller
             .write("drive/files/delete", body1("fileId", json!(misskey_file)))

@@ -21,7 +21,8 @@ pub async fn create_post(caller: Caller<'_>, headers: &HeaderMap, body: &[u8]) -
 }
 
 /// `notes/create` from a pnut post body and `extra` fields (`visibility`, `channelId`): the
-/// text is required, `reply_to` becomes `replyId`, `is_nsfw` a `cw`; the created note.
+/// text is required, `reply_to` becomes `replyId`, `is_nsfw` a `cw`, the files of
+/// `+io.pnut.core.file` raws `fileIds`; the created note.
 pub(super) async fn create_note(
     caller: Caller<'_>,
     new: NewPost,
@@ -41,6 +42,14 @@ pub(super) async fn create_note(
     }
     if new.is_nsfw {
         request.insert("cw".into(), json!(caller.ctx.translate.nsfw_cw));
+    }
+    if !new.file_ids.is_empty() {
+        let ids = new
+            .file_ids
+            .iter()
+            .map(|id| misskey_id(caller.ctx, id, "file_id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        request.insert("fileIds".into(), json!(ids));
     }
     let created: Value = caller.write("notes/create", request).await?;
     serde_json::from_value(created.get("createdNote").cloned().unwrap_or_default()).map_err(|e| {

@@ -94,6 +94,26 @@ impl ApiError {
         error
     }
 
+    /// `FILE_SIZE_TOO_LARGE` (413).
+    pub fn file_size_too_large() -> Self {
+        Self::with_status(
+            ApiErrorBody::file_size_too_large(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+    }
+
+    /// `FILE_REQUIRED` (400).
+    pub fn file_required() -> Self {
+        Self::with_status(ApiErrorBody::file_required(), StatusCode::BAD_REQUEST)
+    }
+
+    /// `INVALID_PARAM` of a multipart field that does not cast (id `0b5f1631-…`).
+    pub fn uncastable(param: &str, to: &str) -> Self {
+        let mut error = Self::invalid_param(param, &format!("cannot cast to {to}"));
+        error.body.error.id = "0b5f1631-7c1a-41a6-b399-cce335f34d85".to_owned();
+        error
+    }
+
     /// `NO_SUCH_NOTE` (400).
     pub fn no_such_note() -> Self {
         Self::with_status(ApiErrorBody::no_such_note(), StatusCode::BAD_REQUEST)

@@ -7,6 +7,7 @@ mod notes;
 mod params;
 mod relations;
 mod search;
+mod upload;
 mod users;
 
 use std::sync::Arc;
@@ -66,6 +67,7 @@ fn requires_credential(endpoint: &str) -> Option<bool> {
         "following/create",
         "following/delete",
         "drive/files",
+        "drive/files/create",
         "drive/files/update",
         "drive/files/delete",
         "i/notifications",
@@ -207,7 +209,18 @@ pub async fn handle(
     if method != Method::POST && !(get_allowed && method == Method::GET) {
         return empty(StatusCode::METHOD_NOT_ALLOWED);
     }
-    let body: Map<String, Value> = if body.iter().all(u8::is_ascii_whitespace) {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok());
+    let mut file = None;
+    let body: Map<String, Value> = if upload::is_multipart(content_type) {
+        let Some(form) = upload::read_form(content_type.unwrap_or_default(), body).await else {
+            // Misskey: "multipart payload not received", 400 with no body.
+            return empty(StatusCode::BAD_REQUEST);
+        };
+        file = form.file;
+        form.fields
+    } else if body.iter().all(u8::is_ascii_whitespace) {
         Map::new()
     } else {
         match serde_json::from_slice(&body) {
@@ -257,6 +270,12 @@ pub async fn handle(
     };
     if needs_user && user_id.is_none() {
         return respond(Err(ApiError::credential_required()));
+    }
+    if endpoint == "drive/files/create"
+        && let Some(me) = user_id.as_deref()
+    {
+        let max = shared.options.max_upload_size;
+        return respond(upload::create(&mut world, me, &body, file, max));
     }
     let call = Call {
         user_id: user_id.as_deref(),

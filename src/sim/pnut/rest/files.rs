@@ -11,68 +11,95 @@ use axum::response::Response;
 use super::super::Shared;
 use super::super::hub::SubTarget;
 use super::super::render;
-use super::super::world::World;
+use super::super::world::{FileRec, World};
 use super::{ApiError, Caller, Params, check_subscription, paginate, parse_id, respond, subscribe};
 use crate::pnut::{File, Meta};
 
-/// Name, MIME type and size of an uploaded file.
+/// A multipart upload: pnut's fields (`type`, `name`, `kind`, `is_public`) and the
+/// `content` part (its filename, `Content-Type` and bytes).
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Upload {
     name: String,
     mime_type: String,
-    size: u64,
+    content: Option<Bytes>,
+    file_type: Option<String>,
+    kind: Option<String>,
+    is_public: Option<String>,
 }
 
-/// Minimal `multipart/form-data` reading: the `name` field and the `content` part
-/// (its filename, `Content-Type` and size). Malformed input yields what could be read.
-fn parse_multipart(content_type: &str, body: &[u8]) -> Upload {
+/// Reads a `multipart/form-data` upload; a body that does not parse is 400.
+async fn read_multipart(content_type: &str, body: Bytes) -> Result<Upload, ApiError> {
+    use axum::extract::FromRequest;
+    let malformed = |_| ApiError::new(400, "Invalid multipart body");
+    let request = axum::http::Request::builder()
+        .header(axum::http::header::CONTENT_TYPE, content_type)
+        .body(axum::body::Body::from(body))
+        .map_err(|_| ApiError::new(400, "Invalid multipart body"))?;
+    let mut multipart = axum::extract::Multipart::from_request(request, &())
+        .await
+        .map_err(|_| ApiError::new(400, "Invalid multipart body"))?;
     let mut upload = Upload {
         mime_type: "application/octet-stream".into(),
         ..Upload::default()
     };
-    let Some(boundary) = content_type
-        .split(';')
-        .find_map(|part| part.trim().strip_prefix("boundary="))
-        .map(|b| format!("--{}", b.trim_matches('"')))
-    else {
-        return upload;
-    };
-    let text = String::from_utf8_lossy(body);
-    for part in text.split(boundary.as_str()) {
-        let Some((head, value)) = part.split_once("\r\n\r\n") else {
-            continue;
-        };
-        let value = value.strip_suffix("\r\n").unwrap_or(value);
-        let field = head
-            .split(';')
-            .find_map(|p| p.trim().strip_prefix("name="))
-            .map(|n| n.trim_matches('"').to_string())
-            .unwrap_or_default();
-        let filename = head
-            .split(';')
-            .find_map(|p| p.trim().strip_prefix("filename="))
-            .and_then(|n| n.split("\r\n").next())
-            .map(|n| n.trim_matches('"').to_string());
-        match field.as_str() {
+    let mut name = None;
+    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+        match field.name().unwrap_or_default() {
             "content" => {
-                upload.size = value.len() as u64;
-                if upload.name.is_empty()
-                    && let Some(filename) = filename
-                {
-                    upload.name = filename;
+                if let Some(filename) = field.file_name() {
+                    upload.name = filename.to_owned();
                 }
-                if let Some(mime) = head.lines().find_map(|line| {
-                    line.strip_prefix("Content-Type:")
-                        .or_else(|| line.strip_prefix("content-type:"))
-                }) {
-                    upload.mime_type = mime.trim().to_string();
+                if let Some(mime) = field.content_type() {
+                    upload.mime_type = mime.to_owned();
                 }
+                upload.content = Some(field.bytes().await.map_err(malformed)?);
             }
-            "name" => upload.name = value.to_string(),
+            "name" => name = Some(field.text().await.map_err(malformed)?),
+            "type" => upload.file_type = Some(field.text().await.map_err(malformed)?),
+            "kind" => upload.kind = Some(field.text().await.map_err(malformed)?),
+            "is_public" => upload.is_public = Some(field.text().await.map_err(malformed)?),
             _ => {}
         }
     }
-    upload
+    if let Some(name) = name {
+        upload.name = name;
+    }
+    Ok(upload)
+}
+
+/// Checks a multipart upload as pnut does and turns it into a file record.
+fn upload_record(me: u64, upload: Upload, max_size: u64) -> Result<FileRec, ApiError> {
+    let content = upload
+        .content
+        .ok_or_else(|| ApiError::new(400, "Missing file content (content)"))?;
+    if content.len() as u64 > max_size {
+        return Err(ApiError::new(413, "File is too large"));
+    }
+    let file_type = upload
+        .file_type
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| ApiError::new(400, "Missing file type (type)"))?;
+    if let Some(kind) = &upload.kind
+        && !matches!(kind.as_str(), "image" | "audio" | "video" | "other")
+    {
+        return Err(ApiError::new(400, format!("Invalid kind: {kind}")));
+    }
+    let is_public = match upload.is_public.as_deref() {
+        None | Some("0" | "false") => false,
+        Some("1" | "true") => true,
+        Some(other) => return Err(ApiError::new(400, format!("Invalid is_public: {other}"))),
+    };
+    Ok(FileRec {
+        user_id: me,
+        name: upload.name,
+        mime_type: upload.mime_type,
+        size: content.len() as u64,
+        file_type: Some(file_type),
+        kind: upload.kind,
+        is_public,
+        content: Some(content),
+        ..FileRec::default()
+    })
 }
 
 fn owned_file(world: &World, raw_id: &str, me: u64) -> Result<File, ApiError> {
@@ -114,8 +141,9 @@ pub async fn my_files(
     Ok(respond(200, meta, files))
 }
 
-/// `POST /files` (minimal, always complete): JSON or form `{name, mime_type?}`, multipart
-/// with a `content` part, or a raw body with `?name=` → 201 File.
+/// `POST /files` (always complete): multipart as pnut documents it (`content` part, `type`,
+/// `name`, `kind`, `is_public`; the bytes are kept), JSON or form `{name, mime_type?}`, or a
+/// raw body with `?name=` → 201 File.
 pub async fn upload_file(
     State(shared): State<Arc<Shared>>,
     caller: Caller,
@@ -150,8 +178,16 @@ pub async fn upload_file(
         }
         (name, mime, 0)
     } else if content_type.starts_with("multipart/form-data") {
-        let upload = parse_multipart(&content_type, &body);
-        (upload.name, upload.mime_type, upload.size)
+        let upload = read_multipart(&content_type, body).await?;
+        let record = upload_record(me, upload, shared.options.max_upload_size)?;
+        let mut world = shared.world.lock().await;
+        let id = world.add_file(record)?;
+        let file = world
+            .files
+            .get(&id)
+            .map(|rec| render::file(&world, rec))
+            .ok_or_else(|| ApiError::not_found("file"))?;
+        return Ok(respond(201, Meta::default(), file));
     } else {
         (
             params.get("name").cloned().unwrap_or_default(),
@@ -260,26 +296,29 @@ pub async fn remove(
 mod tests {
     use super::*;
 
-    #[test]
-    fn multipart_content_part_is_read() {
+    #[tokio::test]
+    async fn multipart_content_part_is_read() {
         let body = "--XyZ\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nio.pnut.core.file\r\n\
                     --XyZ\r\nContent-Disposition: form-data; name=\"content\"; filename=\"cat.png\"\r\n\
                     Content-Type: image/png\r\n\r\nPNGDATA\r\n--XyZ--\r\n";
-        let upload = parse_multipart("multipart/form-data; boundary=XyZ", body.as_bytes());
+        let upload = read_multipart("multipart/form-data; boundary=XyZ", Bytes::from(body))
+            .await
+            .expect("parses");
         assert_eq!(
             upload,
             Upload {
                 name: "cat.png".into(),
                 mime_type: "image/png".into(),
-                size: 7,
-            }
-        );
-        assert_eq!(
-            parse_multipart("multipart/form-data", b"junk"),
-            Upload {
-                mime_type: "application/octet-stream".into(),
+                content: Some(Bytes::from_static(b"PNGDATA")),
+                file_type: Some("io.pnut.core.file".into()),
                 ..Upload::default()
             }
+        );
+        assert_eq!(upload.content.map(|c| c.len()), Some(7));
+        assert!(
+            read_multipart("multipart/form-data", Bytes::from_static(b"junk"))
+                .await
+                .is_err()
         );
     }
 }

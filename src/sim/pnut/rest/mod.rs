@@ -302,7 +302,14 @@ pub fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
             "/v1/posts/{id}/bookmark",
             put(posts::bookmark).delete(posts::unbookmark),
         )
-        .route("/v1/files", post(files::upload_file))
+        .route(
+            "/v1/files",
+            post(files::upload_file).layer(axum::extract::DefaultBodyLimit::max(
+                usize::try_from(shared.options.max_upload_size.saturating_mul(2))
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1 << 20),
+            )),
+        )
         .route("/v1/polls", post(polls::create))
         .route("/v1/polls/{id}", get(polls::show))
         .route("/v1/polls/{id}/response", put(polls::respond_positions))
