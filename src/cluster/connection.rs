@@ -50,6 +50,8 @@ pub struct Cluster {
     pub(super) peers: super::peers::Peers,
     /// The pnut-front session leases this instance holds.
     pub(super) keepers: super::pnut_front::Keepers,
+    /// Messages published from outside a session task ([`Cluster::publish_soon`]).
+    pub(super) outbox: super::outbox::Outbox,
 }
 
 impl Cluster {
@@ -77,7 +79,8 @@ impl Cluster {
         );
         let redis = ConnectionManager::new_lazy_with_config(client, config)
             .map_err(|error| ClusterError::Redis(error.to_string()))?;
-        let cluster = Arc::new(Self {
+        let peers = super::peers::Peers::new(settings.advertise_url.as_deref(), listen_url)?;
+        let cluster = Arc::new_cyclic(|weak| Self {
             instance_id: settings.effective_instance_id(),
             settings: settings.clone(),
             redis,
@@ -85,8 +88,9 @@ impl Cluster {
             up_watch: watch::Sender::new(false),
             metrics,
             bus,
-            peers: super::peers::Peers::new(settings.advertise_url.as_deref(), listen_url)?,
+            peers,
             keepers: super::pnut_front::Keepers::default(),
+            outbox: super::outbox::Outbox::start(weak.clone()),
         });
         tracing::info!(
             instance = %cluster.instance_id,
