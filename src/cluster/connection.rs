@@ -25,7 +25,8 @@ pub struct ClusterMetrics {
     pub local_decisions: Counter,
     /// 429 pauses this instance published to the fleet (`pnutkey_cluster_pauses_shared_total`).
     pub pauses_shared: Counter,
-    /// Fleet messages dropped: a full relay queue (`pnutkey_cluster_messages_dropped_total`).
+    /// Fleet messages dropped: a full relay or publish queue
+    /// (`pnutkey_cluster_messages_dropped_total`).
     pub messages_dropped: Counter,
     /// Session leases this instance took, first or over from a dead owner
     /// (`pnutkey_cluster_leases_taken_total`).

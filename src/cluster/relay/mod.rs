@@ -23,7 +23,8 @@
 //!   out once ([`handover`]).
 //! - A follower's client events for the session itself (`readNotification`, the bridge's own
 //!   `main` events) go to the owner's pool over the command channel; the resulting frames
-//!   reach every client of the fleet like any other.
+//!   reach every client of the fleet like any other. The session events of REST calls, which
+//!   may land where no relay runs, reach the owners through the fleet ([`rest_events`]).
 //!
 //! The relay task owns all of this and never awaits Redis: claims and publishes run in their
 //! own tasks (publishes in order, through one bounded queue: full → dropped, counted).
