@@ -1,9 +1,9 @@
 //! Session events of REST calls in a fleet (mapping.md §9) on a real Redis: a call landing on
 //! an instance with no socket of the token or its user still reaches the user's clients on the
 //! other instances — `i/registry/set` → `registryUpdated`, `i/notifications` marking read →
-//! `readAllNotifications` — exactly once, and a call on the instance that has the socket still
-//! gives one frame, not two; with Redis down a call reaches the local sockets as without a
-//! cluster.
+//! `readAllNotifications` — exactly once, and a call on an instance that has a socket (owner or
+//! follower) still gives one frame per client, not two; with Redis down a call reaches the
+//! local sockets as without a cluster.
 
 mod common;
 
@@ -162,6 +162,35 @@ async fn a_registry_write_on_an_instance_without_a_socket_reaches_the_users_clie
     registry_set(&with_socket, "last").await;
     main_until(&mut ws, "registryUpdated", is("last"), &mut seen).await;
     assert_eq!(registry_keys(&seen), ["here", "there", "last"], "{seen:?}");
+    // A client on the other instance too (a follower there): a write there reaches both once.
+    let mut on_follower = main_client(&without).await;
+    let mut seen_there = Vec::new();
+    registry_set(&without, "both").await;
+    main_until(&mut ws, "registryUpdated", is("both"), &mut seen).await;
+    main_until(
+        &mut on_follower,
+        "registryUpdated",
+        is("both"),
+        &mut seen_there,
+    )
+    .await;
+    registry_set(&with_socket, "end").await;
+    main_until(&mut ws, "registryUpdated", is("end"), &mut seen).await;
+    main_until(
+        &mut on_follower,
+        "registryUpdated",
+        is("end"),
+        &mut seen_there,
+    )
+    .await;
+    let all = ["here", "there", "last", "both", "end"];
+    assert_eq!(registry_keys(&seen), all, "{seen:?}");
+    assert_eq!(
+        registry_keys(&seen_there),
+        ["both", "end"],
+        "{seen_there:?}"
+    );
+    drop(on_follower);
     // Redis down: the write reaches this instance's sockets as without a cluster.
     redis.stop().await;
     let cluster = with_socket.context().cluster.clone().expect("cluster");
@@ -172,7 +201,7 @@ async fn a_registry_write_on_an_instance_without_a_socket_reaches_the_users_clie
     main_until(&mut ws, "registryUpdated", is("alone"), &mut seen).await;
     assert_eq!(
         registry_keys(&seen),
-        ["here", "there", "last", "alone"],
+        [&all[..], &["alone"]].concat(),
         "{seen:?}"
     );
     drop(ws);
