@@ -25,7 +25,8 @@ pub struct ClusterMetrics {
     pub local_decisions: Counter,
     /// 429 pauses this instance published to the fleet (`pnutkey_cluster_pauses_shared_total`).
     pub pauses_shared: Counter,
-    /// Fleet messages dropped: a full relay queue (`pnutkey_cluster_messages_dropped_total`).
+    /// Fleet messages dropped: a full relay or publish queue
+    /// (`pnutkey_cluster_messages_dropped_total`).
     pub messages_dropped: Counter,
     /// Session leases this instance took, first or over from a dead owner
     /// (`pnutkey_cluster_leases_taken_total`).
@@ -50,6 +51,8 @@ pub struct Cluster {
     pub(super) peers: super::peers::Peers,
     /// The pnut-front session leases this instance holds.
     pub(super) keepers: super::pnut_front::Keepers,
+    /// Messages published from outside a session task ([`Cluster::publish_soon`]).
+    pub(super) outbox: super::outbox::Outbox,
 }
 
 impl Cluster {
@@ -77,7 +80,8 @@ impl Cluster {
         );
         let redis = ConnectionManager::new_lazy_with_config(client, config)
             .map_err(|error| ClusterError::Redis(error.to_string()))?;
-        let cluster = Arc::new(Self {
+        let peers = super::peers::Peers::new(settings.advertise_url.as_deref(), listen_url)?;
+        let cluster = Arc::new_cyclic(|weak| Self {
             instance_id: settings.effective_instance_id(),
             settings: settings.clone(),
             redis,
@@ -85,8 +89,9 @@ impl Cluster {
             up_watch: watch::Sender::new(false),
             metrics,
             bus,
-            peers: super::peers::Peers::new(settings.advertise_url.as_deref(), listen_url)?,
+            peers,
             keepers: super::pnut_front::Keepers::default(),
+            outbox: super::outbox::Outbox::start(weak.clone()),
         });
         tracing::info!(
             instance = %cluster.instance_id,

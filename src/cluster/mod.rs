@@ -21,6 +21,7 @@ mod budget;
 mod bus;
 mod connection;
 mod lease;
+mod outbox;
 mod peers;
 pub mod pnut_front;
 pub mod relay;

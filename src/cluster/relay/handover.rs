@@ -31,6 +31,8 @@ impl Relay {
         );
         self.reset_connected();
         self.mode = Mode::Follower { owner, standby };
+        // The owner of the token's session applies the user's `main` events.
+        self.user_subscription = None;
         self.subscription = Some(
             self.cluster
                 .bus()

@@ -23,7 +23,8 @@
 //!   out once ([`handover`]).
 //! - A follower's client events for the session itself (`readNotification`, the bridge's own
 //!   `main` events) go to the owner's pool over the command channel; the resulting frames
-//!   reach every client of the fleet like any other.
+//!   reach every client of the fleet like any other. The session events of REST calls, which
+//!   may land where no relay runs, reach the owners through the fleet ([`rest_events`]).
 //!
 //! The relay task owns all of this and never awaits Redis: claims and publishes run in their
 //! own tasks (publishes in order, through one bounded queue: full → dropped, counted).
@@ -32,6 +33,9 @@ mod frames;
 mod handover;
 mod local;
 mod owner;
+mod rest_events;
+
+pub use rest_events::{read_notifications, user_main_event};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -110,6 +114,9 @@ struct Relay {
     fleet_rx: mpsc::Receiver<Arc<str>>,
     fleet_tx: mpsc::Sender<Arc<str>>,
     subscription: Option<Subscription>,
+    /// The user's fleet channel of `main` events ([`rest_events`]), heard while the owner.
+    user_channel: String,
+    user_subscription: Option<Subscription>,
     publish: mpsc::Sender<(String, Arc<str>)>,
     claims_tx: mpsc::Sender<Result<Holder, ()>>,
     claim_in_flight: bool,
@@ -132,7 +139,9 @@ pub fn start(
     let handle = PoolHandle::from_sender(commands, &me_id);
     let relay = Relay {
         ev_channel: cluster.key(&format!("ev:{{{FRONT}:{tag}}}")),
-        cmd_channel: cluster.key(&format!("cmd:{{{FRONT}:{tag}}}")),
+        cmd_channel: rest_events::cmd_channel(&cluster, &token),
+        user_channel: rest_events::user_channel(&cluster, &me_id),
+        user_subscription: None,
         ctx: Arc::clone(&ctx),
         cluster: Arc::clone(&cluster),
         token,
@@ -271,6 +280,7 @@ impl Relay {
 
     fn shutdown(&mut self) {
         self.subscription = None;
+        self.user_subscription = None;
         match std::mem::replace(&mut self.mode, Mode::Pending) {
             Mode::Owner { local, .. } => {
                 local.pool_end.ended();

@@ -19,7 +19,7 @@ const POOL_QUEUE_BYTES: usize = 64 << 20;
 
 /// A follower's needs, as announced on the command channel.
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct Announce {
+pub(super) struct Announce {
     from: String,
     /// Virtual channel id → (Misskey channel, params).
     vids: HashMap<String, (String, Value)>,
@@ -30,10 +30,11 @@ struct Announce {
     resume: Option<String>,
 }
 
-/// What a follower tells the owner on the token's command channel.
+/// What a follower (or a REST call: [`super::rest_events`]) tells the owner on the token's
+/// command channel, or the user's fleet channel.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
-enum ToOwner {
+pub(super) enum ToOwner {
     /// Its needs (on every change, and as its keep-alive).
     Announce(Announce),
     /// A client of it read the notifications ([`PoolCommand::ReadNotifications`]).
@@ -44,6 +45,9 @@ enum ToOwner {
         kind: String,
         body: Value,
     },
+    /// A bridge-made `main` event for the user, on the user's fleet channel: every owner of a
+    /// session of the user applies it, wherever it came from.
+    UserMainEvent { kind: String, body: Value },
 }
 
 /// One other instance's needs, as the owner last heard them.
@@ -199,6 +203,11 @@ impl Relay {
                             self.apply_in_session(PoolCommand::MainEvent { kind, body })
                                 .await;
                         }
+                        return;
+                    }
+                    ToOwner::UserMainEvent { kind, body } => {
+                        self.apply_in_session(PoolCommand::MainEvent { kind, body })
+                            .await;
                         return;
                     }
                 };
@@ -399,6 +408,12 @@ impl Relay {
             self.cluster
                 .bus()
                 .subscribe(self.cmd_channel.clone(), self.fleet_tx.clone())
+                .await,
+        );
+        self.user_subscription = Some(
+            self.cluster
+                .bus()
+                .subscribe(self.user_channel.clone(), self.fleet_tx.clone())
                 .await,
         );
         let hello = frames::owner_hello(self.cluster.instance_id());

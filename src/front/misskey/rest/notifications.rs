@@ -112,10 +112,19 @@ pub async fn list(call: &Call<'_>, grouped: bool) -> Result<Reply, RestError> {
     if grouped {
         items = group(items);
     }
-    if call.params.flag("markAsRead", true)?
-        && let Some(session) = call.ctx.pools.peek(call.token()?)
-    {
-        session.read_notifications().await;
+    if call.params.flag("markAsRead", true)? {
+        let token = call.token()?;
+        match (call.ctx.pools.peek(token), &call.ctx.cluster) {
+            // The local session applies it, or (a fleet's follower) forwards it to the owner.
+            (Some(session), _) => {
+                session.read_notifications().await;
+            }
+            // No session here: the owner of the token's session elsewhere in the fleet.
+            (None, Some(cluster)) => {
+                crate::cluster::relay::read_notifications(cluster, token);
+            }
+            (None, None) => {}
+        }
     }
     Ok(Reply::Json(Value::Array(items)))
 }

@@ -24,8 +24,15 @@ pub use pool::{PoolCommand, PoolHandle};
 
 /// Sends the bridge-made `main` event `kind` (e.g. `registryUpdated`) to every `main`
 /// connection of user `user_id`, whatever token they came with. Best effort: a pool whose
-/// command queue is full does not get it (nothing waits on a busy pool).
+/// command queue is full does not get it (nothing waits on a busy pool). With `[cluster]` and
+/// Redis up it goes to the fleet instead, whose owner of each of the user's sessions applies
+/// it once (mapping.md §9); not queued there, to this instance's sessions as without one.
 pub fn to_user_main(ctx: &BridgeContext, user_id: &str, kind: &str, body: &Value) {
+    if let Some(cluster) = &ctx.cluster
+        && crate::cluster::relay::user_main_event(cluster, user_id, kind, body)
+    {
+        return;
+    }
     for pool in ctx.pools.handles() {
         if pool.me_id() == user_id {
             let _ = pool.try_send(PoolCommand::MainEvent {
