@@ -82,6 +82,8 @@ impl Pool {
                 .collect();
             let notified = deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);
             self.unread_notifications |= notified;
+        }
+        if posts && !carries_posts(delivered) && has_replies(event) {
             self.route_self_replies(event);
         }
     }
