@@ -69,6 +69,7 @@ fn defaults_match_the_spec_numbers() {
     assert_eq!(c.limits.max_frame_size.as_u64(), 64 * 1024);
     assert_eq!(c.limits.outbound_queue.as_u64(), 1024 * 1024);
     assert_eq!(c.limits.max_upload_size.as_u64(), 20 * 1024 * 1024);
+    assert_eq!(c.limits.max_concurrent_uploads, 16);
     assert_eq!(c.limits.backfill_count, 200);
     assert_eq!(c.timeouts.pnut_keepalive, Duration::from_secs(30));
     assert_eq!(c.timeouts.pnut_idle, Duration::from_secs(90));

@@ -31,6 +31,9 @@ pub struct LimitsConfig {
     /// an upload's body may exceed `max_request_body` by up to this much.
     #[serde(with = "size")]
     pub max_upload_size: ByteSize,
+    /// Most uploads read at once on this instance (both fronts together); one more is refused
+    /// with 429 and `Retry-After`, so uploads hold at most this × `max_upload_size` in memory.
+    pub max_concurrent_uploads: u32,
     /// `count` of a re-subscribe/backfill page (pnut's maximum is 200).
     pub backfill_count: u32,
     /// Most distinct polled endpoints (local/global timelines, hashtag tags) per token; a
@@ -56,6 +59,7 @@ impl Default for LimitsConfig {
             outbound_queue: ByteSize::mib(1),
             max_request_body: ByteSize::mib(1),
             max_upload_size: ByteSize::mib(20),
+            max_concurrent_uploads: 16,
             backfill_count: 200,
             backfill_max: 1000,
             max_polls_per_token: 8,

@@ -268,6 +268,12 @@ fn limits(config: &Config, p: &mut Problems) {
         ByteSize::kib(1),
         ByteSize::gib(1),
     );
+    p.range(
+        "limits.max_concurrent_uploads",
+        l.max_concurrent_uploads.into(),
+        1,
+        10_000,
+    );
     p.range("limits.backfill_count", l.backfill_count.into(), 1, 200);
     p.range("limits.backfill_max", l.backfill_max.into(), 1, 100_000);
     p.range("limits.captured_posts", l.captured_posts.into(), 0, 1000);

@@ -70,6 +70,8 @@ pub struct BridgeContext {
     pub drain: crate::front::Drain,
     /// This instance's fleet membership (`[cluster]`, mapping.md §9); `None`: alone.
     pub cluster: Option<Arc<Cluster>>,
+    /// The uploads in flight on both fronts (`limits.max_concurrent_uploads`).
+    pub uploads: crate::http::upload::UploadSlots,
 }
 
 impl BridgeContext {
@@ -134,6 +136,7 @@ impl BridgeContext {
             metrics,
             drain: crate::front::Drain::new(),
             cluster,
+            uploads: Default::default(),
         }))
     }
 
@@ -175,6 +178,13 @@ impl BridgeContext {
 }
 
 impl BridgeContext {
+    /// A place for one more upload, `None` when `limits.max_concurrent_uploads` are in flight.
+    pub fn upload_slot(&self) -> Option<crate::http::upload::UploadSlot> {
+        let max = self.config().limits.max_concurrent_uploads;
+        self.uploads
+            .try_take(usize::try_from(max).unwrap_or(usize::MAX))
+    }
+
     /// The store (MiAuth sessions, bridge tokens, registry).
     pub fn store(&self) -> &Store {
         self.bridge_grants.store()

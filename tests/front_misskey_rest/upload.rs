@@ -219,3 +219,66 @@ async fn upload_errors_are_misskeys() {
     assert_eq!(bridge.upstream_calls("POST /v1/files").await, 1);
     bridge.running.stop(Duration::from_secs(2)).await;
 }
+
+/// An upload whose body stops inside the file part: the socket stays open, so the bridge keeps
+/// waiting for the rest of the file (and holds its upload slot) until it is dropped.
+async fn stalled_upload(bridge: &Bridge) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let body = "--X\r\nContent-Disposition: form-data; name=\"i\"\r\n\r\ndemo-alice\r\n\
+                --X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.jpg\"\r\n\
+                Content-Type: image/jpeg\r\n\r\nthe first bytes";
+    let head = format!(
+        "POST /api/drive/files/create HTTP/1.1\r\nHost: {}\r\n\
+         Content-Type: multipart/form-data; boundary=X\r\nContent-Length: 100000\r\n\r\n",
+        bridge.running.addr
+    );
+    let mut socket = tokio::net::TcpStream::connect(bridge.running.addr)
+        .await
+        .expect("bridge listens");
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(body.as_bytes()).await.unwrap();
+    socket
+}
+
+/// `limits.max_concurrent_uploads`: while that many uploads are being read, one more gets
+/// `RATE_LIMIT_EXCEEDED` (429, `Retry-After`); an abandoned upload frees
+/// its place.
+#[tokio::test]
+async fn uploads_over_max_concurrent_uploads_are_refused_with_429() {
+    let bridge = start_with(|config| config.limits.max_concurrent_uploads = 1).await;
+    let form = || Form::new().text("i", "demo-alice").part("file", jpeg());
+    let stalled = stalled_upload(&bridge).await;
+    // The stalled upload takes the only place once its token is checked; an upload that
+    // completes before that is served (and the loop tries again).
+    let refused = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let answer = bridge.upload(None, form()).await;
+            if answer.status != StatusCode::OK {
+                return answer;
+            }
+        }
+    })
+    .await
+    .expect("the stalled upload holds the only place");
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.body["error"]["code"], "RATE_LIMIT_EXCEEDED");
+    assert!(refused.headers.contains_key("retry-after"));
+    drop(stalled);
+    let answer = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let answer = bridge.upload(None, form()).await;
+            if answer.status != StatusCode::TOO_MANY_REQUESTS {
+                return answer;
+            }
+        }
+    })
+    .await
+    .expect("the abandoned upload frees its place");
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    bridge.running.stop(Duration::from_secs(2)).await;
+}

@@ -222,3 +222,66 @@ async fn upload_errors_are_pnut_envelopes() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     bridge.running.stop(std::time::Duration::from_secs(2)).await;
 }
+
+/// An upload whose body stops inside the `content` part: the socket stays open, so the bridge
+/// keeps waiting for the rest of the file (and holds its upload slot) until it is dropped.
+async fn stalled_upload(bridge: &Bridge) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let body = "--X\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nio.pnut.core.file\r\n\
+                --X\r\nContent-Disposition: form-data; name=\"content\"; filename=\"slow.bin\"\r\n\
+                Content-Type: application/octet-stream\r\n\r\nthe first bytes";
+    let head = format!(
+        "POST /v1/files HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer demo-alice\r\n\
+         Content-Type: multipart/form-data; boundary=X\r\nContent-Length: 100000\r\n\r\n",
+        bridge.running.addr
+    );
+    let mut socket = tokio::net::TcpStream::connect(bridge.running.addr)
+        .await
+        .expect("bridge listens");
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(body.as_bytes()).await.unwrap();
+    socket
+}
+
+/// `limits.max_concurrent_uploads`: while that many uploads are being read, one more is
+/// refused with 429 and `retry_in` (nothing reaches Misskey); a finished or abandoned upload
+/// frees its place.
+#[tokio::test]
+async fn uploads_over_max_concurrent_uploads_are_refused_with_429() {
+    let bridge = start_with(|config| config.limits.max_concurrent_uploads = 1).await;
+    let form = || {
+        Form::new()
+            .text("type", "io.pnut.core.file")
+            .part("content", png())
+    };
+    let stalled = stalled_upload(&bridge).await;
+    // The stalled upload takes the only place as soon as its headers are read; until then an
+    // upload that completes first is served (and the loop tries again).
+    let (status, body) = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let (status, body) = bridge.upload(Some("demo-alice"), form()).await;
+            if status != StatusCode::CREATED {
+                return (status, body);
+            }
+        }
+    })
+    .await
+    .expect("the stalled upload holds the only place");
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["meta"]["retry_in"], 1, "{body}");
+    let served = bridge.uploads_upstream().await;
+    drop(stalled);
+    let (status, body) = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let (status, body) = bridge.upload(Some("demo-alice"), form()).await;
+            if status != StatusCode::TOO_MANY_REQUESTS {
+                return (status, body);
+            }
+        }
+    })
+    .await
+    .expect("the abandoned upload frees its place");
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(bridge.uploads_upstream().await, served + 1);
+    bridge.running.stop(std::time::Duration::from_secs(2)).await;
+}

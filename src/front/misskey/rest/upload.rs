@@ -81,6 +81,10 @@ async fn store(
     let token = call.token()?;
     let options = Options::of(&call.params)?;
     let max = ctx.config().limits.max_upload_size.as_u64();
+    // Held until the upload is answered: the bytes live that long.
+    let _slot = ctx
+        .upload_slot()
+        .ok_or_else(|| RestError::rate_limited(std::time::Duration::from_secs(1)))?;
     let file_name = field.file_name().map(str::to_owned);
     let mime = field
         .content_type()

@@ -26,6 +26,9 @@ pub enum RestError {
     /// An upload over `limits.max_upload_size` (413).
     #[error("{0}")]
     TooLarge(String),
+    /// `limits.max_concurrent_uploads` uploads are in flight (429, retry in a second).
+    #[error("{0}")]
+    Busy(String),
     /// The upstream call failed.
     #[error(transparent)]
     Upstream(#[from] UpstreamError),
@@ -53,6 +56,7 @@ impl RestError {
             RestError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone(), None),
             RestError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone(), None),
             RestError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m.clone(), None),
+            RestError::Busy(m) => (StatusCode::TOO_MANY_REQUESTS, m.clone(), Some(1)),
             RestError::Translate(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None),
             RestError::Render(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None),
             RestError::Upstream(e) => upstream_parts(e),

@@ -55,6 +55,10 @@ pub async fn handle(
 async fn upload(ctx: &BridgeContext, raw_query: Option<&str>, request: Request) -> RestResult {
     let token = params::upstream_token(ctx, request.headers(), raw_query)?;
     let max = ctx.config().limits.max_upload_size.as_u64();
+    // Held until the upload is answered: the bytes live that long.
+    let _slot = ctx.upload_slot().ok_or_else(|| {
+        RestError::Busy("Too many uploads at once (limits.max_concurrent_uploads)".to_owned())
+    })?;
     let mut multipart = Multipart::from_request(request, &())
         .await
         .map_err(|_| RestError::BadRequest("POST /files takes multipart/form-data".to_owned()))?;
