@@ -1,7 +1,7 @@
 //! The simulated pnut's actions, mutes, blocks, searches, profile edits and private messages
 //! in pnut's envelope shapes.
 
-use super::{call, get, start};
+use super::support::{call, get, start};
 use reqwest::Method;
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 //! `io.pnut.core.poll-notice` raw (the `+io.pnut.core.poll` replacement expanded), reading it
 //! with the notice's token, responses, and the refusals.
 
-use super::{call, get, start};
+use super::support::{call, get, start};
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -2,9 +2,12 @@
 //! (`type`, `name`, `kind`, `is_public`), the bytes kept, a 201 File in its envelope, a file
 //! event on the owner's `/users/me/files` subscription, and pnut's errors.
 
+use pnutkey::sim::pnut::{SimPnut, SimPnutOptions};
+use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
 
-use super::*;
+use super::support::{Reply, get, next_json, open, start, start_with, subscribe};
 
 const BYTES: &[u8] = b"GIF89a\x00\x01\x02binary\xff\xfe\r\n--not-a-boundary";
 
