@@ -3,9 +3,11 @@
 //! reply to somebody else's reply, `unreadNotification`, `meUpdated` and `fileUpdated` every
 //! time, renotes of deleted notes kept with `renoteId` and no `renote`.
 
+use pnutkey::sim::misskey::NewNote;
+use reqwest::StatusCode;
 use serde_json::json;
 
-use super::*;
+use super::support::{Ws, api, join, next_json, open, start};
 
 /// The next frame's (channel connection id, event type).
 async fn next_event(ws: &mut Ws) -> (String, String) {

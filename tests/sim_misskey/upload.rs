@@ -2,9 +2,12 @@
 //! `i` form field or a bearer header, the file kept with its bytes, `main:driveFileCreated` and
 //! `drive:fileCreated`, and Misskey's answers for no file, a too large file and a bad field.
 
+use pnutkey::sim::misskey::{SimMisskey, SimMisskeyOptions};
+use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
 
-use super::*;
+use super::support::{ApiAnswer, api, assert_error, ids, join, next_json, open, start, start_with};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x01binary\xff\xfe";
 
