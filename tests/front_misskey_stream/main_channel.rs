@@ -1,9 +1,9 @@
 //! The `main` channel as a real Misskey 2025.11.1 sends it (real-servers.md §1): uploads as
 //! `driveFileCreated`, notifications followed by `unreadNotification`, `readNotification`
 //! (and `i/notifications`) clearing the token's unread state with `readAllNotifications`,
-//! `ch` messages accepted.
+//! `ch` messages accepted; mentions, follows and renotes of the token's posts.
 
-use super::{connect, next_channel_event, open, send, start};
+use super::support::{assert_subscriptions, connect, next_channel_event, open, send, start};
 use crate::common::ws::next_json;
 use serde_json::{Value, json};
 
@@ -228,4 +228,38 @@ async fn a_self_reply_is_reply_on_main() {
         .unwrap();
     let on_main = next_on(&mut ws, "m").await;
     assert_eq!(on_main["type"], "mention", "{on_main}");
+}
+
+#[tokio::test]
+async fn main_channel_gets_mention_and_followed_events() {
+    let (running, control) = start(|_| {}).await;
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "main-1", json!({})).await;
+    assert_subscriptions(&control, 5).await;
+    control.create_post("bob", "hi @alice", None).await.unwrap();
+    let event = next_channel_event(&mut ws, "mention", |_| true).await;
+    assert_eq!(event["id"], "main-1");
+    assert_eq!(event["body"]["text"], "hi @alice");
+    let _ = control.unfollow("carol", "alice").await;
+    control.follow("carol", "alice").await.unwrap();
+    let event = next_channel_event(&mut ws, "followed", |_| true).await;
+    assert_eq!(event["id"], "main-1");
+    assert_eq!(event["body"]["username"], "carol");
+}
+
+#[tokio::test]
+async fn a_repost_of_my_post_reaches_main_as_renote() {
+    let (running, control) = start(|_| {}).await;
+    let mine = control
+        .create_post("alice", "alice's own", None)
+        .await
+        .unwrap();
+    let mut ws = open(&running, "demo-alice").await;
+    connect(&mut ws, "main", "main", json!({})).await;
+    connect(&mut ws, "homeTimeline", "home", json!({})).await;
+    assert_subscriptions(&control, 6).await;
+    control.repost("bob", &mine.id).await.unwrap();
+    let event = next_channel_event(&mut ws, "renote", |_| true).await;
+    assert_eq!(event["id"], "main");
+    assert_eq!(event["body"]["renote"]["text"], "alice's own");
 }

@@ -2,7 +2,7 @@
 //! Misskey sends it: `driveFileCreated` on `main`, `fileCreated` on `drive`, the same file the
 //! call answered.
 
-use super::{connect, open, start};
+use super::support::{connect, open, start};
 use crate::common::ws::next_json;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
