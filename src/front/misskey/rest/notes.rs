@@ -176,25 +176,12 @@ async fn thread(call: &Call<'_>, id: &str) -> Result<Vec<Post>, RestError> {
 pub async fn children(call: &Call<'_>) -> Result<Reply, RestError> {
     let id = call.params.note_id("noteId")?;
     let page = call.params.page()?;
-    let after = |post: &Post, bound: &Option<String>, wanted: Ordering| {
-        bound
-            .as_deref()
-            .is_none_or(|bound| cmp_decimal(&post.id, bound) == Some(wanted))
-    };
     let replies: Vec<Post> = thread(call, &id)
         .await?
         .into_iter()
         .filter(|post| post.reply_to.as_deref() == Some(id.as_str()))
-        .filter(|post| after(post, &page.since, Ordering::Greater))
-        .filter(|post| after(post, &page.until, Ordering::Less))
         .collect();
-    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
-    let chosen: Vec<Post> = if page.oldest_first() {
-        let skip = replies.len().saturating_sub(limit);
-        replies.into_iter().skip(skip).collect()
-    } else {
-        replies.into_iter().take(limit).collect()
-    };
+    let chosen = page.window(replies, |post| &post.id);
     Ok(Reply::Json(notes_with_polls(call, chosen, &page).await))
 }
 

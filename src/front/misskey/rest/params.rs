@@ -234,6 +234,29 @@ pub struct Page {
 }
 
 impl Page {
+    /// The page of `items` (newest first, all known locally): those strictly between the
+    /// bounds, at most `limit` — the newest ones, or the oldest ones when
+    /// [`Self::oldest_first`].
+    pub fn window<T>(&self, items: Vec<T>, id_of: impl Fn(&T) -> &str) -> Vec<T> {
+        let inside = |item: &T, bound: &Option<String>, wanted: std::cmp::Ordering| {
+            bound
+                .as_deref()
+                .is_none_or(|bound| crate::ids::cmp_decimal(id_of(item), bound) == Some(wanted))
+        };
+        let kept: Vec<T> = items
+            .into_iter()
+            .filter(|item| inside(item, &self.since, std::cmp::Ordering::Greater))
+            .filter(|item| inside(item, &self.until, std::cmp::Ordering::Less))
+            .collect();
+        let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
+        if self.oldest_first() {
+            let skip = kept.len().saturating_sub(limit);
+            kept.into_iter().skip(skip).collect()
+        } else {
+            kept.into_iter().take(limit).collect()
+        }
+    }
+
     /// `sinceId` alone: Misskey answers oldest first (misskey.md §7.4).
     pub fn oldest_first(&self) -> bool {
         self.since.is_some() && self.until.is_none()

@@ -49,23 +49,7 @@ pub async fn renotes(call: &Call<'_>) -> Result<Reply, RestError> {
     let lookups = reposters.iter().map(|user| repost_of(call, user, &id));
     let mut found: Vec<Post> = join_all(lookups).await.into_iter().flatten().collect();
     found.sort_by(|a, b| cmp_decimal(&b.id, &a.id).unwrap_or(Ordering::Equal));
-    let after = |post: &Post, bound: &Option<String>, wanted: Ordering| {
-        bound
-            .as_deref()
-            .is_none_or(|bound| cmp_decimal(&post.id, bound) == Some(wanted))
-    };
-    let kept: Vec<Post> = found
-        .into_iter()
-        .filter(|post| after(post, &page.since, Ordering::Greater))
-        .filter(|post| after(post, &page.until, Ordering::Less))
-        .collect();
-    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
-    let chosen: Vec<Post> = if page.oldest_first() {
-        let skip = kept.len().saturating_sub(limit);
-        kept.into_iter().skip(skip).collect()
-    } else {
-        kept.into_iter().take(limit).collect()
-    };
+    let chosen = page.window(found, |post| &post.id);
     Ok(Reply::Json(notes_with_polls(call, chosen, &page).await))
 }
 
