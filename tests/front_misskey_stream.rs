@@ -13,6 +13,8 @@ use tokio_tungstenite::{MaybeTlsStream, connect_async};
 mod common;
 #[path = "front_misskey_stream/main_channel.rs"]
 mod main_channel;
+#[path = "front_misskey_stream/polls.rs"]
+mod polls;
 #[path = "front_misskey_stream/upload.rs"]
 mod upload;
 
