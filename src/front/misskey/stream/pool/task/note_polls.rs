@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use super::Pool;
 use super::calls::CallResult;
 use super::replies::raw_items;
+use crate::front::misskey::stream::pool::deliver::newer;
 use crate::mapping::{PnutData, SubscriptionKey, pnut_endpoint_data};
 use crate::misskey::Poll;
 use crate::pnut::{POLL_NOTICE_RAW_TYPE, PollNotice, StreamEvent};
@@ -157,6 +158,25 @@ impl Pool {
                 .push(post_id);
             if self.note_polls.looking_up.insert(notice.poll_id.clone()) {
                 self.spawn_poll_lookup(notice);
+            }
+        }
+        // A re-subscribe's backfill starts past the held posts (they are not sent twice).
+        let newest = raw_items(event)
+            .iter()
+            .filter_map(|post| post["id"].as_str())
+            .fold(
+                None,
+                |newest: Option<&str>, id| {
+                    if newer(id, newest) { Some(id) } else { newest }
+                },
+            );
+        if let Some(newest) = newest {
+            for key in keys {
+                if let Some(state) = self.keys.get_mut(key)
+                    && newer(newest, state.newest_id.as_deref())
+                {
+                    state.newest_id = Some(newest.to_owned());
+                }
             }
         }
         self.note_polls.held.push_back(Held {
