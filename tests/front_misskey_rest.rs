@@ -9,6 +9,8 @@ mod direct;
 mod errors;
 #[path = "front_misskey_rest/moderation.rs"]
 mod moderation;
+#[path = "front_misskey_rest/note_files.rs"]
+mod note_files;
 #[path = "front_misskey_rest/notes.rs"]
 mod notes;
 #[path = "front_misskey_rest/notifications.rs"]

@@ -5,6 +5,8 @@ mod channels;
 mod common;
 #[path = "front_misskey_stream/main_channel.rs"]
 mod main_channel;
+#[path = "front_misskey_stream/polls.rs"]
+mod polls;
 #[path = "front_misskey_stream/protocol.rs"]
 mod protocol;
 #[path = "front_misskey_stream/slow_clients.rs"]

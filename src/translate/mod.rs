@@ -39,7 +39,7 @@ pub use events_pnut::{MISSKEY_REVISION, PnutEvent, misskey_event_to_pnut, note_u
 pub use html::html_from_entities;
 pub use message::{message_to_note, note_to_message};
 pub use options::Options;
-pub use poll::pnut_poll_to_misskey;
+pub use poll::{PollsByPost, attach_event_polls, attach_note_polls, pnut_poll_to_misskey};
 pub use post_note::{note_to_post, note_to_post_unfiltered, post_to_note};
 pub use user::{
     misskey_detailed_to_pnut, misskey_me_to_pnut, misskey_user_to_pnut, placeholder_user_lite,

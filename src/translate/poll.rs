@@ -2,7 +2,12 @@
 //! respondents as votes and the viewer's response as `isVoted`, `multiple` when a response
 //! may choose more than one option, `expiresAt` = `closed_at`.
 
-use crate::misskey::{Poll, PollChoice};
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::ids::pnut_id_from_misskey;
+use crate::misskey::{Note, Poll, PollChoice};
 use crate::pnut;
 
 use super::dates::pnut_date_to_misskey;
@@ -26,6 +31,52 @@ pub fn pnut_poll_to_misskey(poll: &pnut::Poll) -> Poll {
             })
             .collect(),
     }
+}
+
+/// Misskey polls by the pnut id of the post announcing them (a note's id read back).
+pub type PollsByPost = HashMap<String, Poll>;
+
+fn poll_of<'a>(note_id: &str, polls: &'a PollsByPost) -> Option<&'a Poll> {
+    polls.get(&pnut_id_from_misskey(note_id).ok()?)
+}
+
+/// Sets `poll` on a note (and its `renote`) whose post is in `polls`.
+pub fn attach_note_polls(note: &mut Note, polls: &PollsByPost) {
+    if polls.is_empty() {
+        return;
+    }
+    if let Some(renote) = note.renote.as_deref_mut() {
+        attach_note_polls(renote, polls);
+    }
+    if let Some(poll) = poll_of(&note.id, polls) {
+        note.poll = Some(poll.clone());
+    }
+}
+
+/// Sets `poll` on the note a `main` channel event of type `kind` carries (and on its
+/// `renote`): a `mention`/`reply`/`renote` body is a note, a `notification` holds one as `note`.
+pub fn attach_event_polls(kind: &str, body: &mut Value, polls: &PollsByPost) {
+    if polls.is_empty() {
+        return;
+    }
+    let note = match kind {
+        "mention" | "reply" | "renote" | "note" => body,
+        "notification" => &mut body["note"],
+        _ => return,
+    };
+    if !note.is_object() {
+        return;
+    }
+    let set = |note: &mut Value| {
+        let poll = note["id"].as_str().and_then(|id| poll_of(id, polls));
+        if let Some(poll) = poll.and_then(|poll| serde_json::to_value(poll).ok()) {
+            note["poll"] = poll;
+        }
+    };
+    if note["renote"].is_object() {
+        set(&mut note["renote"]);
+    }
+    set(note);
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use super::content::content_from_text;
 use super::content::{join_cw, split_cw};
 use super::dates::{misskey_date_to_pnut, pnut_date_to_misskey};
 use super::error::{SkipReason, TranslateError, Translated, date_err};
-use super::files::{files_to_oembed_raw, oembed_photos_to_files};
+use super::files::{FileOwner, files_to_oembed_raw, oembed_photos_to_files};
 use super::ids::{misskey_to_tool, pnut_to_client};
 use super::options::Options;
 use super::user::{author_lite, misskey_user_to_pnut};
@@ -93,12 +93,13 @@ pub fn post_to_note(
             .collect();
         note.tags = (!tags.is_empty()).then_some(tags);
     }
-    note.files = oembed_photos_to_files(
-        post.raw.as_ref(),
-        &note.id,
-        &note.user_id,
-        post.is_nsfw == Some(true),
-    );
+    let owner = FileOwner {
+        note_id: &note.id,
+        user_id: &note.user_id,
+        sensitive: post.is_nsfw == Some(true),
+        created_at: &note.created_at,
+    };
+    note.files = oembed_photos_to_files(post.raw.as_ref(), owner, opts);
     note.file_ids = note.files.iter().map(|file| file.id.clone()).collect();
     Ok(note)
 }

@@ -2,7 +2,8 @@
 // `drive/files/create` as multipart/form-data (the token as the `i` field, the file as a part).
 // The answer must have every member misskey-js declares for `DriveFile`
 // (`built/autogen/types.d.ts`) with its declared primitive type; the file is then attached to a
-// note with `notes/create` `fileIds` and must come back in the note's `files` (same URL and name).
+// note with `notes/create` `fileIds` and must come back in the note's `files` as that file (same
+// id, URL, name and type; `drive/files/show` takes the id back).
 //
 // Usage: node misskey_js_upload.mjs BASE_URL TOKEN
 // Prints `OK <file id>` on success; any failure → message on stderr, exit 1.
@@ -77,11 +78,20 @@ try {
 	fail(`notes/create rejected: ${JSON.stringify(error)}`);
 }
 const files = created?.createdNote?.files ?? [];
-// The note's files come from the post's oEmbed raw (their ids are the note's, not the drive
-// file's): the same file is the same URL and name.
-if (files.length !== 1 || files[0].url !== file.url || files[0].name !== file.name) {
+// The note's file is the drive file: the same id (drive/files/show takes it back), URL,
+// name and type.
+if (files.length !== 1 || files[0].id !== file.id || files[0].url !== file.url
+	|| files[0].name !== file.name || files[0].type !== file.type) {
 	fail(`note files ${JSON.stringify(files)}, uploaded ${JSON.stringify(file)}`);
 }
+if (created.createdNote.fileIds?.[0] !== file.id) fail(`note fileIds ${JSON.stringify(created.createdNote.fileIds)}`);
+let shown;
+try {
+	shown = await client.request('drive/files/show', { fileId: files[0].id });
+} catch (error) {
+	fail(`drive/files/show of the note's file rejected: ${JSON.stringify(error)}`);
+}
+if (shown.id !== file.id || shown.name !== file.name) fail(`drive/files/show ${JSON.stringify(shown)}`);
 checkDriveFile(files[0], 'notes/create.createdNote.files[0]');
 
 // Without a file: Misskey's error, which misskey-js rejects with.

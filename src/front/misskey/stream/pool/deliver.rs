@@ -10,7 +10,9 @@ use crate::front::outbound::ClientSink;
 use crate::mapping::{EventKind, NoteFilters, PnutData};
 use crate::misskey::Note;
 use crate::pnut::{Post, StreamEvent};
-use crate::translate::{self, ChannelEvent, NoteUpdate, Options, TranslateError, Translated};
+use crate::translate::{
+    self, ChannelEvent, NoteUpdate, Options, PollsByPost, TranslateError, Translated,
+};
 
 /// One channel connection an event goes to.
 pub(super) struct Target<'a> {
@@ -72,12 +74,14 @@ fn to_json<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_string(value).ok()
 }
 
-/// Delivers `event` to `targets`; returns the newest post/message id it carried.
+/// Delivers `event` to `targets`, its notes with the polls in `polls` (by pnut post id);
+/// returns the newest post/message id it carried.
 pub(super) fn deliver_event(
     event: &StreamEvent,
     targets: &[Target<'_>],
     me_id: &str,
     authors: &HashMap<String, Option<String>>,
+    polls: &PollsByPost,
     opts: &Options,
 ) -> Delivered {
     let mut delivered = Delivered::default();
@@ -110,7 +114,7 @@ pub(super) fn deliver_event(
                         continue;
                     }
                     if kind == EventKind::Note {
-                        deliver_note(post, &group, opts);
+                        deliver_note(post, &group, polls, opts);
                     } else {
                         let mut events =
                             or_log(translate::mention_to_main_events(post, None, me_id, opts));
@@ -119,6 +123,9 @@ pub(super) fn deliver_event(
                         });
                         if parent_is_mine {
                             as_reply(&mut events);
+                        }
+                        for event in &mut events {
+                            translate::attach_event_polls(&event.kind, &mut event.body, polls);
                         }
                         *notified |= send_events(&events, &group);
                     }
@@ -228,14 +235,15 @@ pub(super) struct Delivered {
 }
 
 /// One post → `note` on every target whose filters let it pass (serialised once).
-fn deliver_note(post: &Post, targets: &[&Target<'_>], opts: &Options) {
-    let note: Note = match translate::post_to_note(post, None, opts) {
+fn deliver_note(post: &Post, targets: &[&Target<'_>], polls: &PollsByPost, opts: &Options) {
+    let mut note: Note = match translate::post_to_note(post, None, opts) {
         Ok(note) => note,
         Err(error) => {
             tracing::debug!(%error, "post not translatable; dropped");
             return;
         }
     };
+    translate::attach_note_polls(&mut note, polls);
     let Some(json) = to_json(&note) else { return };
     let is_renote = post.repost_of.is_some();
     let has_files = !note.files.is_empty();
@@ -324,6 +332,7 @@ pub(super) fn deliver_renotes_of_mine(
     event: &StreamEvent,
     mains: &[(&str, &ClientSink)],
     me_id: &str,
+    polls: &PollsByPost,
     opts: &Options,
 ) -> bool {
     if mains.is_empty() || event.meta.is_deleted == Some(true) {
@@ -334,7 +343,8 @@ pub(super) fn deliver_renotes_of_mine(
     };
     let mut notified = false;
     for post in posts.iter().filter(|post| post.repost_of.is_some()) {
-        for event in or_log(translate::repost_to_main_events(post, me_id, opts)) {
+        for mut event in or_log(translate::repost_to_main_events(post, me_id, opts)) {
+            translate::attach_event_polls(&event.kind, &mut event.body, polls);
             let Some(json) = to_json(&event.body) else {
                 continue;
             };
@@ -383,8 +393,9 @@ pub(crate) fn frames_for_every_target(
             data,
         })
         .collect();
-    deliver_event(event, &targets, me_id, &HashMap::new(), opts);
-    deliver_renotes_of_mine(event, &[("main", &sink)], me_id, opts);
+    let polls = PollsByPost::new();
+    deliver_event(event, &targets, me_id, &HashMap::new(), &polls, opts);
+    deliver_renotes_of_mine(event, &[("main", &sink)], me_id, &polls, opts);
     for update in note_updates(event, opts) {
         sink.push(Arc::from(
             crate::misskey::ServerMessage::note_updated(update.note_id, &update.event).to_json(),

@@ -27,6 +27,7 @@ mod calls;
 mod capture;
 mod keys;
 mod linger;
+mod note_polls;
 mod poll;
 mod replies;
 mod route;
@@ -134,6 +135,8 @@ struct Pool {
     deferred: VecDeque<replies::Deferred>,
     /// The owner's self-replies waiting for their parent's lookup (bounded).
     own_replies: VecDeque<crate::pnut::Post>,
+    /// Polls of streamed notes: looked up, in flight, and the events waiting for them.
+    note_polls: note_polls::NotePolls,
     /// A `notification` went out since the token last read its notifications (the
     /// session's unread state, what `readNotification` clears).
     unread_notifications: bool,
@@ -205,6 +208,7 @@ pub(super) fn spawn(
         looking_up: std::collections::HashSet::new(),
         deferred: VecDeque::new(),
         own_replies: VecDeque::new(),
+        note_polls: note_polls::NotePolls::default(),
         keys: HashMap::new(),
         by_subscription: HashMap::new(),
         conns: Vec::new(),

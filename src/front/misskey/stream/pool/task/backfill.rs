@@ -60,11 +60,7 @@ pub(super) async fn fetch_rest_of_gap(
         if items.len() >= max {
             break;
         }
-        let mut query: Vec<(&str, &str)> = key
-            .params
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .collect();
+        let mut query = super::note_polls::upstream_query(&key.endpoint, &key.params);
         query.extend([
             ("since_id", since),
             ("before_id", &before_id),

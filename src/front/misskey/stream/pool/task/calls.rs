@@ -45,6 +45,13 @@ pub(super) enum CallResult {
         /// Its author (`None`: unknown or not readable).
         author: Option<String>,
     },
+    /// A streamed note's poll was looked up.
+    NotePoll {
+        /// The pnut poll id.
+        poll_id: String,
+        /// The poll as a Misskey note's (`None`: not readable).
+        poll: Option<crate::misskey::Poll>,
+    },
 }
 
 impl Pool {
@@ -80,6 +87,7 @@ impl Pool {
                 items,
             } => self.polled(&entry, generation, items),
             CallResult::Parent { post_id, author } => self.parent_returned(post_id, author),
+            CallResult::NotePoll { poll_id, poll } => self.note_poll_returned(poll_id, poll),
         }
     }
 

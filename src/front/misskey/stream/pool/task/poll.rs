@@ -11,6 +11,7 @@ use crate::front::misskey::stream::pool::deliver::{Target, deliver_event, newer}
 use crate::mapping::{PollEntry, pnut_endpoint_data};
 use crate::pnut::{Envelope, EventData};
 use crate::ratelimit::token_hash;
+use crate::translate::PollsByPost;
 
 /// One shared poll.
 pub(super) struct PollState {
@@ -113,11 +114,7 @@ impl Pool {
         let token = self.token.clone();
         let entry = entry.clone();
         self.spawn_call(async move {
-            let mut query: Vec<(&str, &str)> = entry
-                .params
-                .iter()
-                .map(|(name, value)| (name.as_str(), value.as_str()))
-                .collect();
+            let mut query = super::note_polls::upstream_query(&entry.endpoint, &entry.params);
             match since.as_deref() {
                 Some(since) => {
                     query.push(("since_id", since));
@@ -209,6 +206,7 @@ impl Pool {
             &targets,
             &self.me_id,
             self.authors.map(),
+            &PollsByPost::new(),
             &self.ctx.translate,
         );
         self.unread_notifications |= delivered.notified;

@@ -14,6 +14,7 @@ use super::Pool;
 use super::calls::CallResult;
 use crate::mapping::{EventKind, SubscriptionKey};
 use crate::pnut::{EventData, Post, StreamEvent};
+use crate::translate::PollsByPost;
 
 /// Post authors remembered per pool.
 const MAX_AUTHORS: usize = 4096;
@@ -102,6 +103,8 @@ pub(super) struct Deferred {
     pub(super) keys: Vec<SubscriptionKey>,
     pub(super) delivered: Vec<SubscriptionKey>,
     waiting: HashSet<String>,
+    /// The event's note polls (`note_polls.rs`).
+    polls: PollsByPost,
 }
 
 impl Pool {
@@ -121,6 +124,7 @@ impl Pool {
         event: &StreamEvent,
         delivered: &[SubscriptionKey],
         parents: HashSet<String>,
+        polls: &PollsByPost,
     ) -> bool {
         if self.deferred.len() >= MAX_DEFERRED {
             return false;
@@ -135,6 +139,7 @@ impl Pool {
             keys: keys.to_vec(),
             delivered: delivered.to_vec(),
             waiting: parents,
+            polls: polls.clone(),
         });
         true
     }
@@ -169,9 +174,13 @@ impl Pool {
             let Some(ready) = self.deferred.pop_front() else {
                 break;
             };
-            self.route_kinds(&ready.keys, &ready.event, &ready.delivered, |kind| {
-                kind == EventKind::Mention
-            });
+            self.route_kinds(
+                &ready.keys,
+                &ready.event,
+                &ready.delivered,
+                &ready.polls,
+                |kind| kind == EventKind::Mention,
+            );
         }
         self.release_self_replies();
     }

@@ -13,6 +13,7 @@ use crate::front::misskey::stream::pool::deliver::{
 use crate::front::outbound::ClientSink;
 use crate::mapping::{EventKind, PnutData, SubscriptionKey, pnut_endpoint_data};
 use crate::misskey::ServerMessage;
+use crate::translate::PollsByPost;
 
 /// Whether any of `keys` carries posts.
 fn carries_posts(keys: &[SubscriptionKey]) -> bool {
@@ -46,8 +47,9 @@ impl Pool {
     }
 
     /// Delivers one event to every channel connection holding any of `keys` and none of
-    /// `delivered` (the keys it already went out for), once each. Mentions replying to a post
-    /// whose author is unknown wait for its lookup (`replies.rs`).
+    /// `delivered` (the keys it already went out for), once each. A post event naming a poll
+    /// not known yet waits for its lookup (`note_polls.rs`); mentions replying to a post whose
+    /// author is unknown wait for its lookup (`replies.rs`).
     pub(super) fn route(
         &mut self,
         keys: &[SubscriptionKey],
@@ -57,6 +59,26 @@ impl Pool {
         if keys.is_empty() {
             return;
         }
+        let polls = if carries_posts(keys) {
+            match self.hold_for_polls(keys, event, delivered) {
+                Some(polls) => polls,
+                None => return,
+            }
+        } else {
+            PollsByPost::new()
+        };
+        self.route_with_polls(keys, event, delivered, &polls);
+    }
+
+    /// [`Pool::route`] once the event's polls are known: its notes get `polls` (by pnut post
+    /// id).
+    pub(super) fn route_with_polls(
+        &mut self,
+        keys: &[SubscriptionKey],
+        event: &crate::pnut::StreamEvent,
+        delivered: &[SubscriptionKey],
+        polls: &PollsByPost,
+    ) {
         // Per event, every channel connection: the passes over all of them and any decoding
         // beyond `deliver_event`'s happen only for the events that can use them.
         let posts = carries_posts(keys);
@@ -68,10 +90,12 @@ impl Pool {
         } else {
             Default::default()
         };
-        if !parents.is_empty() && self.defer_mentions(keys, event, delivered, parents) {
-            self.route_kinds(keys, event, delivered, |kind| kind != EventKind::Mention);
+        if !parents.is_empty() && self.defer_mentions(keys, event, delivered, parents, polls) {
+            self.route_kinds(keys, event, delivered, polls, |kind| {
+                kind != EventKind::Mention
+            });
         } else {
-            self.route_kinds(keys, event, delivered, |_| true);
+            self.route_kinds(keys, event, delivered, polls, |_| true);
         }
         if posts && !carries_posts(delivered) && has_reposts(event) {
             let mains: Vec<(&str, &ClientSink)> = self
@@ -80,7 +104,8 @@ impl Pool {
                 .filter(|(_, conn)| conn.renotes_of_mine)
                 .map(|((_, id, _), conn)| (id.as_str(), &conn.sink))
                 .collect();
-            let notified = deliver_renotes_of_mine(event, &mains, &self.me_id, &self.ctx.translate);
+            let notified =
+                deliver_renotes_of_mine(event, &mains, &self.me_id, polls, &self.ctx.translate);
             self.unread_notifications |= notified;
         }
         if posts && !carries_posts(delivered) && has_replies(event) {
@@ -105,6 +130,7 @@ impl Pool {
         keys: &[SubscriptionKey],
         event: &crate::pnut::StreamEvent,
         delivered: &[SubscriptionKey],
+        polls: &PollsByPost,
         wanted: impl Fn(EventKind) -> bool,
     ) {
         let mut targets: Vec<Target<'_>> = Vec::new();
@@ -133,6 +159,7 @@ impl Pool {
             &targets,
             &self.me_id,
             self.authors.map(),
+            polls,
             &self.ctx.translate,
         );
         self.unread_notifications |= outcome.notified;

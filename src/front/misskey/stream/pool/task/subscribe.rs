@@ -42,11 +42,7 @@ impl Pool {
         let key = key.clone();
         let connection_id = connection_id.to_owned();
         self.spawn_call(async move {
-            let mut query: Vec<(&str, &str)> = key
-                .params
-                .iter()
-                .map(|(name, value)| (name.as_str(), value.as_str()))
-                .collect();
+            let mut query = super::note_polls::upstream_query(&key.endpoint, &key.params);
             if let Some(since) = since.as_deref() {
                 query.push(("since_id", since));
                 query.push(("count", &count));
