@@ -152,6 +152,17 @@ impl Cluster {
         self.try_call(call).await
     }
 
+    /// The string at `key` (`None`: no such key), as [`Self::call`].
+    pub async fn get_string(&self, key: String) -> Result<Option<String>, ClusterError> {
+        self.call(|mut redis| async move {
+            redis::cmd("GET")
+                .arg(key)
+                .query_async::<Option<String>>(&mut redis)
+                .await
+        })
+        .await
+    }
+
     async fn try_call<T, F, Fut>(&self, call: F) -> Result<T, ClusterError>
     where
         F: FnOnce(ConnectionManager) -> Fut,

@@ -67,14 +67,7 @@ impl Cluster {
 
     /// The instance holding the session lease of `token` of `front`, if any (read only).
     pub async fn holder(&self, front: &str, token: &str) -> Result<Option<String>, ClusterError> {
-        let key = self.lease_key(front, token);
-        self.call(|mut redis| async move {
-            redis::cmd("GET")
-                .arg(key)
-                .query_async::<Option<String>>(&mut redis)
-                .await
-        })
-        .await
+        self.get_string(self.lease_key(front, token)).await
     }
 
     /// Gives up the session lease of `token` if this instance holds it (a session ending

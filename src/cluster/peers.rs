@@ -111,14 +111,7 @@ impl Cluster {
 
     /// The base URL instance `instance` advertises (`None`: it advertises none, it is gone).
     pub async fn peer_url(&self, instance: &str) -> Result<Option<String>, ClusterError> {
-        let key = self.instance_key(instance);
-        self.call(|mut redis| async move {
-            redis::cmd("GET")
-                .arg(key)
-                .query_async::<Option<String>>(&mut redis)
-                .await
-        })
-        .await
+        self.get_string(self.instance_key(instance)).await
     }
 
     fn instance_key(&self, instance: &str) -> String {
