@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use pnutkey::app::Running;
-use pnutkey::config::{ClusterConfig, RedisUrl, UpstreamTarget};
+use pnutkey::config::{ClusterConfig, UpstreamTarget};
 use pnutkey::sim::gate::ForcedFailure;
 use pnutkey::sim::pnut::{PnutRateLimits, RateLimit, SimPnut, SimPnutOptions};
 use serde_json::{Value, json};
@@ -18,15 +18,7 @@ use common::redis::RedisServer;
 const STATE_WAIT: Duration = Duration::from_secs(10);
 
 fn cluster_config(redis: &RedisServer, instance: &str) -> ClusterConfig {
-    ClusterConfig {
-        redis_url: RedisUrl::parse(&redis.url()).expect("redis url"),
-        key_prefix: "test:".to_owned(),
-        instance_id: instance.to_owned(),
-        lease_ttl: Duration::from_secs(3),
-        op_timeout: Duration::from_millis(300),
-        health_interval: Duration::from_millis(50),
-        advertise_url: None,
-    }
+    common::redis::cluster_config(redis, instance, Duration::from_secs(3))
 }
 
 async fn wait_redis(running: &Running, up: bool) {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use pnutkey::app::Running;
-use pnutkey::config::{ClusterConfig, RedisUrl, UpstreamTarget};
+use pnutkey::config::{ClusterConfig, UpstreamTarget};
 use pnutkey::sim::misskey::{SimCounts, SimMisskey, SimMisskeyControl, SimMisskeyOptions};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
@@ -25,15 +25,7 @@ const TOKEN: &str = "demo-alice";
 const STREAM: &str = "/v1/posts/streams/me";
 
 fn cluster_config(redis: &RedisServer, instance: &str) -> ClusterConfig {
-    ClusterConfig {
-        redis_url: RedisUrl::parse(&redis.url()).expect("redis url"),
-        key_prefix: "test:".to_owned(),
-        instance_id: instance.to_owned(),
-        lease_ttl: LEASE_TTL,
-        op_timeout: Duration::from_millis(300),
-        health_interval: Duration::from_millis(50),
-        advertise_url: None,
-    }
+    common::redis::cluster_config(redis, instance, LEASE_TTL)
 }
 
 /// An instance on the shared simulated Misskey, once it heard from Redis.

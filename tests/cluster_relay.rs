@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures_util::SinkExt;
 use pnutkey::app::Running;
-use pnutkey::config::{ClusterConfig, Config, RedisUrl, UpstreamTarget};
+use pnutkey::config::{Config, UpstreamTarget};
 use pnutkey::sim::gate::ForcedFailure;
 use pnutkey::sim::pnut::{SimCounts, SimPnut, SimPnutOptions};
 use serde_json::{Value, json};
@@ -30,21 +30,13 @@ async fn bridge(
     lease_ttl: Duration,
     tweak: impl FnOnce(&mut Config),
 ) -> Running {
-    let redis_url = RedisUrl::parse(&redis.url()).expect("redis url");
-    let instance = instance.to_owned();
+    let cluster = common::redis::cluster_config(redis, instance, lease_ttl);
     let api: url::Url = format!("{}/v1", sim.base_url()).parse().expect("url");
     let stream = serde_json::from_value(json!(sim.stream_url())).expect("stream url");
     let running = common::app::start(move |c| {
         c.upstream.pnut.url = UpstreamTarget::Url(api);
         c.upstream.pnut.stream_url = Some(stream);
-        // Field by field on the defaults: fields added to the config later keep theirs.
-        let cluster = c.cluster.get_or_insert_with(ClusterConfig::default);
-        cluster.redis_url = redis_url;
-        cluster.key_prefix = "test:".to_owned();
-        cluster.instance_id = instance;
-        cluster.lease_ttl = lease_ttl;
-        cluster.op_timeout = Duration::from_millis(300);
-        cluster.health_interval = Duration::from_millis(50);
+        c.cluster = Some(cluster);
         tweak(c);
     })
     .await;

@@ -10,7 +10,7 @@ mod common;
 use std::time::Duration;
 
 use pnutkey::app::Running;
-use pnutkey::config::{ClusterConfig, RedisUrl, UpstreamTarget};
+use pnutkey::config::UpstreamTarget;
 use pnutkey::sim::pnut::{SimPnut, SimPnutOptions};
 use serde_json::{Value, json};
 
@@ -22,20 +22,13 @@ const TOKEN: &str = "demo-alice";
 
 /// An instance `instance` of the fleet on `redis` and `sim`.
 async fn bridge(redis: &RedisServer, sim: &SimPnut, instance: &str) -> Running {
-    let redis_url = RedisUrl::parse(&redis.url()).expect("redis url");
-    let instance = instance.to_owned();
+    let cluster = common::redis::cluster_config(redis, instance, Duration::from_secs(2));
     let api: url::Url = format!("{}/v1", sim.base_url()).parse().expect("url");
     let stream = serde_json::from_value(json!(sim.stream_url())).expect("stream url");
     let running = common::app::start(move |c| {
         c.upstream.pnut.url = UpstreamTarget::Url(api);
         c.upstream.pnut.stream_url = Some(stream);
-        let cluster = c.cluster.get_or_insert_with(ClusterConfig::default);
-        cluster.redis_url = redis_url;
-        cluster.key_prefix = "test:".to_owned();
-        cluster.instance_id = instance;
-        cluster.lease_ttl = Duration::from_secs(2);
-        cluster.op_timeout = Duration::from_millis(300);
-        cluster.health_interval = Duration::from_millis(50);
+        c.cluster = Some(cluster);
     })
     .await;
     let cluster = running.context().cluster.clone().expect("cluster");

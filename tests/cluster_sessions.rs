@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_util::SinkExt;
 use pnutkey::app::Running;
-use pnutkey::config::{ClusterConfig, RedisUrl, UpstreamTarget};
+use pnutkey::config::{ClusterConfig, UpstreamTarget};
 use pnutkey::sim::pnut::{SimPnut, SimPnutOptions};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -21,15 +21,7 @@ const LEASE_TTL: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(20);
 
 fn cluster_config(redis: &RedisServer, instance: &str) -> ClusterConfig {
-    ClusterConfig {
-        redis_url: RedisUrl::parse(&redis.url()).expect("redis url"),
-        key_prefix: "test:".to_owned(),
-        instance_id: instance.to_owned(),
-        lease_ttl: LEASE_TTL,
-        op_timeout: Duration::from_millis(300),
-        health_interval: Duration::from_millis(50),
-        advertise_url: None,
-    }
+    common::redis::cluster_config(redis, instance, LEASE_TTL)
 }
 
 async fn bridge(redis: &RedisServer, sim: &SimPnut, instance: &str) -> Running {

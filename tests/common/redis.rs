@@ -101,3 +101,21 @@ impl Drop for RedisServer {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A `[cluster]` for instance `instance` on `redis` (prefix `test:`, short timeouts, leases of
+/// `lease_ttl`); every other key keeps its default.
+pub fn cluster_config(
+    redis: &RedisServer,
+    instance: &str,
+    lease_ttl: std::time::Duration,
+) -> pnutkey::config::ClusterConfig {
+    pnutkey::config::ClusterConfig {
+        redis_url: pnutkey::config::RedisUrl::parse(&redis.url()).expect("redis url"),
+        key_prefix: "test:".to_owned(),
+        instance_id: instance.to_owned(),
+        lease_ttl,
+        op_timeout: std::time::Duration::from_millis(300),
+        health_interval: std::time::Duration::from_millis(50),
+        ..Default::default()
+    }
+}
