@@ -283,30 +283,13 @@ async fn when_the_owner_is_killed_tools_reconnect_to_a_survivor_and_miss_nothing
         .expect("sim");
     let control = sim.control();
     let (misskey, redis_url) = (sim.base_url(), redis.url());
-    let mut owner = common::bridge_process::BridgeProcess::spawn(
-        None,
-        &[
-            ("PNUTKEY__UPSTREAM__MISSKEY__URL", misskey.as_str()),
-            ("PNUTKEY__CLUSTER__REDIS_URL", redis_url.as_str()),
-            ("PNUTKEY__CLUSTER__KEY_PREFIX", "test:"),
-            ("PNUTKEY__CLUSTER__INSTANCE_ID", "doomed"),
-            ("PNUTKEY__CLUSTER__LEASE_TTL", "2s"),
-            ("PNUTKEY__CLUSTER__HEALTH_INTERVAL", "50ms"),
-            ("PNUTKEY__CLUSTER__OP_TIMEOUT", "300ms"),
-        ],
-    );
-    let (mut addr, mut up) = (None, false);
-    let owner_addr = owner
-        .log_until(WAIT, |line| {
-            if let Some(url) = line["fields"]["bridge"].as_str() {
-                addr = Some(url.trim_start_matches("http://").to_owned());
-            }
-            up |= line["fields"]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("redis up"));
-            addr.clone().filter(|_| up)
-        })
-        .await;
+    let (owner, owner_addr) = common::bridge_process::BridgeProcess::spawn_in_fleet(
+        &[("PNUTKEY__UPSTREAM__MISSKEY__URL", misskey.as_str())],
+        &redis_url,
+        "doomed",
+        WAIT,
+    )
+    .await;
     // The first tool makes the process the token's owner.
     let (mut on_owner, owner_cid, _) = open(&owner_addr).await;
     let others = [

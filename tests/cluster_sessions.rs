@@ -143,32 +143,16 @@ async fn when_the_owner_is_killed_another_instance_takes_over_and_backfills_once
     let stream_url = sim.stream_url();
     let api = format!("{}/v1", sim.base_url());
     let redis_url = redis.url();
-    let mut owner = common::bridge_process::BridgeProcess::spawn(
-        None,
+    let (owner, owner_addr) = common::bridge_process::BridgeProcess::spawn_in_fleet(
         &[
             ("PNUTKEY__UPSTREAM__PNUT__URL", api.as_str()),
             ("PNUTKEY__UPSTREAM__PNUT__STREAM_URL", stream_url.as_str()),
-            ("PNUTKEY__CLUSTER__REDIS_URL", redis_url.as_str()),
-            ("PNUTKEY__CLUSTER__KEY_PREFIX", "test:"),
-            ("PNUTKEY__CLUSTER__INSTANCE_ID", "doomed"),
-            ("PNUTKEY__CLUSTER__LEASE_TTL", "2s"),
-            ("PNUTKEY__CLUSTER__HEALTH_INTERVAL", "50ms"),
-            ("PNUTKEY__CLUSTER__OP_TIMEOUT", "300ms"),
         ],
-    );
-    // Its banner (the address) and its first answer from Redis, in whichever order they come.
-    let (mut addr, mut up) = (None, false);
-    let owner_addr = owner
-        .log_until(WAIT, |line| {
-            if let Some(url) = line["fields"]["bridge"].as_str() {
-                addr = Some(url.trim_start_matches("http://").to_owned());
-            }
-            up |= line["fields"]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("redis up"));
-            addr.clone().filter(|_| up)
-        })
-        .await;
+        &redis_url,
+        "doomed",
+        WAIT,
+    )
+    .await;
     // The first client makes the process the token's owner.
     let mut on_owner = home_client(&owner_addr, "demo-alice").await;
     let others = [

@@ -94,6 +94,40 @@ impl BridgeProcess {
             .is_some_and(|child| matches!(child.try_wait(), Ok(None)))
     }
 
+    /// A bridge process in the fleet on `redis_url` as instance `instance` (lease 2 s, short
+    /// Redis timeouts) with `upstream` env vars, once both its banner (the address, returned)
+    /// and its first answer from Redis were logged, in whichever order they come.
+    pub async fn spawn_in_fleet(
+        upstream: &[(&str, &str)],
+        redis_url: &str,
+        instance: &str,
+        limit: Duration,
+    ) -> (Self, String) {
+        let mut envs = upstream.to_vec();
+        envs.extend([
+            ("PNUTKEY__CLUSTER__REDIS_URL", redis_url),
+            ("PNUTKEY__CLUSTER__KEY_PREFIX", "test:"),
+            ("PNUTKEY__CLUSTER__INSTANCE_ID", instance),
+            ("PNUTKEY__CLUSTER__LEASE_TTL", "2s"),
+            ("PNUTKEY__CLUSTER__HEALTH_INTERVAL", "50ms"),
+            ("PNUTKEY__CLUSTER__OP_TIMEOUT", "300ms"),
+        ]);
+        let mut process = Self::spawn(None, &envs);
+        let (mut addr, mut up) = (None, false);
+        let bridge = process
+            .log_until(limit, |line| {
+                if let Some(url) = line["fields"]["bridge"].as_str() {
+                    addr = Some(url.trim_start_matches("http://").to_owned());
+                }
+                up |= line["fields"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("redis up"));
+                addr.clone().filter(|_| up)
+            })
+            .await;
+        (process, bridge)
+    }
+
     /// Awaits the child's exit, at most `limit`.
     pub async fn exit(&mut self, limit: Duration) -> ExitStatus {
         let mut child = self.child.take().expect("child running");
