@@ -102,26 +102,35 @@ async fn read_notifications(running: &Running) {
 
 /// Awaits a listener on the fleet channel `channel` (under the tests' prefix): the owner's relay
 /// subscribes in the background, and a message published before that reaches no one. Redis
-/// says nothing when a subscription starts, so this asks it (`PUBSUB NUMSUB`) until it answers.
+/// tells no one when a subscription starts, so this watches its commands (`MONITOR`, started
+/// first) for the `SUBSCRIBE`, unless `PUBSUB NUMSUB` says it already happened.
 async fn listened(redis: &RedisServer, channel: &str) {
-    let mut connection = redis.connection().await;
+    use futures_util::StreamExt;
     let channel = format!("test:{channel}");
+    let client = redis::Client::open(redis.url()).expect("redis url");
+    let mut monitor = client.get_async_monitor().await.expect("MONITOR");
+    let mut connection = redis.connection().await;
+    let (_, listeners): (String, u64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg(&channel)
+        .query_async(&mut connection)
+        .await
+        .expect("PUBSUB NUMSUB");
+    if listeners > 0 {
+        return;
+    }
+    let quoted = format!("\"{channel}\"");
+    let mut commands = monitor.on_message::<String>();
     let heard = tokio::time::timeout(WAIT, async {
-        loop {
-            let (_, listeners): (String, u64) = redis::cmd("PUBSUB")
-                .arg("NUMSUB")
-                .arg(&channel)
-                .query_async(&mut connection)
-                .await
-                .expect("PUBSUB NUMSUB");
-            if listeners > 0 {
-                return;
+        while let Some(line) = commands.next().await {
+            if line.to_ascii_uppercase().contains("\"SUBSCRIBE\"") && line.contains(&quoted) {
+                return true;
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        false
     })
     .await;
-    assert!(heard.is_ok(), "a listener on {channel}");
+    assert_eq!(heard, Ok(true), "a listener on {channel}");
 }
 
 /// The keys of the `registryUpdated` events in `seen`, in order.

@@ -44,10 +44,12 @@ fn stream_hello_round_trips_exactly() {
         hello.meta.connection_id.as_deref(),
         Some("5AjC6sMJrR2VueG3lHmiDTTECjzMr68i")
     );
-    let built = hello_frame(
-        "wss://stream.pnut.io/v1/user",
-        "5AjC6sMJrR2VueG3lHmiDTTECjzMr68i",
-    );
+    // The endpoint as the fixture (pnut's documented hello) writes it, read from the raw JSON.
+    let endpoint = as_value(&text)["meta"]["stream"]["endpoint"]
+        .as_str()
+        .expect("the fixture names its endpoint")
+        .to_owned();
+    let built = hello_frame(endpoint, "5AjC6sMJrR2VueG3lHmiDTTECjzMr68i");
     assert_eq!(built, hello);
     let built_json = serde_json::to_value(&built).expect("serialize");
     assert!(built_json.get("data").is_none(), "hello has no data key");

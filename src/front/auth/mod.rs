@@ -202,7 +202,7 @@ async fn pnut_callback(
     let exchanged = match client.exchange(&front.http, &code).await {
         Ok(exchanged) => exchanged,
         Err(error) => {
-            tracing::warn!(%error, "miauth: pnut token exchange failed");
+            tracing::warn!(%error, "miauth: exchanging the OAuth code at pnut failed");
             return pages::outcome(StatusCode::BAD_GATEWAY, &error.to_string());
         }
     };
